@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from pods.models import Pod, PodBinding
+
+
+@admin.register(Pod)
+class PodAdmin(admin.ModelAdmin):
+    list_display = ["region_name", "az_name", "pod_az_name", "dc_name", "enabled", "health_status"]
+    list_filter = ["az_name", "enabled", "health_status"]
+    search_fields = ["id", "region_name", "az_name", "dc_name"]
+    readonly_fields = ["id", "created_at", "updated_at"]
+
+
+@admin.register(PodBinding)
+class PodBindingAdmin(admin.ModelAdmin):
+    list_display = ["project_id", "az_name", "pod", "created_at"]
+    list_filter = ["az_name", "pod"]
+    search_fields = ["project_id"]

@@ -1,0 +1,72 @@
+"""The one client layer for HTTP calls to OpenStack services: one keystoneauth Session per
+region (authenticated as Tricircle's service account), one Adapter per (region, service)."""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from keystoneauth1 import adapter as ks_adapter
+from keystoneauth1 import session as ks_session
+from keystoneauth1.identity import v3
+from requests.adapters import HTTPAdapter
+
+
+class ClientRegistry:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sessions: dict[str, ks_session.Session] = {}
+        self._adapters: dict[tuple[str, str], ks_adapter.Adapter] = {}
+
+    def session(self, region_name: str) -> ks_session.Session:
+        with self._lock:
+            session = self._sessions.get(region_name)
+            if session is None:
+                auth = v3.Password(**settings.SERVICE_AUTH)
+                session = ks_session.Session(
+                    auth=auth, timeout=settings.POD_TIMEOUT, app_name="tricircle"
+                )
+                # Pools sized for the fan-out threads that share the session.
+                for scheme in ("http://", "https://"):
+                    pool = settings.FANOUT_WORKERS * 2
+                    session.session.mount(
+                        scheme, HTTPAdapter(pool_connections=pool, pool_maxsize=pool)
+                    )
+                self._sessions[region_name] = session
+            return session
+
+    def adapter(self, region_name: str, service_type: str) -> ks_adapter.Adapter:
+        key = (region_name, service_type)
+        adapter = self._adapters.get(key)
+        if adapter is None:
+            adapter = ks_adapter.Adapter(
+                session=self.session(region_name),
+                service_type=service_type,
+                region_name=region_name,
+                interface="public",
+                raise_exc=False,
+            )
+            self._adapters[key] = adapter
+        return adapter
+
+    def identity(self) -> ks_adapter.Adapter:
+        """Keystone itself, through the top region's session."""
+        return ks_adapter.Adapter(
+            session=self.session(settings.TOP_REGION),
+            endpoint_override=settings.KEYSTONE_URL,
+            raise_exc=False,
+        )
+
+
+@cache
+def clients() -> ClientRegistry:
+    return ClientRegistry()
+
+
+def _reset(**kwargs: object) -> None:
+    clients.cache_clear()
+
+
+setting_changed.connect(_reset)

@@ -1,0 +1,142 @@
+"""Pod service functions used by the admin API, the commands, the gateway and the dashboard."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from keystoneauth1 import exceptions as ks_exceptions
+
+from pods.clients import clients
+from pods.models import HealthStatus, Pod, PodBinding
+from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUnavailable
+
+# The services whose version documents a health check reads.
+CHECKED_SERVICES = ("compute", "network", "volumev3")
+
+
+def validate_region(region_name: str) -> None:
+    """The region must exist in Keystone: a pod is a Keystone region."""
+    try:
+        response = clients().identity().get(f"/regions/{region_name}")
+    except ks_exceptions.ClientException as exc:
+        raise ServiceUnavailable(f"Keystone is not reachable to check the region: {exc}") from exc
+    if response.status_code == 404:
+        raise BadRequest(f"Region {region_name} is not a Keystone region.")
+    if response.status_code >= 400:
+        raise ServiceUnavailable(
+            f"Keystone answered {response.status_code} when checking region {region_name}."
+        )
+
+
+def create_pod(
+    region_name: str, az_name: str = "", pod_az_name: str = "", dc_name: str = ""
+) -> Pod:
+    if not region_name:
+        raise BadRequest("region_name is required.")
+    if Pod.objects.filter(region_name=region_name).exists():
+        raise Conflict(f"Pod {region_name} already exists.")
+    if not az_name and Pod.objects.filter(az_name="").exists():
+        raise Conflict("The top region is already registered; a pod needs an az_name.")
+    validate_region(region_name)
+    try:
+        with transaction.atomic():
+            return Pod.objects.create(
+                region_name=region_name, az_name=az_name, pod_az_name=pod_az_name, dc_name=dc_name
+            )
+    except IntegrityError as exc:
+        raise Conflict(f"Pod {region_name} already exists.") from exc
+
+
+def delete_pod(pod: Pod) -> None:
+    if pod.routings.exists():
+        raise Conflict(
+            f"Pod {pod.region_name} still holds {pod.routings.count()} routed resources; "
+            "delete them first."
+        )
+    pod.delete()
+
+
+def get_pod(pod_id: str) -> Pod:
+    pod = Pod.objects.filter(pk=pod_id).first()
+    if pod is None:
+        raise NotFound(f"Pod {pod_id} not found.")
+    return pod
+
+
+def bottom_pods(enabled_only: bool = True) -> list[Pod]:
+    pods = Pod.objects.exclude(az_name="")
+    if enabled_only:
+        pods = pods.filter(enabled=True)
+    return list(pods)
+
+
+def availability_zones() -> dict[str, list[Pod]]:
+    zones: dict[str, list[Pod]] = {}
+    for pod in bottom_pods(enabled_only=False):
+        zones.setdefault(pod.az_name, []).append(pod)
+    return zones
+
+
+def probe_service(region_name: str, service_type: str) -> tuple[float | None, str]:
+    """Find the service in the region's catalog and read its version document (cheap and
+    unauthenticated): (latency in ms, "") when it answers, (None, the reason) otherwise."""
+    adapter = clients().adapter(region_name, service_type)
+    started = time.monotonic()
+    try:
+        endpoint = adapter.get_endpoint()
+        if not endpoint:
+            return None, f"{service_type}: no public endpoint in region {region_name}"
+        response = adapter.session.get(
+            endpoint, authenticated=False, raise_exc=False, timeout=settings.POD_TIMEOUT
+        )
+    except ks_exceptions.EndpointNotFound:
+        return None, f"{service_type}: no public endpoint in region {region_name}"
+    except ks_exceptions.ClientException as exc:
+        return None, f"{service_type}: {exc}"
+    if response.status_code >= 500:
+        return None, f"{service_type}: {endpoint} answered HTTP {response.status_code}"
+    return (time.monotonic() - started) * 1000, ""
+
+
+def check_pod(pod: Pod, services: Iterable[str] = CHECKED_SERVICES) -> Pod:
+    """Record the pod's health: up when all its services answer, degraded when some do, down
+    when none do."""
+    latencies, errors = [], []
+    for service_type in services:
+        latency, error = probe_service(pod.region_name, service_type)
+        if error:
+            errors.append(error)
+        else:
+            latencies.append(latency)
+    if not errors:
+        status = HealthStatus.UP
+    elif latencies:
+        status = HealthStatus.DEGRADED
+    else:
+        status = HealthStatus.DOWN
+    pod.health_status = status
+    pod.last_checked_at = timezone.now()
+    pod.last_latency_ms = round(max(latencies), 1) if latencies else None
+    pod.last_error = "; ".join(errors)
+    pod.save(
+        update_fields=[
+            "health_status",
+            "last_checked_at",
+            "last_latency_ms",
+            "last_error",
+            "updated_at",
+        ]
+    )
+    return pod
+
+
+def bind_pod(project_id: str, az_name: str, pod: Pod) -> Pod:
+    """Record the project's pod in an AZ; the first binding wins a race."""
+    binding, _ = PodBinding.objects.get_or_create(
+        project_id=project_id, az_name=az_name, defaults={"pod": pod}
+    )
+    return binding.pod

@@ -1,0 +1,78 @@
+"""A Keystone for unit tests, served through requests_mock: token issue with a catalog that
+names each registered region's compute, network and volume endpoints, and region lookups."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import requests_mock
+
+KEYSTONE_URL = "http://keystone.test:5000/v3"
+SERVICE_TYPES = {"compute": "/compute/v2.1", "network": "/networking", "volumev3": "/volume/v3"}
+
+
+class FakeKeystone:
+    def __init__(self, mocker: requests_mock.Mocker):
+        self.mocker = mocker
+        self.regions: dict[str, str] = {}
+        mocker.post(
+            f"{KEYSTONE_URL}/auth/tokens",
+            json=self._issue_token,
+            status_code=201,
+            headers={"X-Subject-Token": "service-token"},
+        )
+        mocker.get(re.compile(rf"{re.escape(KEYSTONE_URL)}/regions/.+"), json=self._region)
+
+    def add_region(self, name: str, base_url: str | None = None, answering: bool = True) -> str:
+        """Register a region whose services live under base_url (version documents answer
+        unless answering is False)."""
+        base_url = base_url or f"http://{name.lower()}.test"
+        self.regions[name] = base_url
+        for suffix in SERVICE_TYPES.values():
+            if answering:
+                self.mocker.get(f"{base_url}{suffix}", json={"version": {"id": "v"}})
+            else:
+                self.mocker.get(f"{base_url}{suffix}", status_code=503)
+        return base_url
+
+    def _region(self, request: Any, context: Any) -> dict:
+        name = request.path.rsplit("/", 1)[-1]
+        for region in self.regions:
+            if region.lower() == name.lower():
+                return {"region": {"id": region}}
+        context.status_code = 404
+        return {"error": {"code": 404, "message": f"Could not find region: {name}."}}
+
+    def _issue_token(self, request: Any, context: Any) -> dict:
+        catalog = [
+            {
+                "type": service_type,
+                "name": service_type,
+                "endpoints": [
+                    {
+                        "interface": "public",
+                        "region": region,
+                        "region_id": region,
+                        "url": f"{base_url}{suffix}",
+                    }
+                    for region, base_url in self.regions.items()
+                ],
+            }
+            for service_type, suffix in SERVICE_TYPES.items()
+        ]
+        return {
+            "token": {
+                "methods": ["password"],
+                "expires_at": "2099-01-01T00:00:00.000000Z",
+                "issued_at": "2026-01-01T00:00:00.000000Z",
+                "user": {"id": "tricircle-user", "name": "tricircle", "domain": {"id": "default"}},
+                "project": {
+                    "id": "service-project",
+                    "name": "service",
+                    "domain": {"id": "default"},
+                },
+                "roles": [{"id": "r1", "name": "admin"}],
+                "catalog": catalog,
+            }
+        }

@@ -1,0 +1,38 @@
+"""Errors raised by service functions; tricircle_site.api maps them to HTTP responses in one
+place (DRF JSON for the admin API, OpenStack faults for the gateway)."""
+
+from rest_framework import status
+
+
+class TricircleError(Exception):
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    code = "error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(TricircleError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "bad_request"
+
+
+class Forbidden(TricircleError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "forbidden"
+
+
+class NotFound(TricircleError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+
+
+class Conflict(TricircleError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+
+
+class ServiceUnavailable(TricircleError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    code = "service_unavailable"

@@ -1,0 +1,214 @@
+"""Tricircle settings: every value comes from the environment (or an env file) with an embedded
+default that runs on one machine with no server to install."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("TRICIRCLE_VAR_DIR", BASE_DIR / "var"))
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines (comments and blanks ignored); the process environment wins."""
+    if not path.is_file():
+        return {}
+    values = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+_ENV_FILE = _read_env_file(Path(os.environ.get("TRICIRCLE_ENV_FILE", VAR_DIR / "tricircle.env")))
+
+
+def env(name: str, default: str) -> str:
+    return os.environ.get(name, _ENV_FILE.get(name, default))
+
+
+def env_int(name: str, default: int) -> int:
+    return int(env(name, str(default)))
+
+
+def env_float(name: str, default: float) -> float:
+    return float(env(name, str(default)))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = env("TRICIRCLE_SECRET_KEY", "insecure-default-set-TRICIRCLE_SECRET_KEY")
+DEBUG = env_bool("TRICIRCLE_DEBUG", False)
+ALLOWED_HOSTS = env("TRICIRCLE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_celery_results",
+    "pods",
+    "routing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+
+ROOT_URLCONF = "tricircle_site.urls"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "tricircle_site.wsgi.application"
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tricircle.sqlite3'}"), conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several gateway threads and a worker share the file: WAL and IMMEDIATE transactions
+    # turn "database is locked" races into short waits.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-tricircle.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = ["tricircle_site.auth.KeystoneLoginBackend"]
+LOGIN_URL = "/login"
+LOGIN_REDIRECT_URL = "/v1.0/pods"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tricircle_site.auth.KeystoneTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["tricircle_site.auth.IsCloudAdmin"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "tricircle_site.api.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Tricircle admin API",
+    "DESCRIPTION": "Pods, routing entries and jobs of a Tricircle federation.",
+    "VERSION": "1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- OpenStack ---------------------------------------------------------------------------
+KEYSTONE_URL = env("TRICIRCLE_KEYSTONE_URL", "http://127.0.0.1:5000/v3")
+TOP_REGION = env("TRICIRCLE_TOP_REGION", "CentralRegion")
+CENTRAL_NEUTRON_URL = env("TRICIRCLE_CENTRAL_NEUTRON_URL", "http://127.0.0.1:20696")
+SERVICE_AUTH = {
+    "auth_url": KEYSTONE_URL,
+    "username": env("TRICIRCLE_SERVICE_USERNAME", "tricircle"),
+    "password": env("TRICIRCLE_SERVICE_PASSWORD", "secret"),
+    "project_name": env("TRICIRCLE_SERVICE_PROJECT", "service"),
+    "user_domain_name": env("TRICIRCLE_SERVICE_USER_DOMAIN", "Default"),
+    "project_domain_name": env("TRICIRCLE_SERVICE_PROJECT_DOMAIN", "Default"),
+}
+ADMIN_ROLE = env("TRICIRCLE_ADMIN_ROLE", "admin")
+# Seconds to wait for one pod's answer; a list answers without the pods that missed it.
+POD_TIMEOUT = env_float("TRICIRCLE_POD_TIMEOUT", 30.0)
+LIST_TIMEOUT = env_float("TRICIRCLE_LIST_TIMEOUT", 10.0)
+FANOUT_WORKERS = env_int("TRICIRCLE_FANOUT_WORKERS", 16)
+
+# keystonemiddleware wraps the WSGI app; these are its options (auth_token section).
+KEYSTONE_AUTHTOKEN = {
+    "www_authenticate_uri": KEYSTONE_URL,
+    "auth_url": KEYSTONE_URL,
+    "auth_type": "password",
+    "username": SERVICE_AUTH["username"],
+    "password": SERVICE_AUTH["password"],
+    "project_name": SERVICE_AUTH["project_name"],
+    "user_domain_name": SERVICE_AUTH["user_domain_name"],
+    "project_domain_name": SERVICE_AUTH["project_domain_name"],
+    "delay_auth_decision": True,
+    "include_service_catalog": True,
+    "memcached_servers": env("TRICIRCLE_MEMCACHED_SERVERS", ""),
+}
+
+# --- Celery and jobs -----------------------------------------------------------------------
+CELERY_BROKER_URL = env(
+    "TRICIRCLE_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
+)
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True
+CELERY_TASK_ALWAYS_EAGER = env_bool("TRICIRCLE_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = env("TRICIRCLE_TASK_QUEUE", "tricircle")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+JOBS_MAX_ATTEMPTS = env_int("TRICIRCLE_JOBS_MAX_ATTEMPTS", 8)
+JOBS_BACKOFF_SECONDS = env_float("TRICIRCLE_JOBS_BACKOFF_SECONDS", 5.0)
+JOBS_BACKOFF_MAX_SECONDS = env_float("TRICIRCLE_JOBS_BACKOFF_MAX_SECONDS", 600.0)
+JOBS_LEASE_SECONDS = env_float("TRICIRCLE_JOBS_LEASE_SECONDS", 300.0)
+JOBS_SWEEP_INTERVAL = env_float("TRICIRCLE_JOBS_SWEEP_INTERVAL", 30.0)
+JOBS_RESEND_AFTER_SECONDS = env_float("TRICIRCLE_JOBS_RESEND_AFTER_SECONDS", 60.0)
+JOBS_SWEEP_BATCH = env_int("TRICIRCLE_JOBS_SWEEP_BATCH", 500)
+CELERY_BEAT_SCHEDULE = {
+    "jobs-sweep": {"task": "jobs.sweep", "schedule": JOBS_SWEEP_INTERVAL},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("TRICIRCLE_LOG_LEVEL", "INFO")},
+}
