@@ -51,13 +51,23 @@ class ClientRegistry:
             self._adapters[key] = adapter
         return adapter
 
+    def at_url(self, region_name: str, name: str, url: str) -> ks_adapter.Adapter:
+        """An API reached by a configured URL rather than the catalog (Keystone itself, the
+        central Neutron), with the region's session."""
+        key = (region_name, name)
+        adapter = self._adapters.get(key)
+        if adapter is None:
+            adapter = ks_adapter.Adapter(
+                session=self.session(region_name), endpoint_override=url, raise_exc=False
+            )
+            self._adapters[key] = adapter
+        return adapter
+
     def identity(self) -> ks_adapter.Adapter:
-        """Keystone itself, through the top region's session."""
-        return ks_adapter.Adapter(
-            session=self.session(settings.TOP_REGION),
-            endpoint_override=settings.KEYSTONE_URL,
-            raise_exc=False,
-        )
+        return self.at_url(settings.TOP_REGION, "identity", settings.KEYSTONE_URL)
+
+    def central_neutron(self) -> ks_adapter.Adapter:
+        return self.at_url(settings.TOP_REGION, "central-neutron", settings.CENTRAL_NEUTRON_URL)
 
 
 @cache

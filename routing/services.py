@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import time
+from collections.abc import Callable
+from datetime import timedelta
 
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from pods.models import Pod
 from routing.models import ResourceRouting
+from tricircle_site.exceptions import ServiceUnavailable
 
 
 def routings_visible_to(project_id: str | None, is_admin: bool) -> QuerySet[ResourceRouting]:
@@ -27,4 +35,84 @@ def find_by_bottom_id(bottom_id: str, resource_type: str) -> ResourceRouting | N
         ResourceRouting.objects.select_related("pod")
         .filter(bottom_id=bottom_id, resource_type=resource_type)
         .first()
+    )
+
+
+# A claim older than this is taken over: its creator died between claiming and recording.
+CLAIM_STALE_SECONDS = 120.0
+CLAIM_POLL_SECONDS = 0.2
+
+
+def ensure_bottom(
+    top_id: str,
+    pod: Pod,
+    resource_type: str,
+    project_id: str,
+    create: Callable[[], str],
+    adopt: Callable[[], str | None],
+) -> str:
+    """The bottom id of top_id in pod, creating the bottom resource at most once however many
+    callers race: the routing row (unique on top_id, pod, type) is the claim, inserted before
+    the bottom resource is made; the winner creates, the others wait for its bottom_id. A claim
+    left by a dead creator is taken over after CLAIM_STALE_SECONDS: `adopt` finds a bottom
+    resource it may already have made (by name) so nothing is made twice."""
+    deadline = time.monotonic() + CLAIM_STALE_SECONDS + 30
+    while True:
+        routing, claimed = _claim(top_id, pod, resource_type, project_id)
+        if routing.bottom_id:
+            return routing.bottom_id
+        if claimed or timezone.now() - routing.updated_at > timedelta(seconds=CLAIM_STALE_SECONDS):
+            if not claimed:
+                ResourceRouting.objects.filter(pk=routing.pk).update(updated_at=timezone.now())
+            try:
+                bottom_id = adopt() or create()
+            except BaseException:
+                ResourceRouting.objects.filter(pk=routing.pk, bottom_id="").delete()
+                raise
+            ResourceRouting.objects.filter(pk=routing.pk).update(
+                bottom_id=bottom_id, updated_at=timezone.now()
+            )
+            return bottom_id
+        if time.monotonic() > deadline:
+            raise ServiceUnavailable(
+                f"The {resource_type} {top_id} is still being created in {pod.region_name}."
+            )
+        time.sleep(CLAIM_POLL_SECONDS)
+
+
+def _claim(
+    top_id: str, pod: Pod, resource_type: str, project_id: str
+) -> tuple[ResourceRouting, bool]:
+    try:
+        with transaction.atomic():
+            return ResourceRouting.objects.get_or_create(
+                top_id=top_id,
+                pod=pod,
+                resource_type=resource_type,
+                defaults={"project_id": project_id},
+            )
+    except IntegrityError:
+        return ResourceRouting.objects.get(
+            top_id=top_id, pod=pod, resource_type=resource_type
+        ), False
+
+
+def record_bottom(
+    top_id: str, bottom_id: str, pod: Pod, resource_type: str, project_id: str
+) -> ResourceRouting:
+    routing, _ = ResourceRouting.objects.update_or_create(
+        top_id=top_id,
+        pod=pod,
+        resource_type=resource_type,
+        defaults={"bottom_id": bottom_id, "project_id": project_id},
+    )
+    return routing
+
+
+def project_ids_of(top_id: str, resource_type: str) -> set[str]:
+    """The projects the routing table maps this top id to (empty when it does not know it)."""
+    return set(
+        ResourceRouting.objects.filter(top_id=top_id, resource_type=resource_type)
+        .values_list("project_id", flat=True)
+        .distinct()
     )

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "django_celery_results",
     "pods",
     "routing",
+    "networking",
+    "gateway",
 ]
 
 MIDDLEWARE = [

@@ -36,4 +36,5 @@ urlpatterns = [
     path("login", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout", auth_views.LogoutView.as_view(next_page="/login"), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("gateway.urls")),
 ]

@@ -1,0 +1,47 @@
+"""OpenStack fault bodies: each API the gateway serves answers errors the way that API does, so
+clients (the openstack CLI, openstacksdk, Tempest) show the message."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+
+NOVA_FAULT_NAMES = {
+    400: "badRequest",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "itemNotFound",
+    405: "badMethod",
+    406: "notAcceptable",
+    409: "conflictingRequest",
+    413: "overLimit",
+    415: "badMediaType",
+    501: "notImplemented",
+    503: "serviceUnavailable",
+}
+
+NEUTRON_FAULT_TYPES = {
+    400: "BadRequest",
+    401: "NotAuthorized",
+    403: "PolicyNotAuthorized",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    503: "ServiceUnavailable",
+}
+
+
+def fault_body(style: str, status: int, message: str) -> dict:
+    if style == "neutron":
+        return {
+            "NeutronError": {
+                "type": NEUTRON_FAULT_TYPES.get(status, "NeutronError"),
+                "message": message,
+                "detail": "",
+            }
+        }
+    name = NOVA_FAULT_NAMES.get(status, "computeFault")
+    return {name: {"code": status, "message": message}}
+
+
+def fault_response(style: str, status: int, message: str) -> JsonResponse:
+    return JsonResponse(fault_body(style, status, message), status=status)

@@ -1,0 +1,132 @@
+"""The top region's Network API: the central Neutron behind the gateway, with cross-pod meaning
+added where a call has it (availability zone hints, DHCP reservation, bottom copies)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django.conf import settings
+from django.http import HttpResponse
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+
+from gateway.base import GatewayView
+from gateway.proxy import Upstream, UpstreamResponse, call, user_headers
+from networking import services
+from pods.clients import clients
+from tricircle_site.exceptions import BadRequest
+
+PREFIX = "/networking"
+ZONED = re.compile(r"^/v2\.0/(networks|routers)(?:\.json)?$")
+ZONED_ONE = re.compile(r"^/v2\.0/(networks|routers)/([^/.]+)(?:\.json)?$")
+SUBNETS = re.compile(r"^/v2\.0/subnets(?:\.json)?$")
+DELETABLE = re.compile(
+    r"^/v2\.0/(networks|subnets|ports|routers|security-groups)/([^/.]+)(?:\.json)?$"
+)
+SINGULAR = {"networks": "network", "routers": "router", "subnets": "subnet"}
+
+
+class NetworkGatewayView(GatewayView):
+    fault_style = "neutron"
+
+    def get_permissions(self) -> list:
+        # Neutron's version list answers without a token, as clients expect for discovery.
+        if self.kwargs.get("path", "") in {"", "/"}:
+            return [AllowAny()]
+        return super().get_permissions()
+
+    def upstream(self, request: Request) -> Upstream:
+        return Upstream(
+            session=clients().session(settings.TOP_REGION),
+            base_url=settings.CENTRAL_NEUTRON_URL,
+            name="The central Neutron",
+            public_url=self.public_root(request, PREFIX),
+        )
+
+    def forward(self, request: Request, path: str, body: bytes | None = None) -> UpstreamResponse:
+        token = request.auth.token if request.auth else ""
+        headers = user_headers(request.META, token) if token else {}
+        if not token:
+            headers = {"Accept": "application/json"}
+        return call(
+            self.upstream(request),
+            request.method,
+            path,
+            headers,
+            body if body is not None else request.body,
+            request.META.get("QUERY_STRING", ""),
+        )
+
+    def handle(self, request: Request, path: str = "") -> HttpResponse:
+        path = "/" + path.lstrip("/")
+        method = request.method
+        if method == "POST" and ZONED.match(path):
+            return self.create_zoned(request, path, ZONED.match(path).group(1))
+        if method == "POST" and SUBNETS.match(path):
+            return self.create_subnets(request, path)
+        deleted = DELETABLE.match(path)
+        response = self.forward(request, path)
+        if (
+            method == "GET"
+            and response.status < 300
+            and (ZONED.match(path) or ZONED_ONE.match(path))
+        ):
+            response = with_hints(response)
+        if method == "DELETE" and deleted and response.status == 204:
+            services.top_resource_deleted(deleted.group(1), deleted.group(2))
+        return response.to_django(self.upstream(request))
+
+    get = post = put = delete = patch = handle
+
+    def create_zoned(self, request: Request, path: str, collection: str) -> HttpResponse:
+        body = parse_json(request.body)
+        items = resource_items(body, collection)
+        hints_by_index = [services.pop_hints(item) for item in items]
+        response = self.forward(request, path, json.dumps(body).encode())
+        if response.status == 201:
+            answer = response.json()
+            for item, hints in zip(
+                resource_items(answer, collection), hints_by_index, strict=False
+            ):
+                services.zoned_resource_created(SINGULAR[collection], item, hints)
+            response.content = json.dumps(answer).encode()
+        return response.to_django(self.upstream(request))
+
+    def create_subnets(self, request: Request, path: str) -> HttpResponse:
+        response = self.forward(request, path)
+        if response.status == 201:
+            for subnet in resource_items(response.json(), "subnets"):
+                services.subnet_created(subnet)
+        return response.to_django(self.upstream(request))
+
+
+def parse_json(raw: bytes) -> dict:
+    try:
+        body = json.loads(raw or b"null")
+    except ValueError as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return body
+
+
+def resource_items(body: dict, collection: str) -> list[dict]:
+    """The resources of a Neutron body, single (`{"network": {...}}`) or bulk."""
+    if isinstance(body.get(collection), list):
+        return [item for item in body[collection] if isinstance(item, dict)]
+    item = body.get(SINGULAR[collection])
+    if not isinstance(item, dict):
+        raise BadRequest(f'The request body must be {{"{SINGULAR[collection]}": {{...}}}}.')
+    return [item]
+
+
+def with_hints(response: UpstreamResponse) -> UpstreamResponse:
+    body = response.json()
+    items = body.get("networks") or body.get("routers") or []
+    single = body.get("network") or body.get("router")
+    if single:
+        items = [single]
+    services.show_hints(items)
+    response.content = json.dumps(body).encode()
+    return response

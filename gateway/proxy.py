@@ -1,0 +1,112 @@
+"""Forwarding a user's call to an OpenStack API with the user's own token, and passing the answer
+back with the upstream's links rewritten to the gateway's."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpResponse
+from keystoneauth1 import exceptions as ks_exceptions
+from keystoneauth1 import session as ks_session
+
+from tricircle_site.exceptions import ServiceUnavailable
+
+# Request headers a client sends that the upstream must see (microversions, request ids).
+FORWARDED_REQUEST_HEADERS = (
+    "Content-Type",
+    "Accept",
+    "OpenStack-API-Version",
+    "X-OpenStack-Nova-API-Version",
+    "X-OpenStack-Request-Id",
+    "X-Openstack-Manila-Api-Version",
+)
+# Response headers passed back to the client.
+FORWARDED_RESPONSE_HEADERS = (
+    "OpenStack-API-Version",
+    "X-OpenStack-Nova-API-Version",
+    "X-OpenStack-Request-Id",
+    "x-compute-request-id",
+    "Vary",
+    "Location",
+)
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """An OpenStack API as the gateway reaches it: a keystoneauth session of the region holding
+    it, its base URL there, a name for error messages, and the gateway URL that stands for it."""
+
+    session: ks_session.Session
+    base_url: str
+    name: str
+    public_url: str
+
+    def rewrite(self, content: bytes) -> bytes:
+        return content.replace(self.base_url.rstrip("/").encode(), self.public_url.encode())
+
+
+@dataclass
+class UpstreamResponse:
+    status: int
+    headers: dict[str, str]
+    content: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.content) if self.content else None
+
+    def to_django(self, upstream: Upstream) -> HttpResponse:
+        response = HttpResponse(
+            upstream.rewrite(self.content),
+            status=self.status,
+            content_type=self.headers.get("Content-Type", "application/json"),
+        )
+        for name in FORWARDED_RESPONSE_HEADERS:
+            if name in self.headers:
+                value = self.headers[name]
+                response[name] = upstream.rewrite(value.encode()).decode()
+        return response
+
+
+def user_headers(meta: dict[str, Any], token: str) -> dict[str, str]:
+    headers = {"X-Auth-Token": token}
+    for name in FORWARDED_REQUEST_HEADERS:
+        value = meta.get("HTTP_" + name.upper().replace("-", "_"))
+        if name == "Content-Type":
+            value = meta.get("CONTENT_TYPE")
+        if value:
+            headers[name] = value
+    return headers
+
+
+def call(
+    upstream: Upstream,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes | None = None,
+    query: str = "",
+    timeout: float | None = None,
+) -> UpstreamResponse:
+    """One HTTP call; an upstream that does not answer becomes a 503 naming it."""
+    url = upstream.base_url.rstrip("/") + path + (f"?{query}" if query else "")
+    try:
+        response = upstream.session.request(
+            url,
+            method,
+            headers=headers,
+            data=body or None,
+            authenticated=False,
+            raise_exc=False,
+            connect_retries=0,
+            timeout=timeout,
+            log=False,
+        )
+    except (ks_exceptions.ConnectFailure, ks_exceptions.ConnectTimeout) as exc:
+        raise ServiceUnavailable(f"{upstream.name} is not answering.") from exc
+    except ks_exceptions.RetriableConnectionFailure as exc:
+        raise ServiceUnavailable(f"{upstream.name} did not answer in time.") from exc
+    if response.status_code in {502, 503, 504}:
+        raise ServiceUnavailable(f"{upstream.name} is unavailable (HTTP {response.status_code}).")
+    return UpstreamResponse(response.status_code, dict(response.headers), response.content)

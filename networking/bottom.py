@@ -1,0 +1,268 @@
+"""Materialising top Neutron resources in a pod ("bottom" copies), on demand and idempotently.
+
+Addresses are allocated once, by the central Neutron: a bottom port carries exactly the top
+port's IPs and MAC, and the bottom DHCP port the IP of the DHCP port reserved at the top, so a
+network that spans pods never hands out one address twice. Bottom copies are named after their
+top id, which lets an interrupted creation be adopted instead of repeated."""
+
+from __future__ import annotations
+
+from networking import placement
+from networking.neutron import central_neutron, pod_neutron
+from pods.models import Pod
+from routing.models import ResourceType
+from routing.services import ensure_bottom
+from tricircle_site.exceptions import BadRequest
+
+DHCP_OWNER = "network:dhcp"
+RESERVED_DHCP_DEVICE = "reserved_dhcp_port"
+PROVIDER_FIELDS = ("provider:network_type", "provider:physical_network", "provider:segmentation_id")
+SUBNET_FIELDS = (
+    "cidr",
+    "ip_version",
+    "gateway_ip",
+    "allocation_pools",
+    "host_routes",
+    "dns_nameservers",
+    "ipv6_ra_mode",
+    "ipv6_address_mode",
+)
+RULE_FIELDS = (
+    "direction",
+    "ethertype",
+    "protocol",
+    "port_range_min",
+    "port_range_max",
+    "remote_ip_prefix",
+    "description",
+)
+
+
+def _adopt(pod: Pod, collection: str, top_id: str) -> str | None:
+    found = pod_neutron(pod).get(f"/{collection}", name=top_id, fields="id")[collection]
+    return found[0]["id"] if found else None
+
+
+def ensure_network(pod: Pod, top_network_id: str, project_id: str) -> str:
+    top = central_neutron().get(f"/networks/{top_network_id}")["network"]
+    hints = placement.hints_of([top_network_id]).get(top_network_id, [])
+    if not placement.pod_allowed(hints, pod):
+        raise BadRequest(
+            f"Network {top_network_id} is bound to {', '.join(hints)} by its "
+            f"availability_zone_hints; it cannot be used in {pod.region_name} ({pod.az_name})."
+        )
+
+    def create() -> str:
+        body = {
+            "name": top_network_id,
+            "project_id": project_id,
+            "admin_state_up": top.get("admin_state_up", True),
+        }
+        # The same segment in every pod: the central Neutron allocated it once for all.
+        for field in PROVIDER_FIELDS:
+            if top.get(field) is not None:
+                body[field] = top[field]
+        return pod_neutron(pod).post("/networks", {"network": body})["network"]["id"]
+
+    return ensure_bottom(
+        top_network_id,
+        pod,
+        ResourceType.NETWORK,
+        project_id,
+        create,
+        lambda: _adopt(pod, "networks", top_network_id),
+    )
+
+
+def ensure_top_dhcp_port(top_subnet: dict) -> dict | None:
+    """The port that reserves the subnet's DHCP address at the top (the central Neutron runs no
+    DHCP agent, so nothing else would)."""
+    if not top_subnet.get("enable_dhcp"):
+        return None
+    central = central_neutron()
+    ports = central.get("/ports", network_id=top_subnet["network_id"], device_owner=DHCP_OWNER)[
+        "ports"
+    ]
+    for port in ports:
+        if any(ip["subnet_id"] == top_subnet["id"] for ip in port["fixed_ips"]):
+            return port
+    body = {
+        "network_id": top_subnet["network_id"],
+        "project_id": top_subnet["project_id"],
+        "name": f"dhcp_port_{top_subnet['id']}",
+        "fixed_ips": [{"subnet_id": top_subnet["id"]}],
+        "device_owner": DHCP_OWNER,
+        "device_id": RESERVED_DHCP_DEVICE,
+    }
+    return central.post("/ports", {"port": body})["port"]
+
+
+def ensure_subnet(pod: Pod, top_subnet_id: str, project_id: str) -> str:
+    top = central_neutron().get(f"/subnets/{top_subnet_id}")["subnet"]
+    bottom_network_id = ensure_network(pod, top["network_id"], project_id)
+    neutron = pod_neutron(pod)
+
+    def create() -> str:
+        body = {field: top[field] for field in SUBNET_FIELDS if top.get(field) is not None}
+        # DHCP off first: the pod's DHCP agent would otherwise make its own port with another
+        # address; it adopts the port made below instead.
+        body.update(
+            name=top_subnet_id,
+            network_id=bottom_network_id,
+            project_id=project_id,
+            enable_dhcp=False,
+        )
+        return neutron.post("/subnets", {"subnet": body})["subnet"]["id"]
+
+    bottom_subnet_id = ensure_bottom(
+        top_subnet_id,
+        pod,
+        ResourceType.SUBNET,
+        project_id,
+        create,
+        lambda: _adopt(pod, "subnets", top_subnet_id),
+    )
+    top_dhcp = ensure_top_dhcp_port(top)
+    if top_dhcp is not None:
+        _ensure_bottom_dhcp(pod, top, top_dhcp, bottom_network_id, bottom_subnet_id, project_id)
+    return bottom_subnet_id
+
+
+def _ensure_bottom_dhcp(
+    pod: Pod,
+    top_subnet: dict,
+    top_dhcp: dict,
+    bottom_network_id: str,
+    bottom_subnet_id: str,
+    project_id: str,
+) -> None:
+    neutron = pod_neutron(pod)
+    bottom = neutron.get(f"/subnets/{bottom_subnet_id}")["subnet"]
+    if bottom["enable_dhcp"]:
+        return
+    ip = next(
+        ip["ip_address"] for ip in top_dhcp["fixed_ips"] if ip["subnet_id"] == top_subnet["id"]
+    )
+    existing = neutron.get("/ports", network_id=bottom_network_id, device_owner=DHCP_OWNER)["ports"]
+    if not any(any(f["ip_address"] == ip for f in port["fixed_ips"]) for port in existing):
+        neutron.post(
+            "/ports",
+            {
+                "port": {
+                    "network_id": bottom_network_id,
+                    "project_id": project_id,
+                    "name": top_dhcp["id"],
+                    "fixed_ips": [{"subnet_id": bottom_subnet_id, "ip_address": ip}],
+                    "mac_address": top_dhcp["mac_address"],
+                    "device_owner": DHCP_OWNER,
+                    "device_id": RESERVED_DHCP_DEVICE,
+                }
+            },
+        )
+    neutron.put(f"/subnets/{bottom_subnet_id}", {"subnet": {"enable_dhcp": True}})
+
+
+def ensure_security_group(pod: Pod, top_group_id: str, project_id: str) -> str:
+    def create() -> str:
+        top = central_neutron().get(f"/security-groups/{top_group_id}")["security_group"]
+        group = pod_neutron(pod).post(
+            "/security-groups",
+            {
+                "security_group": {
+                    "name": top_group_id,
+                    "description": top.get("description", ""),
+                    "project_id": project_id,
+                }
+            },
+        )["security_group"]
+        return group["id"]
+
+    bottom_id = ensure_bottom(
+        top_group_id,
+        pod,
+        ResourceType.SECURITY_GROUP,
+        project_id,
+        create,
+        lambda: _adopt(pod, "security-groups", top_group_id),
+    )
+    sync_security_group_rules(pod, top_group_id, bottom_id, project_id)
+    return bottom_id
+
+
+def _rule_key(rule: dict, remote_group: str | None) -> tuple:
+    return (*(rule.get(field) for field in RULE_FIELDS[:-1]), remote_group)
+
+
+def sync_security_group_rules(
+    pod: Pod, top_group_id: str, bottom_group_id: str, project_id: str
+) -> None:
+    """Make the bottom group's rules equal the top group's (a rule naming another group names
+    that group's bottom copy). Safe to run any number of times."""
+    top_rules = central_neutron().get("/security-group-rules", security_group_id=top_group_id)[
+        "security_group_rules"
+    ]
+    neutron = pod_neutron(pod)
+    bottom_rules = neutron.get("/security-group-rules", security_group_id=bottom_group_id)[
+        "security_group_rules"
+    ]
+    wanted: dict[tuple, dict] = {}
+    for rule in top_rules:
+        remote = rule.get("remote_group_id")
+        if remote == top_group_id:
+            remote = bottom_group_id
+        elif remote:
+            remote = ensure_security_group(pod, remote, project_id)
+        wanted[_rule_key(rule, remote)] = {**rule, "remote_group_id": remote}
+    present = {_rule_key(rule, rule.get("remote_group_id")): rule for rule in bottom_rules}
+    for key, rule in present.items():
+        if key not in wanted:
+            neutron.delete(f"/security-group-rules/{rule['id']}")
+    for key, rule in wanted.items():
+        if key in present:
+            continue
+        body = {field: rule[field] for field in RULE_FIELDS if rule.get(field) is not None}
+        body.update(security_group_id=bottom_group_id, project_id=project_id)
+        if rule["remote_group_id"]:
+            body["remote_group_id"] = rule["remote_group_id"]
+        neutron.post("/security-group-rules", {"security_group_rule": body})
+
+
+def ensure_port(pod: Pod, top_port_id: str, project_id: str) -> str:
+    """The bottom copy of a top port, with the top's IPs and MAC, on bottom copies of its
+    network, subnets and security groups."""
+    top = central_neutron().get(f"/ports/{top_port_id}")["port"]
+    bottom_network_id = ensure_network(pod, top["network_id"], project_id)
+    fixed_ips = [
+        {
+            "subnet_id": ensure_subnet(pod, ip["subnet_id"], project_id),
+            "ip_address": ip["ip_address"],
+        }
+        for ip in top["fixed_ips"]
+    ]
+    groups = [
+        ensure_security_group(pod, group, project_id) for group in top.get("security_groups", [])
+    ]
+
+    def create() -> str:
+        body = {
+            "name": top_port_id,
+            "network_id": bottom_network_id,
+            "project_id": project_id,
+            "fixed_ips": fixed_ips,
+            "mac_address": top["mac_address"],
+            "admin_state_up": top.get("admin_state_up", True),
+        }
+        if top.get("port_security_enabled") is False:
+            body["port_security_enabled"] = False
+        else:
+            body["security_groups"] = groups
+        return pod_neutron(pod).post("/ports", {"port": body})["port"]["id"]
+
+    return ensure_bottom(
+        top_port_id,
+        pod,
+        ResourceType.PORT,
+        project_id,
+        create,
+        lambda: _adopt(pod, "ports", top_port_id),
+    )
