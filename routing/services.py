@@ -61,9 +61,7 @@ def ensure_bottom(
         routing, claimed = _claim(top_id, pod, resource_type, project_id)
         if routing.bottom_id:
             return routing.bottom_id
-        if claimed or timezone.now() - routing.updated_at > timedelta(seconds=CLAIM_STALE_SECONDS):
-            if not claimed:
-                ResourceRouting.objects.filter(pk=routing.pk).update(updated_at=timezone.now())
+        if claimed or _take_over_stale(routing):
             try:
                 bottom_id = adopt() or create()
             except BaseException:
@@ -78,6 +76,17 @@ def ensure_bottom(
                 f"The {resource_type} {top_id} is still being created in {pod.region_name}."
             )
         time.sleep(CLAIM_POLL_SECONDS)
+
+
+def _take_over_stale(routing: ResourceRouting) -> bool:
+    """One waiter, not all of them, takes a stale claim over (a conditional update)."""
+    if timezone.now() - routing.updated_at <= timedelta(seconds=CLAIM_STALE_SECONDS):
+        return False
+    return bool(
+        ResourceRouting.objects.filter(
+            pk=routing.pk, bottom_id="", updated_at=routing.updated_at
+        ).update(updated_at=timezone.now())
+    )
 
 
 def _claim(
