@@ -1,0 +1,1858 @@
+#!/usr/bin/env python3.11
+"""Tricircle's lab: a real multi-region OpenStack (2026.1) on 127.0.0.1 to test Tricircle against.
+
+    python3.11 tests/lab/lab.py up [--pods N]   start (or complete) the lab; idempotent
+    python3.11 tests/lab/lab.py status          what runs, and whether it answers (exit 0 = all)
+    python3.11 tests/lab/lab.py down            stop what the lab started; keeps the data
+    python3.11 tests/lab/lab.py wipe            down, then drop the lab's databases/vhosts and data
+
+Layout: one shared Keystone (top region CentralRegion, whose compute/volume/network endpoints are
+Tricircle's gateway at 127.0.0.1:19999, not started here), one shared Glance, a central Neutron
+reached by URL only (not in the catalog), and pods Pod1..PodN (one Keystone region each) with
+Nova (fake virt driver), Placement, Neutron (ML2 openvswitch + a fake OVS agent) and Cinder (fake
+volume driver).
+
+Stdlib only: the OpenStack services run from a cached virtualenv (LAB_CACHE, default
+~/.cache/tricircle-lab) and everything the lab writes goes to LAB_DIR (default var/lab in the
+repo). MariaDB and RabbitMQ already listening on their standard ports are reused with the lab's
+own databases (lab_*), vhosts (lab_*) and user (lab); where there are none, the lab runs its own
+on other ports (LAB_INFRA=own forces that, LAB_INFRA=shared forbids it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# --------------------------------------------------------------------------------------------
+# Fixed facts of the lab
+# --------------------------------------------------------------------------------------------
+
+HOST = "127.0.0.1"
+PASSWORD = "secret"
+TOP_REGION = "CentralRegion"
+TRICIRCLE_URL = f"http://{HOST}:19999"  # Tricircle's gateway; the lab only puts it in the catalog
+
+KEYSTONE_PORT = 5000
+GLANCE_PORT = 9292
+CENTRAL_NEUTRON_PORT = 20696
+MEMCACHED_PORT = 21211
+# Used only when the lab runs its own infrastructure (none on the standard ports).
+OWN_MARIADB_PORT = 23306
+OWN_EPMD_PORT = 24369
+OWN_RABBIT_PORT = 25673
+OWN_RABBIT_DIST_PORT = 25674
+SHARED_MARIADB_PORT = 3306
+SHARED_RABBIT_PORT = 5672
+
+# Pod K listens on these ports + (K-1) * POD_PORT_STEP; 5 pods keep every port below 65536.
+POD_BASE_PORTS = {"nova": 8774, "cinder": 8776, "placement": 8778, "neutron": 9696}
+POD_PORT_STEP = 10000
+MAX_PODS = 5
+DEFAULT_PODS = 2
+
+KEYSTONE_URL = f"http://{HOST}:{KEYSTONE_PORT}/v3"
+GLANCE_URL = f"http://{HOST}:{GLANCE_PORT}"
+CENTRAL_NEUTRON_URL = f"http://{HOST}:{CENTRAL_NEUTRON_PORT}"
+
+DB_USER = "lab"
+MQ_USER = "lab"
+IMAGE_NAME = "lab-tiny"
+IMAGE_SIZE = 16 * 1024  # bytes of zeros: the fake virt driver never reads the image
+FLAVORS = [  # id, name, RAM MB, vCPUs, disk GB
+    ("1", "m1.tiny", 512, 1, 1),
+    ("2", "m1.small", 2048, 1, 20),
+]
+# user: (project, roles), all in domain Default with PASSWORD
+USERS: dict[str, tuple[str, list[str]]] = {
+    "admin": ("admin", ["admin"]),
+    "demo": ("demo", ["member", "reader"]),
+    "alt_demo": ("alt_demo", ["member", "reader"]),
+    "tricircle": ("service", ["admin"]),  # Tricircle's own service account
+}
+SERVICE_USERS = ["nova", "neutron", "cinder", "placement", "glance"]
+SERVICE_USER_ROLES = ["admin", "service"]
+
+# The OpenStack release, pinned by the constraints file (openstack/requirements stable/2026.1).
+PACKAGES = [
+    "keystone==29.1.0",
+    "nova==33.0.2",
+    "neutron==28.0.2",
+    "cinder==28.0.0",
+    "openstack-placement==15.0.0",
+    "glance==32.0.0",
+    "python-openstackclient",
+    "osc-placement",
+    "openstacksdk",
+    "PyMySQL",
+    "uwsgi",
+    "python-memcached",  # Keystone's memcached cache backend needs it
+    "pymemcache",
+]
+
+SOURCE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = SOURCE_DIR.parent.parent
+CONSTRAINTS_FILE = SOURCE_DIR / "uc-2026.1.txt"
+FAKE_AGENT = SOURCE_DIR / "fake_ovs_agent.py"
+
+HTTP_TIMEOUT = 240  # seconds a service gets to answer after its start (2 cores, many services)
+STOP_GRACE = 10  # seconds between SIGTERM and SIGKILL (nova-compute ignores SIGTERM for > 60 s)
+
+T0 = time.monotonic()
+
+
+class LabError(Exception):
+    """A failure with a message meant for the person running the lab."""
+
+
+def say(message: str) -> None:
+    print(f"[{time.monotonic() - T0:6.1f}s] {message}", flush=True)
+
+
+def tail(path: Path, lines: int = 25) -> str:
+    try:
+        text = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return f"(no log at {path})"
+    return "\n".join("    " + line for line in text[-lines:])
+
+
+# --------------------------------------------------------------------------------------------
+# Paths and persistent state
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Paths:
+    root: Path
+
+    @property
+    def etc(self) -> Path:
+        return self.root / "etc"
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def pids(self) -> Path:
+        return self.root / "pids"
+
+    @property
+    def run(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def state_file(self) -> Path:
+        return self.root / "state.json"
+
+    def log(self, name: str) -> Path:
+        return self.logs / f"{name}.log"
+
+    def make(self) -> None:
+        for folder in (self.etc, self.data, self.logs, self.pids, self.run):
+            folder.mkdir(parents=True, exist_ok=True)
+
+
+def lab_paths() -> Paths:
+    return Paths(Path(os.environ.get("LAB_DIR", REPO_ROOT / "var" / "lab")).resolve())
+
+
+def venv_dir() -> Path:
+    """The cached venv, named after what decides its content (constraints + package list)."""
+    digest = hashlib.sha256(CONSTRAINTS_FILE.read_bytes())
+    digest.update("\n".join(PACKAGES).encode())
+    cache = Path(os.environ.get("LAB_CACHE", Path.home() / ".cache" / "tricircle-lab"))
+    return cache / f"venv-{digest.hexdigest()[:12]}"
+
+
+@dataclass
+class State:
+    """What must survive between runs: infrastructure choices, pod count, finished init steps."""
+
+    db_mode: str = ""  # "shared" (existing MariaDB) or "own" (the lab's mariadbd)
+    mq_mode: str = ""  # "shared" (existing RabbitMQ) or "own"
+    pods: int = 0
+    done: list[str] = field(default_factory=list)  # finished one-time steps (db syncs, ...)
+
+    @classmethod
+    def load(cls, paths: Paths) -> State:
+        try:
+            return cls(**json.loads(paths.state_file.read_text()))
+        except (OSError, ValueError, TypeError):
+            return cls()
+
+    def save(self, paths: Paths) -> None:
+        paths.state_file.write_text(json.dumps(self.__dict__, indent=2) + "\n")
+
+    @property
+    def db_port(self) -> int:
+        return SHARED_MARIADB_PORT if self.db_mode == "shared" else OWN_MARIADB_PORT
+
+    @property
+    def mq_port(self) -> int:
+        return SHARED_RABBIT_PORT if self.mq_mode == "shared" else OWN_RABBIT_PORT
+
+
+# --------------------------------------------------------------------------------------------
+# Pods
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pod:
+    number: int
+
+    @property
+    def region(self) -> str:
+        return f"Pod{self.number}"
+
+    @property
+    def key(self) -> str:  # used in file, process, database and vhost names
+        return f"pod{self.number}"
+
+    @property
+    def az(self) -> str:
+        return "az1" if self.number % 2 else "az2"
+
+    @property
+    def compute_host(self) -> str:
+        return f"{self.key}-compute"
+
+    def port(self, service: str) -> int:
+        return POD_BASE_PORTS[service] + (self.number - 1) * POD_PORT_STEP
+
+    def url(self, service: str) -> str:
+        return f"http://{HOST}:{self.port(service)}"
+
+    @property
+    def nova_url(self) -> str:
+        return self.url("nova") + "/v2.1"
+
+    @property
+    def cinder_url(self) -> str:
+        # Cinder accepts URLs without the project id since microversion 3.67.
+        return self.url("cinder") + "/v3"
+
+
+def pods_of(count: int) -> list[Pod]:
+    return [Pod(number) for number in range(1, count + 1)]
+
+
+# --------------------------------------------------------------------------------------------
+# Processes: started in their own session, recorded as "pid starttime" so a reused pid is never
+# mistaken for ours; stopped with their whole process tree.
+# --------------------------------------------------------------------------------------------
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # the command name (field 2) may contain spaces: split after its closing parenthesis
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def start_time_of(pid: int) -> str | None:
+    fields = _stat_fields(pid)
+    return fields[19] if fields else None  # field 22 of /proc/PID/stat
+
+
+def all_parents() -> dict[int, int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields:
+                parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def process_tree(root: int, parents: dict[int, int] | None = None) -> set[int]:
+    parents = parents if parents is not None else all_parents()
+    tree = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, ppid in parents.items():
+            if ppid in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return {pid for pid in tree if pid == root or pid in parents}
+
+
+def rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def port_open(port: int, host: str = HOST) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+@dataclass
+class Service:
+    """One long-running process of the lab."""
+
+    name: str  # also names its pid file and log file
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    port: int | None = None
+    check_url: str | None = None  # must answer HTTP (any status below 500) once up
+    infra: bool = False  # stopped last, started first
+
+
+class Processes:
+    def __init__(self, paths: Paths) -> None:
+        self.paths = paths
+
+    def pidfile(self, name: str) -> Path:
+        return self.paths.pids / f"{name}.pid"
+
+    def pid(self, name: str) -> int | None:
+        """The pid of a running service the lab started, or None."""
+        try:
+            pid_text, started = self.pidfile(name).read_text().split()
+            pid = int(pid_text)
+        except (OSError, ValueError):
+            return None
+        return pid if start_time_of(pid) == started else None
+
+    def recorded(self) -> list[str]:
+        return sorted(path.stem for path in self.paths.pids.glob("*.pid"))
+
+    def start(self, service: Service) -> int:
+        log = self.paths.log(service.name)
+        env = {**os.environ, **service.env}
+        with log.open("ab") as out:
+            out.write(f"\n===== {time.ctime()} starting {' '.join(service.argv)}\n".encode())
+            out.flush()
+            proc = subprocess.Popen(
+                service.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=self.paths.root,
+                start_new_session=True,  # own process group: signals reach the whole service
+            )
+        self.pidfile(service.name).write_text(f"{proc.pid} {start_time_of(proc.pid)}\n")
+        return proc.pid
+
+    def stop(self, names: Iterable[str]) -> list[str]:
+        """SIGTERM the process groups, SIGKILL what is left after STOP_GRACE. Returns names."""
+        parents = all_parents()
+        trees: dict[str, set[int]] = {}
+        for name in names:
+            pid = self.pid(name)
+            if pid is not None:
+                trees[name] = process_tree(pid, parents)
+                for target in trees[name]:
+                    self._signal(target, signal.SIGTERM)
+            self.pidfile(name).unlink(missing_ok=True)
+        deadline = time.monotonic() + STOP_GRACE
+        while time.monotonic() < deadline and any(
+            self._alive(p) for t in trees.values() for p in t
+        ):
+            time.sleep(0.2)
+        for tree in trees.values():
+            for target in tree:
+                self._signal(target, signal.SIGKILL)
+        return sorted(trees)
+
+    @staticmethod
+    def _alive(pid: int) -> bool:
+        fields = _stat_fields(pid)
+        return fields is not None and fields[0] != "Z"
+
+    @staticmethod
+    def _signal(pid: int, sig: signal.Signals) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+    def memory_mib(self) -> tuple[float, int]:
+        parents = all_parents()
+        pids: set[int] = set()
+        for name in self.recorded():
+            pid = self.pid(name)
+            if pid is not None:
+                pids |= process_tree(pid, parents)
+        return sum(rss_kib(pid) for pid in pids) / 1024, len(pids)
+
+
+# --------------------------------------------------------------------------------------------
+# Small HTTP client for the OpenStack APIs (stdlib only)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+def http(
+    method: str,
+    url: str,
+    *,
+    token: str | None = None,
+    json_body: Any = None,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> Response:
+    all_headers = {"Accept": "application/json", **(headers or {})}
+    if token:
+        all_headers["X-Auth-Token"] = token
+    if json_body is not None:
+        data = json.dumps(json_body).encode()
+        all_headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            status, reply_headers, raw = reply.status, dict(reply.headers), reply.read()
+    except urllib.error.HTTPError as error:
+        status, reply_headers, raw = error.code, dict(error.headers), error.read()
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        body = raw.decode(errors="replace")
+    return Response(status, reply_headers, body)
+
+
+def answers(url: str) -> bool:
+    try:
+        return http("GET", url, timeout=5).status < 500
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+def expect(response: Response, what: str, *ok: int) -> Any:
+    if response.status not in (ok or (200, 201, 202, 204)):
+        raise LabError(f"{what}: HTTP {response.status}: {str(response.body)[:500]}")
+    return response.body
+
+
+def get_token(user: str = "admin", project: str = "admin") -> tuple[str, list[dict[str, Any]]]:
+    """A project-scoped token and the service catalog that comes with it."""
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {"name": user, "domain": {"id": "default"}, "password": PASSWORD}
+                },
+            },
+            "scope": {"project": {"name": project, "domain": {"id": "default"}}},
+        }
+    }
+    response = http("POST", f"{KEYSTONE_URL}/auth/tokens", json_body=body)
+    expect(response, f"Keystone token for {user}", 201)
+    return response.headers["X-Subject-Token"], response.body["token"]["catalog"]
+
+
+# --------------------------------------------------------------------------------------------
+# Configuration files
+# --------------------------------------------------------------------------------------------
+
+Sections = dict[str, dict[str, Any]]
+
+
+def ini(sections: Sections) -> str:
+    out = []
+    for section, options in sections.items():
+        out.append(f"[{section}]")
+        for key, value in options.items():
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            out.append(f"{key} = {value}")
+        out.append("")
+    return "\n".join(out)
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+def service_auth(user: str, region: str | None) -> dict[str, Any]:
+    """keystoneauth options of a section a service uses to call another one."""
+    options = {
+        "auth_type": "password",
+        "auth_url": KEYSTONE_URL,
+        "project_name": "service",
+        "project_domain_name": "Default",
+        "user_domain_name": "Default",
+        "username": user,
+        "password": PASSWORD,
+    }
+    if region:
+        options["region_name"] = region
+    return options
+
+
+def authtoken(user: str, region: str, service_type: str) -> dict[str, Any]:
+    return {
+        **service_auth(user, region),
+        "www_authenticate_uri": KEYSTONE_URL,
+        "memcached_servers": f"{HOST}:{MEMCACHED_PORT}",
+        "service_token_roles_required": True,
+        "service_type": service_type,
+    }
+
+
+class Config:
+    """Writes every configuration file of the lab under LAB_DIR/etc."""
+
+    def __init__(self, paths: Paths, state: State, venv: Path) -> None:
+        self.paths = paths
+        self.state = state
+        self.venv = venv
+
+    def db_url(self, database: str) -> str:
+        return (
+            f"mysql+pymysql://{DB_USER}:{PASSWORD}@{HOST}:{self.state.db_port}/{database}"
+            "?charset=utf8mb4"
+        )
+
+    def database(self, name: str) -> dict[str, Any]:
+        # Small pools: in shared mode the lab's ~30 processes share the server's max_connections
+        # (151 by default) with everybody else.
+        return {"connection": self.db_url(name), "max_pool_size": 2, "max_overflow": 10}
+
+    def transport_url(self, vhost: str) -> str:
+        return f"rabbit://{MQ_USER}:{PASSWORD}@{HOST}:{self.state.mq_port}/{vhost}"
+
+    def copy_paste_ini(self, source: str, target: Path) -> None:
+        write_if_changed(target, (self.venv / "etc" / source).read_text())
+
+    def common(self, data_dir: Path) -> Sections:
+        (data_dir / "locks").mkdir(parents=True, exist_ok=True)
+        return {
+            "oslo_concurrency": {"lock_path": data_dir / "locks"},
+            "oslo_messaging_notifications": {"driver": "noop"},
+        }
+
+    # ---- shared services
+
+    def keystone(self) -> Path:
+        etc = self.paths.etc / "keystone"
+        keys = self.paths.data / "keystone"
+        write_if_changed(
+            etc / "keystone.conf",
+            ini(
+                {
+                    "DEFAULT": {"debug": False},
+                    "database": self.database("lab_keystone"),
+                    "identity": {"password_hash_rounds": 4},  # bcrypt's minimum: fast tokens
+                    "token": {"provider": "fernet"},
+                    "fernet_tokens": {"key_repository": keys / "fernet-keys"},
+                    "fernet_receipts": {"key_repository": keys / "fernet-keys"},
+                    "credential": {"key_repository": keys / "credential-keys"},
+                    "cache": {
+                        "enabled": True,
+                        "backend": "dogpile.cache.memcached",
+                        "memcache_servers": f"{HOST}:{MEMCACHED_PORT}",
+                    },
+                }
+            ),
+        )
+        return etc
+
+    def glance(self) -> Path:
+        etc = self.paths.etc / "glance"
+        data = self.paths.data / "glance"
+        write_if_changed(
+            etc / "glance-api.conf",
+            ini(
+                {
+                    "DEFAULT": {
+                        "debug": False,
+                        "bind_host": HOST,
+                        "bind_port": GLANCE_PORT,
+                        "workers": 1,
+                        "enabled_backends": "fs:file",
+                    },
+                    "glance_store": {"default_backend": "fs"},
+                    "fs": {"filesystem_store_datadir": data / "images"},
+                    "os_glance_staging_store": {"filesystem_store_datadir": data / "staging"},
+                    "os_glance_tasks_store": {"filesystem_store_datadir": data / "tasks"},
+                    "database": self.database("lab_glance"),
+                    "paste_deploy": {"flavor": "keystone"},
+                    "keystone_authtoken": authtoken("glance", TOP_REGION, "image"),
+                    **self.common(data),
+                }
+            ),
+        )
+        self.copy_paste_ini("glance/glance-api-paste.ini", etc / "glance-api-paste.ini")
+        return etc
+
+    def ml2(self, mechanism_drivers: str) -> str:
+        # The central Neutron and every pod's Neutron share type drivers and ranges, so that a
+        # segment allocated centrally can be created with the same id in any pod.
+        return ini(
+            {
+                "ml2": {
+                    "type_drivers": "local,flat,vlan,vxlan",
+                    "tenant_network_types": "vxlan,local",
+                    "mechanism_drivers": mechanism_drivers,
+                    "extension_drivers": "port_security",
+                },
+                "ml2_type_flat": {"flat_networks": "*"},
+                "ml2_type_vlan": {"network_vlan_ranges": "physnet1:2000:2999"},
+                "ml2_type_vxlan": {"vni_ranges": "1000:9999"},
+                "securitygroup": {"enable_security_group": True},
+            }
+        )
+
+    def neutron(self, key: str, region: str, pod: Pod | None) -> Path:
+        """neutron.conf + ml2_conf.ini for a pod's Neutron, or the central one (pod None)."""
+        etc = self.paths.etc / key / "neutron"
+        data = self.paths.data / key / "neutron"
+        default: dict[str, Any] = {
+            "debug": False,
+            "core_plugin": "ml2",
+            "service_plugins": "router",
+            "auth_strategy": "keystone",
+            "transport_url": self.transport_url(f"lab_{key}"),
+            "state_path": data,
+            "api_paste_config": etc / "api-paste.ini",
+            "dhcp_agent_notification": False,
+            "rpc_workers": 1,
+            "rpc_state_report_workers": 1,
+            # Pods tell their Nova about port changes like a real cloud; the central Neutron has
+            # no Nova behind it (Tricircle sits between).
+            "notify_nova_on_port_status_changes": pod is not None,
+            "notify_nova_on_port_data_changes": pod is not None,
+            "router_scheduler_driver": "neutron.scheduler.l3_agent_scheduler.ChanceScheduler",
+        }
+        sections: Sections = {
+            "DEFAULT": default,
+            "database": self.database(f"lab_{key}_neutron"),
+            "keystone_authtoken": authtoken("neutron", region, "network"),
+            **self.common(data),
+        }
+        if pod is not None:
+            sections["nova"] = service_auth("nova", region)
+        write_if_changed(etc / "neutron.conf", ini(sections))
+        # openvswitch everywhere: it binds ports to the fake agents in pods, and in the central
+        # Neutron (no agents at all) it lets networks, subnets, ports and routers be created.
+        write_if_changed(etc / "ml2_conf.ini", self.ml2("openvswitch"))
+        self.copy_paste_ini("neutron/api-paste.ini", etc / "api-paste.ini")
+        return etc
+
+    # ---- pods
+
+    def placement(self, pod: Pod) -> Path:
+        etc = self.paths.etc / pod.key / "placement"
+        write_if_changed(
+            etc / "placement.conf",
+            ini(
+                {
+                    "DEFAULT": {"debug": False},
+                    "placement_database": self.database(f"lab_{pod.key}_placement"),
+                    "api": {"auth_strategy": "keystone"},
+                    "keystone_authtoken": authtoken("placement", pod.region, "placement"),
+                }
+            ),
+        )
+        return etc
+
+    def nova(self, pod: Pod) -> Path:
+        """nova.conf for the API and control services; nova-compute.conf without databases."""
+        etc = self.paths.etc / pod.key / "nova"
+        data = self.paths.data / pod.key / "nova"
+        sections: Sections = {
+            "DEFAULT": {
+                "debug": False,
+                "host": pod.compute_host,
+                "my_ip": HOST,
+                "state_path": data,
+                "instances_path": data / "instances",
+                "transport_url": self.transport_url(f"lab_{pod.key}"),
+                # FakeDriver proper refuses to start twice with the same node; this one does not
+                "compute_driver": "fake.FakeDriverWithoutFakeNodes",
+                "heal_instance_info_cache_interval": -1,
+                "default_availability_zone": pod.az,
+            },
+            "api": {"auth_strategy": "keystone"},
+            "api_database": self.database(f"lab_{pod.key}_nova_api"),
+            "database": self.database(f"lab_{pod.key}_nova"),
+            "scheduler": {"discover_hosts_in_cells_interval": 10, "workers": 1},
+            "conductor": {"workers": 1},
+            "vnc": {"enabled": False},
+            "wsgi": {"api_paste_config": etc / "api-paste.ini"},
+            "service_user": {**service_auth("nova", None), "send_service_user_token": True},
+            "keystone_authtoken": authtoken("nova", pod.region, "compute"),
+            "placement": service_auth("placement", pod.region),
+            "neutron": service_auth("neutron", pod.region),
+            "cinder": {**service_auth("cinder", pod.region), "os_region_name": pod.region},
+            "glance": {"region_name": pod.region},  # the shared Glance, via the pod's catalog
+            **self.common(data),
+        }
+        write_if_changed(etc / "nova.conf", ini(sections))
+        compute_sections = {k: v for k, v in sections.items() if "database" not in k}
+        write_if_changed(etc / "nova-compute.conf", ini(compute_sections))
+        self.copy_paste_ini("nova/api-paste.ini", etc / "api-paste.ini")
+        return etc
+
+    def cinder(self, pod: Pod) -> Path:
+        etc = self.paths.etc / pod.key / "cinder"
+        data = self.paths.data / pod.key / "cinder"
+        write_if_changed(
+            etc / "cinder.conf",
+            ini(
+                {
+                    "DEFAULT": {
+                        "debug": False,
+                        "transport_url": self.transport_url(f"lab_{pod.key}"),
+                        "auth_strategy": "keystone",
+                        "my_ip": HOST,
+                        "host": f"{pod.key}-cinder",
+                        "state_path": data,
+                        "api_paste_config": etc / "api-paste.ini",
+                        "enabled_backends": "fake",
+                        "glance_api_servers": GLANCE_URL,
+                        "osapi_volume_workers": 1,
+                        "storage_availability_zone": pod.az,
+                        "default_availability_zone": pod.az,
+                    },
+                    "database": self.database(f"lab_{pod.key}_cinder"),
+                    "fake": {
+                        # ships in the cinder wheel; LVM would need device-mapper and sudo
+                        "volume_driver": "cinder.tests.fake_driver.FakeLoggingVolumeDriver",
+                        "volume_backend_name": "fake",
+                    },
+                    "keystone_authtoken": authtoken("cinder", pod.region, "block-storage"),
+                    "nova": {**service_auth("nova", pod.region), "interface": "public"},
+                    "service_user": {
+                        **service_auth("cinder", None),
+                        "send_service_user_token": True,
+                    },
+                    **self.common(data),
+                }
+            ),
+        )
+        self.copy_paste_ini("cinder/api-paste.ini", etc / "api-paste.ini")
+        return etc
+
+
+# --------------------------------------------------------------------------------------------
+# The lab
+# --------------------------------------------------------------------------------------------
+
+
+def run(argv: list[str], log: Path | None = None, env: dict[str, str] | None = None) -> str:
+    """Run a command to completion; on failure raise LabError naming the command and its log."""
+    result = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
+    if log is not None:
+        with log.open("a") as out:
+            out.write(f"\n===== {time.ctime()} $ {' '.join(argv)} (exit {result.returncode})\n")
+            out.write(result.stdout + result.stderr)
+    if result.returncode != 0:
+        where = f"; log: {log}" if log else ""
+        details = (result.stderr or result.stdout).strip()[-2000:]
+        raise LabError(f"`{' '.join(argv[:4])} ...` failed{where}\n{details}")
+    return result.stdout
+
+
+class Lab:
+    def __init__(self) -> None:
+        self.paths = lab_paths()
+        self.state = State.load(self.paths)
+        self.venv = venv_dir()
+        self.procs = Processes(self.paths)
+        self.config = Config(self.paths, self.state, self.venv)
+
+    def bin(self, name: str) -> str:
+        return str(self.venv / "bin" / name)
+
+    # ---- installation
+
+    def ensure_venv(self) -> None:
+        marker = self.venv / ".lab-installed"
+        if marker.exists():
+            return
+        say(f"installing OpenStack 2026.1 into {self.venv} (a few minutes, once)")
+        if self.venv.exists():
+            shutil.rmtree(self.venv)  # left over from an interrupted install
+        self.venv.parent.mkdir(parents=True, exist_ok=True)
+        log = self.paths.log("install")
+        python = shutil.which("python3.11") or sys.executable
+        run([python, "-m", "venv", str(self.venv)], log)
+        pip = [self.bin("python"), "-m", "pip", "install", "--quiet"]
+        run([*pip, "--upgrade", "pip"], log)
+        run([*pip, "-c", str(CONSTRAINTS_FILE), *PACKAGES], log)
+        marker.write_text(" ".join(PACKAGES) + "\n")
+        say("OpenStack installed")
+
+    def ensure_debian_packages(self, needed: dict[str, str]) -> None:
+        """Install the Debian packages of the commands in `needed` (command -> package)."""
+        missing = sorted({pkg for cmd, pkg in needed.items() if not self.which(cmd)})
+        if not missing:
+            return
+        if os.geteuid() != 0:
+            raise LabError(f"missing Debian packages {missing}; install them (needs root)")
+        say(f"apt-get install {' '.join(missing)}")
+        log = self.paths.log("apt")
+        # Keep the packages' maintainer scripts from starting the services on their standard
+        # ports: the lab starts its own instances itself.
+        policy = Path("/usr/sbin/policy-rc.d")
+        own_policy = not policy.exists()
+        if own_policy:
+            policy.write_text("#!/bin/sh\nexit 101\n")
+            policy.chmod(0o755)
+        try:
+            env = {"DEBIAN_FRONTEND": "noninteractive"}
+            run(["apt-get", "update"], log, env)
+            run(["apt-get", "install", "-y", "--no-install-recommends", *missing], log, env)
+        finally:
+            if own_policy:
+                policy.unlink(missing_ok=True)
+
+    @staticmethod
+    def which(command: str) -> str | None:
+        return shutil.which(command, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
+
+    # ---- infrastructure: MariaDB, RabbitMQ, memcached
+
+    def choose_infra(self) -> None:
+        """Decide once (until wipe) whether to reuse MariaDB/RabbitMQ or to run the lab's own."""
+        wanted = os.environ.get("LAB_INFRA", "auto")
+        if wanted not in ("auto", "shared", "own"):
+            raise LabError("LAB_INFRA must be auto, shared or own")
+        if not self.state.db_mode:
+            shared = wanted != "own" and self.shared_mariadb_works()
+            if wanted == "shared" and not shared:
+                raise LabError("LAB_INFRA=shared but no MariaDB (root, no password) on :3306")
+            self.state.db_mode = "shared" if shared else "own"
+        if not self.state.mq_mode:
+            shared = wanted != "own" and self.shared_rabbitmq_works()
+            if wanted == "shared" and not shared:
+                raise LabError("LAB_INFRA=shared but no RabbitMQ on :5672 that rabbitmqctl reaches")
+            self.state.mq_mode = "shared" if shared else "own"
+        self.state.save(self.paths)
+
+    def shared_mariadb_works(self) -> bool:
+        if not port_open(SHARED_MARIADB_PORT) or not self.which("mariadb"):
+            return False
+        try:
+            self.sql("SELECT 1", mode="shared")
+            return True
+        except LabError:
+            return False
+
+    def shared_rabbitmq_works(self) -> bool:
+        if not port_open(SHARED_RABBIT_PORT) or not self.which("rabbitmqctl"):
+            return False
+        try:
+            self.rabbitmqctl(["-q", "list_vhosts"], mode="shared")
+            return True
+        except LabError:
+            return False
+
+    def sql(self, statements: str, mode: str | None = None) -> str:
+        mode = mode or self.state.db_mode
+        if mode == "shared":
+            target = ["--protocol=tcp", f"--host={HOST}", f"--port={SHARED_MARIADB_PORT}"]
+        else:
+            target = [f"--socket={self.paths.run / 'mysqld.sock'}"]
+        mariadb = self.which("mariadb") or "mariadb"
+        return run([mariadb, "--user=root", *target, "--batch", "-e", statements])
+
+    def rabbitmq_env(self) -> dict[str, str]:
+        """Environment of the lab's own RabbitMQ node (and of rabbitmqctl talking to it)."""
+        data = self.paths.data / "rabbitmq"
+        return {
+            "RABBITMQ_NODENAME": "lab-rabbit@localhost",
+            "RABBITMQ_NODE_IP_ADDRESS": HOST,
+            "RABBITMQ_NODE_PORT": str(OWN_RABBIT_PORT),
+            "RABBITMQ_DIST_PORT": str(OWN_RABBIT_DIST_PORT),
+            "ERL_EPMD_PORT": str(OWN_EPMD_PORT),
+            "ERL_EPMD_ADDRESS": HOST,
+            "RABBITMQ_MNESIA_BASE": str(data / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.paths.logs / "rabbitmq"),
+            "RABBITMQ_CONFIG_FILE": str(self.paths.etc / "rabbitmq" / "rabbitmq"),
+            "RABBITMQ_CONF_ENV_FILE": str(self.paths.etc / "rabbitmq" / "rabbitmq-env.conf"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.paths.etc / "rabbitmq" / "enabled_plugins"),
+            "RABBITMQ_PID_FILE": str(self.paths.run / "rabbitmq.pid"),
+            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
+        }
+
+    def rabbitmqctl(self, args: list[str], mode: str | None = None) -> str:
+        mode = mode or self.state.mq_mode
+        ctl = self.which("rabbitmqctl") or "rabbitmqctl"
+        if mode == "shared":
+            return run([ctl, *args])
+        return run([ctl, "-n", "lab-rabbit@localhost", *args], env=self.rabbitmq_env())
+
+    def infra_services(self) -> list[Service]:
+        services = [
+            Service(
+                "memcached",
+                [
+                    *[self.which("memcached") or "memcached", "-l", HOST],
+                    *["-p", str(MEMCACHED_PORT), "-U", "0", "-m", "64", "-u", "nobody"],
+                ],
+                port=MEMCACHED_PORT,
+                infra=True,
+            )
+        ]
+        if self.state.db_mode == "own":
+            mysql = self.paths.data / "mysql"
+            services.append(
+                Service(
+                    "mariadb",
+                    [
+                        self.which("mariadbd") or "mariadbd",
+                        "--no-defaults",
+                        "--user=root",
+                        f"--datadir={mysql}",
+                        f"--bind-address={HOST}",
+                        f"--port={OWN_MARIADB_PORT}",
+                        f"--socket={self.paths.run / 'mysqld.sock'}",
+                        f"--pid-file={self.paths.run / 'mysqld.pid'}",
+                        "--max-connections=1000",
+                        "--innodb-buffer-pool-size=256M",
+                        "--character-set-server=utf8mb4",
+                        "--collation-server=utf8mb4_general_ci",
+                        "--skip-name-resolve",
+                    ],
+                    port=OWN_MARIADB_PORT,
+                    infra=True,
+                )
+            )
+        if self.state.mq_mode == "own":
+            services.append(
+                Service(
+                    "epmd",
+                    [self.which("epmd") or "epmd", "-address", HOST, "-port", str(OWN_EPMD_PORT)],
+                    port=OWN_EPMD_PORT,
+                    infra=True,
+                )
+            )
+            services.append(
+                Service(
+                    "rabbitmq",
+                    [self.which("rabbitmq-server") or "rabbitmq-server"],
+                    env=self.rabbitmq_env(),
+                    port=OWN_RABBIT_PORT,
+                    infra=True,
+                )
+            )
+        return services
+
+    def start_infra(self) -> None:
+        needed = {"memcached": "memcached"}
+        if self.state.db_mode == "own":
+            needed |= {"mariadbd": "mariadb-server", "mariadb": "mariadb-client"}
+        if self.state.mq_mode == "own":
+            needed |= {"rabbitmq-server": "rabbitmq-server"}
+        self.ensure_debian_packages(needed)
+        if self.state.db_mode == "own" and not (self.paths.data / "mysql" / "mysql").is_dir():
+            (self.paths.data / "mysql").mkdir(parents=True, exist_ok=True)
+            run(
+                [
+                    self.which("mariadb-install-db") or "mariadb-install-db",
+                    "--no-defaults",
+                    "--user=root",
+                    f"--datadir={self.paths.data / 'mysql'}",
+                    "--auth-root-authentication-method=normal",
+                ],
+                self.paths.log("mariadb-install"),
+            )
+        if self.state.mq_mode == "own":
+            self.prepare_own_rabbitmq()
+        for service in self.infra_services():
+            if self.procs.pid(service.name) is not None:
+                continue
+            if service.port and port_open(service.port):
+                raise LabError(
+                    f"port {service.port} for the lab's {service.name} is taken by another process"
+                )
+            self.procs.start(service)
+            if service.name == "epmd":
+                # before RabbitMQ: the Erlang VM would otherwise spawn an epmd we do not track
+                self.wait_port(service)
+        for service in self.infra_services():
+            self.wait_port(service)
+        if self.state.mq_mode == "own":
+            self.rabbitmqctl(["-q", "await_startup"])
+
+    def prepare_own_rabbitmq(self) -> None:
+        etc = self.paths.etc / "rabbitmq"
+        etc.mkdir(parents=True, exist_ok=True)
+        write_if_changed(etc / "rabbitmq.conf", f"listeners.tcp.default = {OWN_RABBIT_PORT}\n")
+        write_if_changed(etc / "rabbitmq-env.conf", "")
+        write_if_changed(etc / "enabled_plugins", "[].\n")
+        # Debian's wrapper runs the node as user rabbitmq: it must own its folders.
+        for folder in (self.paths.data / "rabbitmq", self.paths.logs / "rabbitmq"):
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.chown(folder, "rabbitmq", "rabbitmq")
+            for sub in folder.rglob("*"):
+                shutil.chown(sub, "rabbitmq", "rabbitmq")
+
+    def wait_port(self, service: Service, timeout: float = 120) -> None:
+        assert service.port is not None
+        deadline = time.monotonic() + timeout
+        while not port_open(service.port):
+            if self.procs.pid(service.name) is None and service.name != "rabbitmq":
+                raise LabError(self.failure(service.name, "exited"))
+            if time.monotonic() > deadline:
+                raise LabError(self.failure(service.name, f"no port {service.port} in {timeout}s"))
+            time.sleep(0.3)
+
+    def failure(self, name: str, what: str) -> str:
+        log = self.paths.log(name)
+        return f"{name} {what}; log: {log}\n{tail(log)}"
+
+    # ---- databases and vhosts
+
+    def databases(self) -> list[str]:
+        names = ["lab_keystone", "lab_glance", "lab_central_neutron"]
+        for pod in pods_of(self.state.pods):
+            for suffix in ("nova_api", "nova_cell0", "nova", "placement", "neutron", "cinder"):
+                names.append(f"lab_{pod.key}_{suffix}")
+        return names
+
+    def vhosts(self) -> list[str]:
+        return ["lab_central"] + [f"lab_{pod.key}" for pod in pods_of(self.state.pods)]
+
+    def ensure_databases(self) -> None:
+        statements = []
+        for host in ("localhost", HOST):
+            statements.append(
+                f"CREATE USER IF NOT EXISTS '{DB_USER}'@'{host}' IDENTIFIED BY '{PASSWORD}'"
+            )
+            # only the lab's own databases, on a server others use too
+            statements.append(f"GRANT ALL PRIVILEGES ON `lab\\_%`.* TO '{DB_USER}'@'{host}'")
+        for name in self.databases():
+            statements.append(
+                f"CREATE DATABASE IF NOT EXISTS `{name}` "
+                "CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
+            )
+        self.sql(";\n".join(statements))
+
+    def ensure_vhosts(self) -> None:
+        missing = [v for v in self.vhosts() if f"mq:{v}" not in self.state.done]
+        if not missing:
+            return
+        users = self.rabbitmqctl(["-q", "list_users"])
+        if not any(line.split("\t")[0] == MQ_USER for line in users.splitlines()):
+            self.rabbitmqctl(["-q", "add_user", MQ_USER, PASSWORD])
+        existing = set(self.rabbitmqctl(["-q", "list_vhosts"]).split())
+        for vhost in missing:
+            if vhost not in existing:
+                self.rabbitmqctl(["-q", "add_vhost", vhost])
+            self.rabbitmqctl(["-q", "set_permissions", "-p", vhost, MQ_USER, ".*", ".*", ".*"])
+            self.state.done.append(f"mq:{vhost}")
+        self.state.save(self.paths)
+
+    # ---- one-time initialisation (schemas, keys, cells)
+
+    def keystone_init(self) -> None:
+        if "keystone" in self.state.done:
+            return
+        conf = str(self.paths.etc / "keystone" / "keystone.conf")
+        manage = [self.bin("keystone-manage"), "--config-file", conf]
+        log = self.paths.log("init-keystone")
+        user = ["--keystone-user", str(os.getuid()), "--keystone-group", str(os.getgid())]
+        run([*manage, "db_sync"], log)
+        run([*manage, "fernet_setup", *user], log)
+        run([*manage, "credential_setup", *user], log)
+        run(
+            [
+                *manage,
+                "bootstrap",
+                "--bootstrap-password",
+                PASSWORD,
+                "--bootstrap-username",
+                "admin",
+                "--bootstrap-project-name",
+                "admin",
+                "--bootstrap-role-name",
+                "admin",
+                "--bootstrap-region-id",
+                TOP_REGION,
+                "--bootstrap-admin-url",
+                KEYSTONE_URL,
+                "--bootstrap-internal-url",
+                KEYSTONE_URL,
+                "--bootstrap-public-url",
+                KEYSTONE_URL,
+            ],
+            log,
+        )
+        self.mark_done("keystone")
+
+    def mark_done(self, step: str) -> None:
+        with STATE_LOCK:
+            if step not in self.state.done:
+                self.state.done.append(step)
+            self.state.save(self.paths)
+
+    def init_jobs(self) -> dict[str, list[list[str]]]:
+        """Schema syncs still to run, by step name; each is a list of commands run in order."""
+        jobs: dict[str, list[list[str]]] = {}
+        glance = str(self.paths.etc / "glance" / "glance-api.conf")
+        jobs["glance"] = [[self.bin("glance-manage"), "--config-file", glance, "db_sync"]]
+        jobs["central-neutron"] = self.neutron_sync("central")
+        for pod in pods_of(self.state.pods):
+            etc = self.paths.etc / pod.key
+            placement = str(etc / "placement" / "placement.conf")
+            jobs[f"{pod.key}-placement"] = [
+                [self.bin("placement-manage"), "--config-file", placement, "db", "sync"]
+            ]
+            jobs[f"{pod.key}-neutron"] = self.neutron_sync(pod.key)
+            cinder = str(etc / "cinder" / "cinder.conf")
+            jobs[f"{pod.key}-cinder"] = [
+                [self.bin("cinder-manage"), "--config-file", cinder, "db", "sync"]
+            ]
+            nova = [self.bin("nova-manage"), "--config-file", str(etc / "nova" / "nova.conf")]
+            cell0 = self.config.db_url(f"lab_{pod.key}_nova_cell0")
+            jobs[f"{pod.key}-nova"] = [
+                [*nova, "api_db", "sync"],
+                [*nova, "cell_v2", "map_cell0", "--database_connection", cell0],
+                [*nova, "cell_v2", "create_cell", "--name", "cell1", "--verbose"],
+                [*nova, "db", "sync"],
+            ]
+        return {name: cmds for name, cmds in jobs.items() if name not in self.state.done}
+
+    def neutron_sync(self, key: str) -> list[list[str]]:
+        etc = self.paths.etc / key / "neutron"
+        return [
+            [
+                self.bin("neutron-db-manage"),
+                "--config-file",
+                str(etc / "neutron.conf"),
+                "--config-file",
+                str(etc / "ml2_conf.ini"),
+                "upgrade",
+                "head",
+            ]
+        ]
+
+    def run_init_job(self, name: str, commands: list[list[str]]) -> None:
+        log = self.paths.log(f"init-{name}")
+        for command in commands:
+            if "create_cell" in command and " cell1 " in run(
+                [*command[:3], "cell_v2", "list_cells"]
+            ):
+                continue  # create_cell is the one step that is not idempotent
+            run(command, log)
+        self.mark_done(name)
+
+    # ---- services
+
+    def uwsgi(
+        self,
+        name: str,
+        port: int,
+        module: str,
+        env: dict[str, str],
+        processes: int = 1,
+        *extra: str,
+    ) -> Service:
+        argv = [
+            self.bin("uwsgi"),
+            "--master",
+            "--http-socket",
+            f"{HOST}:{port}",
+            "--virtualenv",
+            str(self.venv),
+            "--module",
+            module,
+            "--processes",
+            str(processes),
+            "--threads",
+            "1",
+            "--enable-threads",
+            "--lazy-apps",
+            "--die-on-term",
+            "--exit-on-reload",
+            "--need-app",
+            "--buffer-size",
+            "65535",
+            "--hook-master-start",
+            "unix_signal:15 gracefully_kill_them_all",
+            # keep-alive connections through uwsgi's http-socket hang clients now and then
+            "--add-header",
+            "Connection: close",
+            "--procname-prefix",
+            f"{name}-",
+            *extra,
+        ]
+        return Service(name, argv, env=env, port=port, check_url=f"http://{HOST}:{port}/")
+
+    def daemon(
+        self, name: str, command: str, *config_files: Path, extra: Iterable[str] = ()
+    ) -> Service:
+        argv = [self.bin(command)]
+        for path in config_files:
+            argv += ["--config-file", str(path)]
+        return Service(name, [*argv, *extra])
+
+    def central_services(self) -> list[Service]:
+        keystone = self.paths.etc / "keystone"
+        glance = self.paths.etc / "glance"
+        neutron = self.paths.etc / "central" / "neutron"
+        return [
+            self.uwsgi(
+                "keystone",
+                KEYSTONE_PORT,
+                "keystone.wsgi.api:application",
+                {"OS_KEYSTONE_CONFIG_DIR": str(keystone)},
+                2,
+            ),
+            Service(
+                "glance-api",
+                [
+                    self.bin("glance-api"),
+                    "--config-file",
+                    str(glance / "glance-api.conf"),
+                    "--config-file",
+                    str(glance / "glance-api-paste.ini"),
+                ],
+                port=GLANCE_PORT,
+                check_url=f"{GLANCE_URL}/",
+            ),
+            *self.neutron_services("central", neutron, CENTRAL_NEUTRON_PORT),
+        ]
+
+    def neutron_services(self, key: str, etc: Path, port: int) -> list[Service]:
+        env = {
+            "OS_NEUTRON_CONFIG_DIR": str(etc),
+            "OS_NEUTRON_CONFIG_FILES": "neutron.conf;ml2_conf.ini",
+        }
+        return [
+            self.uwsgi(f"{key}-neutron-api", port, "neutron.wsgi.api:application", env),
+            # this release has no neutron-server: agents' RPC is served by its own process
+            self.daemon(
+                f"{key}-neutron-rpc",
+                "neutron-rpc-server",
+                etc / "neutron.conf",
+                etc / "ml2_conf.ini",
+            ),
+        ]
+
+    def pod_services(self, pod: Pod) -> list[Service]:
+        etc = self.paths.etc / pod.key
+        nova = etc / "nova" / "nova.conf"
+        cinder = etc / "cinder" / "cinder.conf"
+        return [
+            self.uwsgi(
+                f"{pod.key}-placement",
+                pod.port("placement"),
+                "placement.wsgi.api:application",
+                {"OS_PLACEMENT_CONFIG_DIR": str(etc / "placement")},
+            ),
+            self.uwsgi(
+                f"{pod.key}-nova-api",
+                pod.port("nova"),
+                "nova.wsgi.osapi_compute:application",
+                {"OS_NOVA_CONFIG_DIR": str(etc / "nova")},
+            ),
+            self.daemon(f"{pod.key}-nova-conductor", "nova-conductor", nova),
+            self.daemon(f"{pod.key}-nova-scheduler", "nova-scheduler", nova),
+            # nova-compute must not have database access: it gets the file without connections
+            self.daemon(
+                f"{pod.key}-nova-compute", "nova-compute", etc / "nova" / "nova-compute.conf"
+            ),
+            *self.neutron_services(pod.key, etc / "neutron", pod.port("neutron")),
+            Service(
+                f"{pod.key}-fake-ovs-agent",
+                [
+                    self.bin("python"),
+                    str(FAKE_AGENT),
+                    "--config-file",
+                    str(etc / "neutron" / "neutron.conf"),
+                    "--agent-host",
+                    pod.compute_host,
+                ],
+            ),
+            self.uwsgi(
+                f"{pod.key}-cinder-api",
+                pod.port("cinder"),
+                "cinder.wsgi.api:application",
+                {},
+                1,
+                "--pyargv",
+                f"--config-file {cinder}",
+            ),
+            self.daemon(f"{pod.key}-cinder-scheduler", "cinder-scheduler", cinder),
+            self.daemon(f"{pod.key}-cinder-volume", "cinder-volume", cinder),
+        ]
+
+    def all_services(self) -> list[Service]:
+        services = [*self.infra_services(), *self.central_services()]
+        for pod in pods_of(self.state.pods):
+            services += self.pod_services(pod)
+        return services
+
+    def start_missing(self, services: list[Service]) -> list[Service]:
+        started = []
+        for service in services:
+            if self.procs.pid(service.name) is None:
+                self.procs.start(service)
+                started.append(service)
+        return started
+
+    def wait_http(self, services: list[Service], timeout: float = HTTP_TIMEOUT) -> None:
+        pending = [s for s in services if s.check_url]
+        deadline = time.monotonic() + timeout
+        while pending:
+            for service in list(pending):
+                if answers(service.check_url or ""):
+                    pending.remove(service)
+                elif self.procs.pid(service.name) is None:
+                    raise LabError(self.failure(service.name, "exited before answering"))
+            if pending and time.monotonic() > deadline:
+                service = pending[0]
+                raise LabError(
+                    self.failure(service.name, f"did not answer {service.check_url} in {timeout}s")
+                )
+            if pending:
+                time.sleep(0.5)
+        for service in services:  # daemons without an HTTP endpoint must at least still run
+            if self.procs.pid(service.name) is None:
+                raise LabError(self.failure(service.name, "exited"))
+
+    def write_configs(self) -> None:
+        self.config.keystone()
+        self.config.glance()
+        self.config.neutron("central", TOP_REGION, None)
+        for pod in pods_of(self.state.pods):
+            self.config.placement(pod)
+            self.config.nova(pod)
+            self.config.neutron(pod.key, pod.region, pod)
+            self.config.cinder(pod)
+            (self.paths.data / pod.key / "nova" / "instances").mkdir(parents=True, exist_ok=True)
+        for sub in ("glance/images", "glance/staging", "glance/tasks"):
+            (self.paths.data / sub).mkdir(parents=True, exist_ok=True)
+
+    # ---- Keystone content
+
+    def register(self) -> None:
+        token, _ = get_token()
+        keystone = Keystone(token)
+        regions = [TOP_REGION] + [pod.region for pod in pods_of(self.state.pods)]
+        for region in regions:
+            keystone.ensure_region(region)
+        for role in ("admin", "member", "reader", "service"):
+            keystone.ensure_role(role)
+        projects = {name: keystone.ensure_project(name) for name in ("admin", "demo", "alt_demo")}
+        projects["service"] = keystone.ensure_project("service")
+        for user, (project, roles) in USERS.items():
+            user_id = keystone.ensure_user(user, projects[project])
+            for role in roles:
+                keystone.grant(projects[project], user_id, role)
+        for user in SERVICE_USERS:
+            user_id = keystone.ensure_user(user, projects["service"])
+            for role in SERVICE_USER_ROLES:
+                keystone.grant(projects["service"], user_id, role)
+
+        endpoints: dict[tuple[str, str], str] = {}  # (service type, region) -> URL
+        for region in regions:
+            endpoints[("identity", region)] = KEYSTONE_URL
+            endpoints[("image", region)] = GLANCE_URL  # one Glance for every region
+        # The top region's compute, volume and network APIs are Tricircle's gateway.
+        endpoints[("compute", TOP_REGION)] = f"{TRICIRCLE_URL}/compute/v2.1"
+        endpoints[("volumev3", TOP_REGION)] = f"{TRICIRCLE_URL}/volume/v3"
+        endpoints[("block-storage", TOP_REGION)] = f"{TRICIRCLE_URL}/volume/v3"
+        endpoints[("network", TOP_REGION)] = f"{TRICIRCLE_URL}/networking"
+        endpoints[("tricircle", TOP_REGION)] = f"{TRICIRCLE_URL}/v1.0"
+        for pod in pods_of(self.state.pods):
+            endpoints[("compute", pod.region)] = pod.nova_url
+            endpoints[("placement", pod.region)] = pod.url("placement")
+            endpoints[("network", pod.region)] = pod.url("neutron")
+            endpoints[("volumev3", pod.region)] = pod.cinder_url
+            endpoints[("block-storage", pod.region)] = pod.cinder_url
+        keystone.ensure_endpoints(endpoints)
+        # Pods beyond the current count (an earlier `up --pods 3`) leave the catalog.
+        for region in keystone.regions():
+            if region.startswith("Pod") and region not in regions:
+                keystone.remove_region(region)
+
+    # ---- seeding pods
+
+    def seed_image(self) -> str:
+        token, _ = get_token()
+        images = expect(
+            http("GET", f"{GLANCE_URL}/v2/images?name={IMAGE_NAME}", token=token), "list images"
+        )["images"]
+        for image in images:
+            if image["status"] == "active":
+                return image["id"]
+            http("DELETE", f"{GLANCE_URL}/v2/images/{image['id']}", token=token)  # failed upload
+        image = expect(
+            http(
+                "POST",
+                f"{GLANCE_URL}/v2/images",
+                token=token,
+                json_body={
+                    "name": IMAGE_NAME,
+                    "disk_format": "raw",
+                    "container_format": "bare",
+                    "visibility": "public",
+                },
+            ),
+            "create image",
+        )
+        expect(
+            http(
+                "PUT",
+                f"{GLANCE_URL}/v2/images/{image['id']}/file",
+                token=token,
+                data=bytes(IMAGE_SIZE),
+                headers={"Content-Type": "application/octet-stream"},
+            ),
+            "upload image",
+        )
+        return image["id"]
+
+    def seed_pod(self, pod: Pod) -> None:
+        token, _ = get_token()
+        nova = pod.nova_url
+        self.wait_for(
+            f"{pod.key}-nova-compute",
+            "registered as an up nova-compute service",
+            lambda: any(
+                s["state"] == "up"
+                for s in http("GET", f"{nova}/os-services?binary=nova-compute", token=token).body[
+                    "services"
+                ]
+            ),
+        )
+        if f"{pod.key}-discovered" not in self.state.done:
+            conf = str(self.paths.etc / pod.key / "nova" / "nova.conf")
+            run(
+                [self.bin("nova-manage"), "--config-file", conf, "cell_v2", "discover_hosts"],
+                self.paths.log(f"init-{pod.key}-nova"),
+            )
+            self.mark_done(f"{pod.key}-discovered")
+        for flavor_id, name, ram, vcpus, disk in FLAVORS:
+            if http("GET", f"{nova}/flavors/{flavor_id}", token=token).status == 404:
+                body = {"flavor": {"id": flavor_id, "name": name, "ram": ram}}
+                body["flavor"] |= {"vcpus": vcpus, "disk": disk}
+                expect(http("POST", f"{nova}/flavors", token=token, json_body=body), "flavor")
+        placement = pod.url("placement")
+        self.wait_for(
+            f"{pod.key}-nova-compute",
+            "a resource provider in placement",
+            lambda: bool(
+                http("GET", f"{placement}/resource_providers", token=token).body.get(
+                    "resource_providers"
+                )
+            ),
+        )
+        neutron = pod.url("neutron")
+        self.wait_for(
+            f"{pod.key}-fake-ovs-agent",
+            "an alive Open vSwitch agent in Neutron",
+            lambda: any(
+                agent["alive"]
+                for agent in http(
+                    "GET", f"{neutron}/v2.0/agents?host={pod.compute_host}", token=token
+                ).body["agents"]
+            ),
+        )
+
+    def wait_for(
+        self, service: str, what: str, predicate: Callable[[], bool], timeout: float = 180
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if predicate():
+                    return
+            except (OSError, urllib.error.URLError, KeyError, TypeError, AttributeError):
+                pass  # not ready yet
+            if self.procs.pid(service) is None:
+                raise LabError(self.failure(service, f"exited before {what}"))
+            if time.monotonic() > deadline:
+                raise LabError(self.failure(service, f"did not show {what} in {timeout}s"))
+            time.sleep(1)
+
+    # ---- outputs
+
+    def write_outputs(self, image_id: str) -> None:
+        pods = pods_of(self.state.pods)
+        lab_json = {
+            "keystone_url": KEYSTONE_URL,
+            "top_region": TOP_REGION,
+            "central_neutron_url": CENTRAL_NEUTRON_URL,
+            "glance_url": GLANCE_URL,
+            "image_id": image_id,
+            "image_name": IMAGE_NAME,
+            "tricircle_url": TRICIRCLE_URL,
+            "openstack_cli": self.bin("openstack"),
+            "venv": str(self.venv),
+            "lab_dir": str(self.paths.root),
+            "clouds_yaml": str(self.paths.root / "clouds.yaml"),
+            "pods": [
+                {
+                    "region_name": pod.region,
+                    "az_name": pod.az,
+                    "nova_url": pod.nova_url,
+                    "neutron_url": pod.url("neutron"),
+                    "cinder_url": pod.cinder_url,
+                    "placement_url": pod.url("placement"),
+                }
+                for pod in pods
+            ],
+            "users": {
+                user: {"project": project, "password": PASSWORD}
+                for user, (project, _) in USERS.items()
+            },
+            "flavors": [
+                {"id": fid, "name": name, "ram": ram, "vcpus": vcpus, "disk": disk}
+                for fid, name, ram, vcpus, disk in FLAVORS
+            ],
+        }
+        write_if_changed(self.paths.root / "lab.json", json.dumps(lab_json, indent=2) + "\n")
+
+        regions = ", ".join([TOP_REGION] + [pod.region for pod in pods])
+        clouds = ["clouds:"]
+        for cloud, user in (
+            ("lab-admin", "admin"),
+            ("lab-demo", "demo"),
+            ("lab-alt", "alt_demo"),
+            ("lab-tricircle", "tricircle"),
+        ):
+            clouds += [
+                f"  {cloud}:",
+                "    auth:",
+                f"      auth_url: {KEYSTONE_URL}",
+                f"      username: {user}",
+                f"      password: {PASSWORD}",
+                f"      project_name: {USERS[user][0]}",
+                "      user_domain_name: Default",
+                "      project_domain_name: Default",
+                "    identity_api_version: 3",
+                f"    region_name: {TOP_REGION}",
+                f"    regions: [{regions}]",
+            ]
+        write_if_changed(self.paths.root / "clouds.yaml", "\n".join(clouds) + "\n")
+
+        # No OS_REGION_NAME on purpose: with it set, the CLI rejects any --os-region-name.
+        write_if_changed(
+            self.paths.root / "openrc",
+            "\n".join(
+                [
+                    "# admin of the lab; pick a region with --os-region-name Pod1 (or OS_CLOUD)",
+                    f"export OS_AUTH_URL={KEYSTONE_URL}",
+                    "export OS_USERNAME=admin",
+                    f"export OS_PASSWORD={PASSWORD}",
+                    "export OS_PROJECT_NAME=admin",
+                    "export OS_USER_DOMAIN_NAME=Default",
+                    "export OS_PROJECT_DOMAIN_NAME=Default",
+                    "export OS_IDENTITY_API_VERSION=3",
+                    f"export OS_CLIENT_CONFIG_FILE={self.paths.root / 'clouds.yaml'}",
+                    f"export PATH={self.venv / 'bin'}:$PATH",
+                    "",
+                ]
+            ),
+        )
+        write_if_changed(
+            self.paths.root / "tricircle.env",
+            "\n".join(
+                [
+                    f"TRICIRCLE_KEYSTONE_URL={KEYSTONE_URL}",
+                    f"TRICIRCLE_TOP_REGION={TOP_REGION}",
+                    "TRICIRCLE_SERVICE_USERNAME=tricircle",
+                    f"TRICIRCLE_SERVICE_PASSWORD={PASSWORD}",
+                    "TRICIRCLE_SERVICE_PROJECT=service",
+                    f"TRICIRCLE_CENTRAL_NEUTRON_URL={CENTRAL_NEUTRON_URL}",
+                    "",
+                ]
+            ),
+        )
+
+    # ---- commands
+
+    def up(self, pod_count: int | None) -> None:
+        self.paths.make()
+        count = pod_count or self.state.pods or DEFAULT_PODS
+        if not 1 <= count <= MAX_PODS:
+            raise LabError(f"--pods must be between 1 and {MAX_PODS}")
+        if count < self.state.pods:  # pods dropped since last time stop; their data stays
+            dropped = [
+                s.name for p in pods_of(self.state.pods)[count:] for s in self.pod_services(p)
+            ]
+            self.procs.stop(dropped)
+        self.state.pods = count
+        say(f"lab in {self.paths.root}, {count} pods, venv {self.venv}")
+        self.ensure_venv()
+        self.choose_infra()
+        say(f"infrastructure: MariaDB {self.state.db_mode}, RabbitMQ {self.state.mq_mode}")
+        self.start_infra()
+        self.write_configs()
+        self.ensure_databases()
+        self.ensure_vhosts()
+        say("databases and vhosts ready")
+
+        self.keystone_init()
+        keystone = self.central_services()[0]
+        self.start_missing([keystone])
+        jobs = self.init_jobs()
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=4)
+        futures = {pool.submit(self.run_init_job, name, cmds): name for name, cmds in jobs.items()}
+        if jobs:
+            say(f"syncing schemas: {', '.join(jobs)}")
+        self.wait_http([keystone])
+        self.register()
+        say("Keystone up, regions/users/endpoints registered")
+        for future in concurrent.futures.as_completed(futures):
+            future.result()
+        pool.shutdown()
+        if jobs:
+            say("schemas synced")
+
+        services = self.central_services() + [
+            s for pod in pods_of(count) for s in self.pod_services(pod)
+        ]
+        started = self.start_missing(services)
+        if started:
+            say(f"started {len(started)} services, waiting for their APIs")
+        self.wait_http(services)
+        say("all APIs answer")
+        image_id = self.seed_image()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=MAX_PODS) as seeders:
+            for future in [seeders.submit(self.seed_pod, pod) for pod in pods_of(count)]:
+                future.result()
+        say("pods seeded: compute hosts mapped, flavors, fake OVS agents alive")
+        self.write_outputs(image_id)
+        memory, processes = self.procs.memory_mib()
+        say(
+            f"lab up in {time.monotonic() - T0:.0f}s; {processes} processes use {memory:.0f} MiB; "
+            f"see {self.paths.root / 'lab.json'}"
+        )
+
+    def down(self) -> None:
+        names = self.procs.recorded()
+        infra_names = {s.name for s in self.infra_services()} | {
+            "memcached",
+            "mariadb",
+            "rabbitmq",
+            "epmd",
+        }
+        services = [n for n in names if n not in infra_names]
+        stopped = self.procs.stop(services)
+        if self.procs.pid("rabbitmq") is not None:
+            with contextlib.suppress(LabError):  # a clean stop keeps the node's data consistent
+                self.rabbitmqctl(["-q", "stop"])
+        stopped += self.procs.stop(
+            [n for n in ("rabbitmq", "epmd", "mariadb", "memcached") if n in names]
+        )
+        say(f"stopped {len(stopped)} services" if stopped else "nothing was running")
+
+    def wipe(self) -> None:
+        self.down()
+        if self.state.db_mode == "shared" and self.shared_mariadb_works():
+            rows = self.sql("SHOW DATABASES LIKE 'lab\\_%'").split()[1:]
+            drops = [f"DROP DATABASE IF EXISTS `{name}`" for name in rows]
+            drops += [f"DROP USER IF EXISTS '{DB_USER}'@'{h}'" for h in ("localhost", HOST)]
+            self.sql(";\n".join(drops))
+            say(f"dropped {len(rows)} databases lab_* and user {DB_USER}")
+        if self.state.mq_mode == "shared" and self.shared_rabbitmq_works():
+            vhosts = [
+                v for v in self.rabbitmqctl(["-q", "list_vhosts"]).split() if v.startswith("lab_")
+            ]
+            for vhost in vhosts:
+                self.rabbitmqctl(["-q", "delete_vhost", vhost])
+            users = self.rabbitmqctl(["-q", "list_users"])
+            if any(line.split("\t")[0] == MQ_USER for line in users.splitlines()):
+                self.rabbitmqctl(["-q", "delete_user", MQ_USER])
+            say(f"deleted {len(vhosts)} vhosts lab_* and user {MQ_USER}")
+        if self.paths.root.exists():
+            shutil.rmtree(self.paths.root)
+        say(f"removed {self.paths.root}")
+
+    def status(self) -> bool:
+        if not self.state.pods:
+            print(f"no lab in {self.paths.root} (run: lab.py up)")
+            return False
+        healthy = True
+        print(f"{'service':28} {'pid':>8} {'port':>6}  state")
+        if self.state.db_mode == "shared":
+            healthy &= self.status_line("mariadb (shared)", None, SHARED_MARIADB_PORT, None)
+        if self.state.mq_mode == "shared":
+            healthy &= self.status_line("rabbitmq (shared)", None, SHARED_RABBIT_PORT, None)
+        for service in self.all_services():
+            pid = self.procs.pid(service.name)
+            healthy &= self.status_line(service.name, pid, service.port, service.check_url, True)
+        memory, processes = self.procs.memory_mib()
+        print(
+            f"{processes} processes, {memory:.0f} MiB RSS; "
+            + ("all up" if healthy else "NOT all up")
+        )
+        return healthy
+
+    @staticmethod
+    def status_line(
+        name: str, pid: int | None, port: int | None, url: str | None, managed: bool = False
+    ) -> bool:
+        if managed and pid is None:
+            ok, state = False, "stopped"
+        elif url:
+            ok = answers(url)
+            state = "answers" if ok else "NOT answering"
+        elif port:
+            ok = port_open(port)
+            state = "listening" if ok else "NOT listening"
+        else:
+            ok, state = True, "running"
+        print(f"{name:28} {pid or '-':>8} {port or '-':>6}  {state}")
+        return ok
+
+
+STATE_LOCK = threading.Lock()
+
+
+class Keystone:
+    """Idempotent Keystone v3 admin calls."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.roles: dict[str, str] = {}
+
+    def call(self, method: str, path: str, body: Any = None, *ok: int) -> Any:
+        response = http(method, f"{KEYSTONE_URL}{path}", token=self.token, json_body=body)
+        return expect(response, f"Keystone {method} {path}", *ok)
+
+    def regions(self) -> list[str]:
+        return [r["id"] for r in self.call("GET", "/regions")["regions"]]
+
+    def ensure_region(self, region: str) -> None:
+        if http("GET", f"{KEYSTONE_URL}/regions/{region}", token=self.token).status == 404:
+            self.call("POST", "/regions", {"region": {"id": region}})
+
+    def remove_region(self, region: str) -> None:
+        for endpoint in self.call("GET", f"/endpoints?region_id={region}")["endpoints"]:
+            self.call("DELETE", f"/endpoints/{endpoint['id']}")
+        self.call("DELETE", f"/regions/{region}")
+
+    def ensure_role(self, name: str) -> None:
+        found = self.call("GET", f"/roles?name={name}")["roles"]
+        role = found[0] if found else self.call("POST", "/roles", {"role": {"name": name}})["role"]
+        self.roles[name] = role["id"]
+
+    def ensure_project(self, name: str) -> str:
+        found = self.call("GET", f"/projects?name={name}&domain_id=default")["projects"]
+        if found:
+            return found[0]["id"]
+        body = {"project": {"name": name, "domain_id": "default", "enabled": True}}
+        return self.call("POST", "/projects", body)["project"]["id"]
+
+    def ensure_user(self, name: str, project_id: str) -> str:
+        found = self.call("GET", f"/users?name={name}&domain_id=default")["users"]
+        if found:
+            return found[0]["id"]
+        body = {
+            "user": {
+                "name": name,
+                "password": PASSWORD,
+                "domain_id": "default",
+                "default_project_id": project_id,
+                "enabled": True,
+            }
+        }
+        return self.call("POST", "/users", body)["user"]["id"]
+
+    def grant(self, project_id: str, user_id: str, role: str) -> None:
+        path = f"/projects/{project_id}/users/{user_id}/roles/{self.roles[role]}"
+        self.call("PUT", path, None, 200, 204)
+
+    def ensure_endpoints(self, wanted: dict[tuple[str, str], str]) -> None:
+        services = {s["type"]: s["id"] for s in self.call("GET", "/services")["services"]}
+        for service_type in sorted({t for t, _ in wanted}):
+            if service_type not in services:
+                name = {"volumev3": "cinderv3", "block-storage": "cinder"}.get(service_type)
+                body = {"service": {"type": service_type, "name": name or service_type}}
+                services[service_type] = self.call("POST", "/services", body)["service"]["id"]
+        existing = self.call("GET", "/endpoints")["endpoints"]
+        index = {(e["service_id"], e["region_id"], e["interface"]): e for e in existing}
+        for (service_type, region), url in wanted.items():
+            service_id = services[service_type]
+            for interface in ("public", "internal", "admin"):
+                endpoint = index.get((service_id, region, interface))
+                if endpoint is None:
+                    body = {
+                        "endpoint": {
+                            "service_id": service_id,
+                            "region_id": region,
+                            "interface": interface,
+                            "url": url,
+                        }
+                    }
+                    self.call("POST", "/endpoints", body)
+                elif endpoint["url"] != url:
+                    self.call("PATCH", f"/endpoints/{endpoint['id']}", {"endpoint": {"url": url}})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="start the lab (idempotent)")
+    up.add_argument(
+        "--pods", type=int, default=None, help=f"number of pods (default {DEFAULT_PODS})"
+    )
+    commands.add_parser("down", help="stop the lab's processes, keep its data")
+    commands.add_parser("status", help="show each service; exit 0 only if all answer")
+    commands.add_parser("wipe", help="down + drop the lab's databases, vhosts and data")
+    args = parser.parse_args(argv)
+    lab = Lab()
+    try:
+        if args.command == "up":
+            lab.up(args.pods)
+        elif args.command == "down":
+            lab.down()
+        elif args.command == "wipe":
+            lab.wipe()
+        elif args.command == "status":
+            return 0 if lab.status() else 1
+    except LabError as error:
+        print(f"lab {args.command} FAILED: {error}", file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
