@@ -6,6 +6,8 @@ import pytest
 import requests_mock
 from rest_framework.test import APIClient
 
+# The tests' job types (never registered in production): tests/jobs_support/job_types.py.
+import tests.jobs_support.job_types  # noqa: F401
 from pods.clients import clients
 from tests.fake_keystone import KEYSTONE_URL, FakeKeystone
 
@@ -64,3 +66,29 @@ def alt_demo() -> APIClient:
     client = APIClient()
     client.credentials(**identity_headers(ALT_PROJECT, "member,reader"))
     return client
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_to_memory() -> Iterator[None]:
+    """Tasks sent by the suite go to an in-memory broker, never to the embedded broker file a
+    running worker reads; the broker tests point Celery at RabbitMQ themselves."""
+    from tests.jobs_support.broker import celery_sending_to
+
+    with celery_sending_to("memory://", "tricircle-tests"):
+        yield
+
+
+@pytest.fixture
+def sent_jobs(monkeypatch) -> list[tuple[str, float | None]]:
+    """The (job id, countdown) of every jobs.run task sent during the test."""
+    from jobs.tasks import run_job
+
+    sent: list[tuple[str, float | None]] = []
+    original = run_job.apply_async
+
+    def record(args: list, countdown: float | None = None, **options: object) -> object:
+        sent.append((args[0], countdown))
+        return original(args=args, countdown=countdown, **options)
+
+    monkeypatch.setattr(run_job, "apply_async", record)
+    return sent

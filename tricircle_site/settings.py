@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_results",
+    "jobs",
     "pods",
     "routing",
     "networking",
@@ -203,6 +204,10 @@ JOBS_LEASE_SECONDS = env_float("TRICIRCLE_JOBS_LEASE_SECONDS", 300.0)
 JOBS_SWEEP_INTERVAL = env_float("TRICIRCLE_JOBS_SWEEP_INTERVAL", 30.0)
 JOBS_RESEND_AFTER_SECONDS = env_float("TRICIRCLE_JOBS_RESEND_AFTER_SECONDS", 60.0)
 JOBS_SWEEP_BATCH = env_int("TRICIRCLE_JOBS_SWEEP_BATCH", 500)
+# Modules with job types beyond the apps' job_types.py (comma separated), e.g. the tests' types.
+JOBS_TYPE_MODULES = [
+    name.strip() for name in env("TRICIRCLE_JOBS_TYPE_MODULES", "").split(",") if name.strip()
+]
 CELERY_BEAT_SCHEDULE = {
     "jobs-sweep": {"task": "jobs.sweep", "schedule": JOBS_SWEEP_INTERVAL},
 }

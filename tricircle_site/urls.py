@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from jobs.views import JobViewSet
 from pods.views import PodViewSet
 from routing.views import ResourceRoutingViewSet
 from tricircle_site import versions
@@ -21,6 +22,7 @@ class AdminRouter(DefaultRouter):
 router = AdminRouter()
 router.register("pods", PodViewSet, basename="pod")
 router.register("routings", ResourceRoutingViewSet, basename="routing")
+router.register("jobs", JobViewSet, basename="job")
 
 handler404 = "tricircle_site.api.json_404"
 handler500 = "tricircle_site.api.json_500"

@@ -1,0 +1,347 @@
+"""Job service functions: request (write the row, then send the task), claim, run, redo, delete
+and the periodic sweep. The database row is the truth; a Celery message only says "look at job
+X". Any number of messages for one job is harmless: only a successful claim runs the handler,
+and the partial unique indexes allow one RUNNING job per (type, resource) at a time."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import traceback
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from jobs import registry
+from jobs.models import Job, JobStatus
+from tricircle_site.exceptions import BadRequest, Conflict, NotFound
+
+LOG = logging.getLogger(__name__)
+
+# A request racing another for the same new key retries this many times (each retry finds the
+# other's NEW row and merges into it).
+MERGE_RETRIES = 5
+# A NEW job is normally sent right after its commit; the sweep leaves it alone this long.
+DISPATCH_GRACE_SECONDS = 2.0
+MAX_ERROR_LENGTH = 4000
+
+
+# --- requests ---------------------------------------------------------------------------------
+def request_job(type_name: str, project_id: str, resource: Any) -> Job:
+    """Ask for the work: merged into the NEW job for the same (type, resource) when there is
+    one (it has not started, so it will see this request's state), else a new NEW job whose task
+    is sent after the transaction commits. A request while the same work is RUNNING makes one
+    NEW job, so the change is not lost; it runs when the RUNNING one finishes."""
+    job_type = registry.get(type_name)
+    if not isinstance(project_id, str) or not project_id or len(project_id) > 64:
+        raise BadRequest("project_id must be a non-empty project id of at most 64 characters.")
+    resource = registry.clean_resource(job_type, resource)
+    if not job_type.belongs_to(project_id, resource):
+        raise BadRequest(f"The resource {resource} does not belong to project {project_id}.")
+    key = registry.resource_key(type_name, resource)
+    if len(key) > Job._meta.get_field("resource_key").max_length:
+        raise BadRequest("The resource ids are too long.")
+    for _ in range(MERGE_RETRIES):
+        try:
+            with transaction.atomic():
+                job = _merge_into_new(type_name, key)
+                if job is not None:
+                    return job
+                job = Job.objects.create(
+                    type=type_name, project_id=project_id, resource=resource, resource_key=key
+                )
+                transaction.on_commit(partial(dispatch, job.pk))
+                return job
+        except IntegrityError:
+            # Another request created the NEW job between our look-up and our insert.
+            continue
+    raise Conflict(f"Too many concurrent requests for {key}; try again.")
+
+
+def _merge_into_new(type_name: str, key: str) -> Job | None:
+    job = (
+        Job.objects.select_for_update()
+        .filter(type=type_name, resource_key=key, status=JobStatus.NEW)
+        .first()
+    )
+    if job is None:
+        return None
+    Job.objects.filter(pk=job.pk).update(
+        request_count=F("request_count") + 1, updated_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job
+
+
+def dispatch(job_id: Any, countdown: float | None = None) -> None:
+    """Send the Celery task for a job. A failure to send is logged, not raised: the row exists,
+    so the sweep sends it later."""
+    from jobs.tasks import run_job
+
+    try:
+        result = run_job.apply_async(args=[str(job_id)], countdown=countdown)
+    except Exception:
+        LOG.exception("Could not send job %s to the broker; the sweep will resend it", job_id)
+        return
+    Job.objects.filter(pk=job_id).update(task_id=result.id, dispatched_at=timezone.now())
+
+
+# --- claim and run ------------------------------------------------------------------------------
+def claimable(now: datetime) -> Q:
+    """Jobs a worker may take: NEW, FAIL with a retry due, or RUNNING under an expired lease
+    (its worker died) with attempts left."""
+    return (
+        Q(status=JobStatus.NEW)
+        | Q(status=JobStatus.FAIL, next_run_at__lte=now)
+        | Q(
+            status=JobStatus.RUNNING,
+            lease_expires_at__lt=now,
+            attempts__lt=settings.JOBS_MAX_ATTEMPTS,
+        )
+    )
+
+
+def claim(job_id: Any, worker: str) -> Job | None:
+    """Take the job for this worker: one conditional UPDATE, so of any number of workers
+    racing for it exactly one wins. None when it is not claimable or when another job for the
+    same (type, resource) is RUNNING (the partial unique index refuses the second)."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            claimed = (
+                Job.objects.filter(claimable(now), pk=job_id).update(
+                    status=JobStatus.RUNNING,
+                    worker=worker[:255],
+                    lease_expires_at=now + timedelta(seconds=settings.JOBS_LEASE_SECONDS),
+                    attempts=F("attempts") + 1,
+                    started_at=now,
+                    finished_at=None,
+                    updated_at=now,
+                )
+                == 1
+            )
+    except IntegrityError:
+        return None
+    if not claimed:
+        return None
+    return Job.objects.get(pk=job_id)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential: the first retry after JOBS_BACKOFF_SECONDS, doubling, at most
+    JOBS_BACKOFF_MAX_SECONDS."""
+    delay = settings.JOBS_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0)
+    return min(delay, settings.JOBS_BACKOFF_MAX_SECONDS)
+
+
+def default_worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run(job_id: Any, worker: str | None = None) -> str:
+    """Claim the job and run its handler; record SUCCESS, or FAIL with the error and the next
+    retry (none after the last attempt). Returns what happened, for the task result."""
+    worker = worker or default_worker_name()
+    job = claim(job_id, worker)
+    if job is None:
+        return "skipped: not claimable (done, running elsewhere, or not due)"
+    heartbeat = _Heartbeat(job)
+    heartbeat.start()
+    error = ""
+    try:
+        registry.get(job.type).handler(job)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:MAX_ERROR_LENGTH]
+        LOG.warning("Job %s (%s) failed: %s", job.pk, job.type, exc)
+    finally:
+        heartbeat.stop()
+    return _finish(job, error)
+
+
+def _finish(job: Job, error: str) -> str:
+    now = timezone.now()
+    mine = Job.objects.filter(
+        pk=job.pk, status=JobStatus.RUNNING, worker=job.worker, started_at=job.started_at
+    )
+    retry_in = None
+    if error:
+        if job.attempts < settings.JOBS_MAX_ATTEMPTS:
+            retry_in = backoff_seconds(job.attempts)
+        fields: dict[str, Any] = {
+            "status": JobStatus.FAIL,
+            "last_error": error,
+            "next_run_at": now + timedelta(seconds=retry_in) if retry_in is not None else None,
+        }
+    else:
+        fields = {"status": JobStatus.SUCCESS, "last_error": "", "next_run_at": None}
+    with transaction.atomic():
+        finished = mine.update(
+            **fields, worker="", lease_expires_at=None, finished_at=now, updated_at=now
+        )
+        if finished and not error:
+            # Older failures of the same work are settled by this success (handlers converge
+            # to the current state): they stay FAIL for the record but are not retried.
+            Job.objects.filter(
+                type=job.type,
+                resource_key=job.resource_key,
+                status=JobStatus.FAIL,
+                created_at__lte=job.started_at,
+            ).exclude(next_run_at=None).update(next_run_at=None, updated_at=now)
+    if not finished:
+        # Our lease expired and another worker took the job over; its result counts.
+        return "lost the claim: the lease expired before the job finished"
+    if retry_in is not None:
+        dispatch(job.pk, countdown=retry_in)
+    _dispatch_waiting(job)
+    return f"{fields['status']}" + (f" (retry in {retry_in:.1f}s)" if retry_in is not None else "")
+
+
+def _dispatch_waiting(job: Job) -> None:
+    """A request that came while this job ran made a NEW job whose claim was refused; now it
+    may run."""
+    waiting = (
+        Job.objects.filter(type=job.type, resource_key=job.resource_key, status=JobStatus.NEW)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if waiting is not None:
+        dispatch(waiting)
+
+
+class _Heartbeat:
+    """Renews the lease of a running job every third of the lease, so a long handler keeps its
+    claim while its worker lives and loses it soon after the worker dies."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.interval = settings.JOBS_LEASE_SECONDS / 3
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"lease-{job.pk}", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self.stopped.wait(self.interval):
+                lease = timezone.now() + timedelta(seconds=settings.JOBS_LEASE_SECONDS)
+                Job.objects.filter(
+                    pk=self.job.pk,
+                    status=JobStatus.RUNNING,
+                    worker=self.job.worker,
+                    started_at=self.job.started_at,
+                ).update(lease_expires_at=lease)
+        except Exception:
+            LOG.exception("Could not renew the lease of job %s", self.job.pk)
+        finally:
+            connection.close()
+
+
+# --- operator actions -------------------------------------------------------------------------
+def get_job(job_id: Any) -> Job:
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None:
+        raise NotFound(f"Job {job_id} not found.")
+    return job
+
+
+def redo(job: Job) -> Job:
+    """Run a FAIL or NEW job again now, with its attempts reset."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            updated = Job.objects.filter(
+                pk=job.pk, status__in=[JobStatus.FAIL, JobStatus.NEW]
+            ).update(
+                status=JobStatus.NEW,
+                attempts=0,
+                next_run_at=None,
+                worker="",
+                lease_expires_at=None,
+                updated_at=now,
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            f"Job {job.pk} cannot be redone: a NEW job for the same resource is already waiting "
+            "to run."
+        ) from exc
+    if not updated:
+        job.refresh_from_db()
+        raise Conflict(f"Job {job.pk} is {job.status}; only FAIL and NEW jobs can be redone.")
+    transaction.on_commit(partial(dispatch, job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def delete(job: Job) -> None:
+    deleted, _ = Job.objects.filter(pk=job.pk).exclude(status=JobStatus.RUNNING).delete()
+    if not deleted:
+        if Job.objects.filter(pk=job.pk).exists():
+            raise Conflict(f"Job {job.pk} is RUNNING; it can be deleted once it has finished.")
+        raise NotFound(f"Job {job.pk} not found.")
+
+
+# --- the periodic sweep -------------------------------------------------------------------------
+def sweep_candidates(now: datetime) -> dict[str, QuerySet[Job]]:
+    """What the sweep sends again, oldest first, each kind at most JOBS_SWEEP_BATCH:
+    - NEW jobs never sent (after a short grace for the send that follows the commit) or sent
+      more than JOBS_RESEND_AFTER_SECONDS ago (the message may be lost);
+    - FAIL jobs whose retry is due (their countdown message may be lost);
+    - RUNNING jobs whose lease expired (their worker died), while they have attempts left."""
+    grace = now - timedelta(seconds=min(DISPATCH_GRACE_SECONDS, settings.JOBS_RESEND_AFTER_SECONDS))
+    resend_before = now - timedelta(seconds=settings.JOBS_RESEND_AFTER_SECONDS)
+    batch = settings.JOBS_SWEEP_BATCH
+    return {
+        "new": Job.objects.filter(
+            Q(dispatched_at__isnull=True, created_at__lt=grace)
+            | Q(dispatched_at__lt=resend_before),
+            status=JobStatus.NEW,
+        ).order_by("created_at")[:batch],
+        "retry": Job.objects.filter(status=JobStatus.FAIL, next_run_at__lte=grace).order_by(
+            "next_run_at"
+        )[:batch],
+        "expired": Job.objects.filter(
+            status=JobStatus.RUNNING,
+            lease_expires_at__lt=now,
+            attempts__lt=settings.JOBS_MAX_ATTEMPTS,
+        ).order_by("lease_expires_at")[:batch],
+    }
+
+
+def sweep() -> dict[str, int]:
+    """Resend what may have been lost (see sweep_candidates) and fail the jobs whose worker died
+    during their last attempt. Returns how many of each kind."""
+    now = timezone.now()
+    counts = {}
+    for kind, jobs in sweep_candidates(now).items():
+        ids = list(jobs.values_list("pk", flat=True))
+        for job_id in ids:
+            dispatch(job_id)
+        counts[kind] = len(ids)
+    counts["abandoned"] = Job.objects.filter(
+        status=JobStatus.RUNNING,
+        lease_expires_at__lt=now,
+        attempts__gte=settings.JOBS_MAX_ATTEMPTS,
+    ).update(
+        status=JobStatus.FAIL,
+        next_run_at=None,
+        worker="",
+        lease_expires_at=None,
+        finished_at=now,
+        updated_at=now,
+        last_error="The worker was lost during the last attempt (its lease expired).",
+    )
+    if any(counts.values()):
+        LOG.info("Jobs sweep: %s", counts)
+    return counts
