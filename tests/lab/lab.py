@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -50,15 +51,20 @@ PASSWORD = "secret"
 TOP_REGION = "CentralRegion"
 TRICIRCLE_URL = f"http://{HOST}:19999"  # Tricircle's gateway; the lab only puts it in the catalog
 
-KEYSTONE_PORT = 5000
-GLANCE_PORT = 9292
-CENTRAL_NEUTRON_PORT = 20696
-MEMCACHED_PORT = 21211
+# LAB_PORT_SHIFT=N (default 0) moves every port the lab listens on by N and names its databases,
+# vhosts and users labN_*, so that a second lab (own LAB_DIR) can run beside the usual one.
+PORT_SHIFT = int(os.environ.get("LAB_PORT_SHIFT", "0"))
+INSTANCE = "lab" if PORT_SHIFT == 0 else f"lab{PORT_SHIFT}"
+
+KEYSTONE_PORT = 5000 + PORT_SHIFT
+GLANCE_PORT = 9292 + PORT_SHIFT
+CENTRAL_NEUTRON_PORT = 20696 + PORT_SHIFT
+MEMCACHED_PORT = 21211 + PORT_SHIFT
 # Used only when the lab runs its own infrastructure (none on the standard ports).
-OWN_MARIADB_PORT = 23306
-OWN_EPMD_PORT = 24369
-OWN_RABBIT_PORT = 25673
-OWN_RABBIT_DIST_PORT = 25674
+OWN_MARIADB_PORT = 23306 + PORT_SHIFT
+OWN_EPMD_PORT = 24369 + PORT_SHIFT
+OWN_RABBIT_PORT = 25673 + PORT_SHIFT
+OWN_RABBIT_DIST_PORT = 25674 + PORT_SHIFT
 SHARED_MARIADB_PORT = 3306
 SHARED_RABBIT_PORT = 5672
 
@@ -72,8 +78,9 @@ KEYSTONE_URL = f"http://{HOST}:{KEYSTONE_PORT}/v3"
 GLANCE_URL = f"http://{HOST}:{GLANCE_PORT}"
 CENTRAL_NEUTRON_URL = f"http://{HOST}:{CENTRAL_NEUTRON_PORT}"
 
-DB_USER = "lab"
-MQ_USER = "lab"
+DB_USER = INSTANCE
+MQ_USER = INSTANCE
+RABBIT_NODE = f"{INSTANCE}-rabbit@localhost"
 IMAGE_NAME = "lab-tiny"
 IMAGE_SIZE = 16 * 1024  # bytes of zeros: the fake virt driver never reads the image
 FLAVORS = [  # id, name, RAM MB, vCPUs, disk GB
@@ -241,7 +248,7 @@ class Pod:
         return f"{self.key}-compute"
 
     def port(self, service: str) -> int:
-        return POD_BASE_PORTS[service] + (self.number - 1) * POD_PORT_STEP
+        return POD_BASE_PORTS[service] + (self.number - 1) * POD_PORT_STEP + PORT_SHIFT
 
     def url(self, service: str) -> str:
         return f"http://{HOST}:{self.port(service)}"
@@ -574,7 +581,7 @@ class Config:
             ini(
                 {
                     "DEFAULT": {"debug": False},
-                    "database": self.database("lab_keystone"),
+                    "database": self.database(f"{INSTANCE}_keystone"),
                     "identity": {"password_hash_rounds": 4},  # bcrypt's minimum: fast tokens
                     "token": {"provider": "fernet"},
                     "fernet_tokens": {"key_repository": keys / "fernet-keys"},
@@ -608,7 +615,7 @@ class Config:
                     "fs": {"filesystem_store_datadir": data / "images"},
                     "os_glance_staging_store": {"filesystem_store_datadir": data / "staging"},
                     "os_glance_tasks_store": {"filesystem_store_datadir": data / "tasks"},
-                    "database": self.database("lab_glance"),
+                    "database": self.database(f"{INSTANCE}_glance"),
                     "paste_deploy": {"flavor": "keystone"},
                     "keystone_authtoken": authtoken("glance", TOP_REGION, "image"),
                     **self.common(data),
@@ -645,7 +652,7 @@ class Config:
             "core_plugin": "ml2",
             "service_plugins": "router",
             "auth_strategy": "keystone",
-            "transport_url": self.transport_url(f"lab_{key}"),
+            "transport_url": self.transport_url(f"{INSTANCE}_{key}"),
             "state_path": data,
             "api_paste_config": etc / "api-paste.ini",
             "dhcp_agent_notification": False,
@@ -659,7 +666,7 @@ class Config:
         }
         sections: Sections = {
             "DEFAULT": default,
-            "database": self.database(f"lab_{key}_neutron"),
+            "database": self.database(f"{INSTANCE}_{key}_neutron"),
             "keystone_authtoken": authtoken("neutron", region, "network"),
             **self.common(data),
         }
@@ -681,7 +688,7 @@ class Config:
             ini(
                 {
                     "DEFAULT": {"debug": False},
-                    "placement_database": self.database(f"lab_{pod.key}_placement"),
+                    "placement_database": self.database(f"{INSTANCE}_{pod.key}_placement"),
                     "api": {"auth_strategy": "keystone"},
                     "keystone_authtoken": authtoken("placement", pod.region, "placement"),
                 }
@@ -700,15 +707,15 @@ class Config:
                 "my_ip": HOST,
                 "state_path": data,
                 "instances_path": data / "instances",
-                "transport_url": self.transport_url(f"lab_{pod.key}"),
+                "transport_url": self.transport_url(f"{INSTANCE}_{pod.key}"),
                 # FakeDriver proper refuses to start twice with the same node; this one does not
                 "compute_driver": "fake.FakeDriverWithoutFakeNodes",
                 "heal_instance_info_cache_interval": -1,
                 "default_availability_zone": pod.az,
             },
             "api": {"auth_strategy": "keystone"},
-            "api_database": self.database(f"lab_{pod.key}_nova_api"),
-            "database": self.database(f"lab_{pod.key}_nova"),
+            "api_database": self.database(f"{INSTANCE}_{pod.key}_nova_api"),
+            "database": self.database(f"{INSTANCE}_{pod.key}_nova"),
             "scheduler": {"discover_hosts_in_cells_interval": 10, "workers": 1},
             "conductor": {"workers": 1},
             "vnc": {"enabled": False},
@@ -736,7 +743,7 @@ class Config:
                 {
                     "DEFAULT": {
                         "debug": False,
-                        "transport_url": self.transport_url(f"lab_{pod.key}"),
+                        "transport_url": self.transport_url(f"{INSTANCE}_{pod.key}"),
                         "auth_strategy": "keystone",
                         "my_ip": HOST,
                         "host": f"{pod.key}-cinder",
@@ -748,7 +755,7 @@ class Config:
                         "storage_availability_zone": pod.az,
                         "default_availability_zone": pod.az,
                     },
-                    "database": self.database(f"lab_{pod.key}_cinder"),
+                    "database": self.database(f"{INSTANCE}_{pod.key}_cinder"),
                     "fake": {
                         # ships in the cinder wheel; LVM would need device-mapper and sudo
                         "volume_driver": "cinder.tests.fake_driver.FakeLoggingVolumeDriver",
@@ -901,7 +908,7 @@ class Lab:
         """Environment of the lab's own RabbitMQ node (and of rabbitmqctl talking to it)."""
         data = self.paths.data / "rabbitmq"
         return {
-            "RABBITMQ_NODENAME": "lab-rabbit@localhost",
+            "RABBITMQ_NODENAME": RABBIT_NODE,
             "RABBITMQ_NODE_IP_ADDRESS": HOST,
             "RABBITMQ_NODE_PORT": str(OWN_RABBIT_PORT),
             "RABBITMQ_DIST_PORT": str(OWN_RABBIT_DIST_PORT),
@@ -921,7 +928,7 @@ class Lab:
         ctl = self.which("rabbitmqctl") or "rabbitmqctl"
         if mode == "shared":
             return run([ctl, *args])
-        return run([ctl, "-n", "lab-rabbit@localhost", *args], env=self.rabbitmq_env())
+        return run([ctl, "-n", RABBIT_NODE, *args], env=self.rabbitmq_env())
 
     def infra_services(self) -> list[Service]:
         services = [
@@ -1046,14 +1053,16 @@ class Lab:
     # ---- databases and vhosts
 
     def databases(self) -> list[str]:
-        names = ["lab_keystone", "lab_glance", "lab_central_neutron"]
+        names = [f"{INSTANCE}_{name}" for name in ("keystone", "glance", "central_neutron")]
         for pod in pods_of(self.state.pods):
             for suffix in ("nova_api", "nova_cell0", "nova", "placement", "neutron", "cinder"):
-                names.append(f"lab_{pod.key}_{suffix}")
+                names.append(f"{INSTANCE}_{pod.key}_{suffix}")
         return names
 
     def vhosts(self) -> list[str]:
-        return ["lab_central"] + [f"lab_{pod.key}" for pod in pods_of(self.state.pods)]
+        return [f"{INSTANCE}_central"] + [
+            f"{INSTANCE}_{pod.key}" for pod in pods_of(self.state.pods)
+        ]
 
     def ensure_databases(self) -> None:
         statements = []
@@ -1062,7 +1071,7 @@ class Lab:
                 f"CREATE USER IF NOT EXISTS '{DB_USER}'@'{host}' IDENTIFIED BY '{PASSWORD}'"
             )
             # only the lab's own databases, on a server others use too
-            statements.append(f"GRANT ALL PRIVILEGES ON `lab\\_%`.* TO '{DB_USER}'@'{host}'")
+            statements.append(f"GRANT ALL PRIVILEGES ON `{INSTANCE}\\_%`.* TO '{DB_USER}'@'{host}'")
         for name in self.databases():
             statements.append(
                 f"CREATE DATABASE IF NOT EXISTS `{name}` "
@@ -1146,7 +1155,7 @@ class Lab:
                 [self.bin("cinder-manage"), "--config-file", cinder, "db", "sync"]
             ]
             nova = [self.bin("nova-manage"), "--config-file", str(etc / "nova" / "nova.conf")]
-            cell0 = self.config.db_url(f"lab_{pod.key}_nova_cell0")
+            cell0 = self.config.db_url(f"{INSTANCE}_{pod.key}_nova_cell0")
             jobs[f"{pod.key}-nova"] = [
                 [*nova, "api_db", "sync"],
                 [*nova, "cell_v2", "map_cell0", "--database_connection", cell0],
@@ -1610,8 +1619,8 @@ class Lab:
     def up(self, pod_count: int | None) -> None:
         self.paths.make()
         count = pod_count or self.state.pods or DEFAULT_PODS
-        if not 1 <= count <= MAX_PODS:
-            raise LabError(f"--pods must be between 1 and {MAX_PODS}")
+        if not 1 <= count <= MAX_PODS or Pod(count).port("neutron") > 65535:
+            raise LabError(f"--pods must be between 1 and {MAX_PODS} (fewer with LAB_PORT_SHIFT)")
         if count < self.state.pods:  # pods dropped since last time stop; their data stays
             dropped = [
                 s.name for p in pods_of(self.state.pods)[count:] for s in self.pod_services(p)
@@ -1686,21 +1695,23 @@ class Lab:
     def wipe(self) -> None:
         self.down()
         if self.state.db_mode == "shared" and self.shared_mariadb_works():
-            rows = self.sql("SHOW DATABASES LIKE 'lab\\_%'").split()[1:]
+            rows = self.sql(f"SHOW DATABASES LIKE '{INSTANCE}\\_%'").split()[1:]
             drops = [f"DROP DATABASE IF EXISTS `{name}`" for name in rows]
             drops += [f"DROP USER IF EXISTS '{DB_USER}'@'{h}'" for h in ("localhost", HOST)]
             self.sql(";\n".join(drops))
-            say(f"dropped {len(rows)} databases lab_* and user {DB_USER}")
+            say(f"dropped {len(rows)} databases {INSTANCE}_* and user {DB_USER}")
         if self.state.mq_mode == "shared" and self.shared_rabbitmq_works():
             vhosts = [
-                v for v in self.rabbitmqctl(["-q", "list_vhosts"]).split() if v.startswith("lab_")
+                v
+                for v in self.rabbitmqctl(["-q", "list_vhosts"]).split()
+                if v.startswith(f"{INSTANCE}_")
             ]
             for vhost in vhosts:
                 self.rabbitmqctl(["-q", "delete_vhost", vhost])
             users = self.rabbitmqctl(["-q", "list_users"])
             if any(line.split("\t")[0] == MQ_USER for line in users.splitlines()):
                 self.rabbitmqctl(["-q", "delete_user", MQ_USER])
-            say(f"deleted {len(vhosts)} vhosts lab_* and user {MQ_USER}")
+            say(f"deleted {len(vhosts)} vhosts {INSTANCE}_* and user {MQ_USER}")
         if self.paths.root.exists():
             shutil.rmtree(self.paths.root)
         say(f"removed {self.paths.root}")
@@ -1827,6 +1838,22 @@ class Keystone:
                     self.call("PATCH", f"/endpoints/{endpoint['id']}", {"endpoint": {"url": url}})
 
 
+def hold_lock(paths: Paths) -> None:
+    """Serialises up/down/wipe: test sessions running side by side all call `up`."""
+    lock_file = paths.root.parent / f".{paths.root.name}.lock"  # outside LAB_DIR: wipe deletes it
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    handle = lock_file.open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        say(f"waiting for another lab.py working on {paths.root}")
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    LOCKS.append(handle)  # held until the process exits
+
+
+LOCKS: list[Any] = []
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -1838,8 +1865,10 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("status", help="show each service; exit 0 only if all answer")
     commands.add_parser("wipe", help="down + drop the lab's databases, vhosts and data")
     args = parser.parse_args(argv)
-    lab = Lab()
     try:
+        if args.command != "status":
+            hold_lock(lab_paths())
+        lab = Lab()  # after the lock: another run may have just changed the state
         if args.command == "up":
             lab.up(args.pods)
         elif args.command == "down":
