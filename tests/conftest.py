@@ -10,6 +10,12 @@ from rest_framework.test import APIClient
 import tests.jobs_support.job_types  # noqa: F401
 from pods.clients import clients
 from tests.fake_keystone import KEYSTONE_URL, FakeKeystone
+from tests.jobs_support.broker import (
+    Workers,
+    broker_unreachable_reason,
+    celery_sending_to,
+    delete_queue,
+)
 
 ADMIN_PROJECT = "admin-project"
 DEMO_PROJECT = "demo-project"
@@ -72,8 +78,6 @@ def alt_demo() -> APIClient:
 def _celery_to_memory() -> Iterator[None]:
     """Tasks sent by the suite go to an in-memory broker, never to the embedded broker file a
     running worker reads; the broker tests point Celery at RabbitMQ themselves."""
-    from tests.jobs_support.broker import celery_sending_to
-
     with celery_sending_to("memory://", "tricircle-tests"):
         yield
 
@@ -92,3 +96,33 @@ def sent_jobs(monkeypatch) -> list[tuple[str, float | None]]:
 
     monkeypatch.setattr(run_job, "apply_async", record)
     return sent
+
+
+# Short timings for the broker tests, in the worker processes and in this one.
+BROKER_TEST_JOBS_ENV = {
+    "TRICIRCLE_JOBS_LEASE_SECONDS": "2",
+    "TRICIRCLE_JOBS_SWEEP_INTERVAL": "1",
+    "TRICIRCLE_JOBS_RESEND_AFTER_SECONDS": "1",
+    "TRICIRCLE_JOBS_MAX_ATTEMPTS": "3",
+    "TRICIRCLE_JOBS_BACKOFF_SECONDS": "0.5",
+    "TRICIRCLE_JOBS_BACKOFF_MAX_SECONDS": "2",
+}
+
+
+@pytest.fixture
+def broker_workers(transactional_db, tmp_path, settings) -> Iterator[Workers]:
+    """Real Celery workers on RabbitMQ (a queue of this test's own) sharing this test's
+    database; skipped only when RabbitMQ does not answer."""
+    reason = broker_unreachable_reason()
+    if reason:
+        pytest.skip(reason)
+    for name, value in BROKER_TEST_JOBS_ENV.items():
+        setattr(settings, name.removeprefix("TRICIRCLE_"), float(value))
+    settings.JOBS_MAX_ATTEMPTS = 3
+    workers = Workers(tmp_path, **BROKER_TEST_JOBS_ENV)
+    with celery_sending_to(workers.broker_url, workers.queue):
+        try:
+            yield workers
+        finally:
+            workers.stop_all()
+            delete_queue(workers.queue)

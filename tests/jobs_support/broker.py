@@ -112,7 +112,7 @@ class Workers:
         self.processes[name] = process
         return process
 
-    def start_worker(self, name: str) -> subprocess.Popen:
+    def start_worker(self, name: str, *extra: str) -> subprocess.Popen:
         return self._start(
             name,
             [
@@ -127,6 +127,7 @@ class Workers:
                 "--without-mingle",
                 "--loglevel",
                 "INFO",
+                *extra,
             ],
         )
 
