@@ -24,7 +24,14 @@ SUBNETS = re.compile(r"^/v2\.0/subnets(?:\.json)?$")
 DELETABLE = re.compile(
     r"^/v2\.0/(networks|subnets|ports|routers|security-groups)/([^/.]+)(?:\.json)?$"
 )
-SINGULAR = {"networks": "network", "routers": "router", "subnets": "subnet"}
+RULES = re.compile(r"^/v2\.0/security-group-rules(?:\.json)?$")
+RULE_ONE = re.compile(r"^/v2\.0/security-group-rules/([^/.]+)(?:\.json)?$")
+SINGULAR = {
+    "networks": "network",
+    "routers": "router",
+    "subnets": "subnet",
+    "security_group_rules": "security_group_rule",
+}
 
 
 class NetworkGatewayView(GatewayView):
@@ -66,6 +73,8 @@ class NetworkGatewayView(GatewayView):
         if method == "POST" and SUBNETS.match(path):
             return self.create_subnets(request, path)
         deleted = DELETABLE.match(path)
+        rule_deleted = RULE_ONE.match(path) if method == "DELETE" else None
+        group_of_rule = services.group_of_rule(rule_deleted.group(1)) if rule_deleted else None
         response = self.forward(request, path)
         if (
             method == "GET"
@@ -75,6 +84,12 @@ class NetworkGatewayView(GatewayView):
             response = with_hints(response)
         if method == "DELETE" and deleted and response.status == 204:
             services.top_resource_deleted(deleted.group(1), deleted.group(2))
+        if group_of_rule and response.status == 204:
+            services.security_group_changed(group_of_rule)
+        if method == "POST" and RULES.match(path) and response.status == 201:
+            answer = response.json()
+            for rule in resource_items(answer, "security_group_rules"):
+                services.security_group_changed(rule["security_group_id"])
         return response.to_django(self.upstream(request))
 
     get = post = put = delete = patch = handle

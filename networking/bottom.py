@@ -39,7 +39,8 @@ RULE_FIELDS = (
 
 
 def _adopt(pod: Pod, collection: str, top_id: str) -> str | None:
-    found = pod_neutron(pod).get(f"/{collection}", name=top_id, fields="id")[collection]
+    key = collection.replace("-", "_")
+    found = pod_neutron(pod).get(f"/{collection}", name=top_id, fields="id")[key]
     return found[0]["id"] if found else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from networking import bottom, placement
-from networking.neutron import NeutronError, pod_neutron
+from networking.neutron import NeutronError, central_neutron, pod_neutron
 from routing.models import ResourceRouting, ResourceType
 from tricircle_site.exceptions import ServiceUnavailable
 
@@ -57,8 +57,25 @@ def subnet_created(subnet: dict) -> None:
 
 
 def top_resource_deleted(collection: str, top_id: str) -> None:
+    """The top resource is gone: its bottom copies go too, through a job (a pod that is down
+    now gets its copies removed when it is back)."""
+    from jobs.services import request_job
+    from networking.job_types import BOTTOM_CLEANUP
+
     placement.forget_hints(top_id)
-    remove_bottom_copies(COLLECTION_TYPES[collection], top_id)
+    resource_type = COLLECTION_TYPES[collection]
+    owner = _owner_of(top_id, resource_type)
+    if owner is not None:
+        request_job(BOTTOM_CLEANUP, owner, {"resource_type": resource_type, "top_id": top_id})
+
+
+def _owner_of(top_id: str, resource_type: str) -> str | None:
+    """The project of a top resource that has bottom copies (None: it has none)."""
+    return (
+        ResourceRouting.objects.filter(top_id=top_id, resource_type=resource_type)
+        .values_list("project_id", flat=True)
+        .first()
+    )
 
 
 def remove_bottom_copies(resource_type: str, top_id: str) -> None:
@@ -68,6 +85,43 @@ def remove_bottom_copies(resource_type: str, top_id: str) -> None:
     for routing in ResourceRouting.objects.select_related("pod").filter(
         top_id=top_id, resource_type=resource_type
     ):
+        neutron = pod_neutron(routing.pod)
+        if routing.bottom_id and resource_type == ResourceType.NETWORK:
+            # The pod deletes the network's subnets with it; their entries must go as well.
+            subnets = neutron.get("/subnets", network_id=routing.bottom_id, fields="name")
+            ResourceRouting.objects.filter(
+                pod=routing.pod,
+                resource_type=ResourceType.SUBNET,
+                top_id__in=[subnet["name"] for subnet in subnets["subnets"]],
+            ).delete()
         if routing.bottom_id:
-            pod_neutron(routing.pod).delete(f"/{path}/{routing.bottom_id}")
+            neutron.delete(f"/{path}/{routing.bottom_id}")
         routing.delete()
+
+
+def security_group_changed(group_id: str) -> None:
+    from jobs.services import request_job
+    from networking.job_types import SECURITY_GROUP_SYNC
+
+    owner = _owner_of(group_id, ResourceType.SECURITY_GROUP)
+    if owner is not None:
+        request_job(SECURITY_GROUP_SYNC, owner, {"security_group_id": group_id})
+
+
+def sync_security_group_copies(group_id: str) -> None:
+    for routing in ResourceRouting.objects.select_related("pod").filter(
+        top_id=group_id, resource_type=ResourceType.SECURITY_GROUP
+    ):
+        if routing.bottom_id:
+            bottom.sync_security_group_rules(
+                routing.pod, group_id, routing.bottom_id, routing.project_id
+            )
+
+
+def group_of_rule(rule_id: str) -> str | None:
+    """The security group of a rule about to be deleted (None if the rule is unknown)."""
+    try:
+        rule = central_neutron().get(f"/security-group-rules/{rule_id}")
+    except NeutronError:
+        return None
+    return rule["security_group_rule"]["security_group_id"]

@@ -55,3 +55,14 @@ def lab() -> dict[str, Any]:
             pytrace=False,
         )
     return json.loads((lab_dir() / "lab.json").read_text())
+
+
+# Tricircle itself in front of the lab, the CLI and direct (reference) Neutron clients.
+from tests.lab.tricircle_fixtures import (  # noqa: E402
+    central_neutron,
+    openstack,
+    pod_neutrons,
+    tricircle,
+)
+
+__all__ = ["central_neutron", "lab", "openstack", "pod_neutrons", "tricircle"]

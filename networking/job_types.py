@@ -1,0 +1,34 @@
+"""Jobs of cross-pod networking. Each converges toward the current top state, so running one
+twice, or after a newer one, does no harm."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from jobs.models import Job
+from jobs.registry import job_type
+from networking import services
+from routing.services import project_ids_of
+
+BOTTOM_CLEANUP = "bottom_cleanup"
+SECURITY_GROUP_SYNC = "security_group_sync"
+
+
+def _top_resource_belongs(project_id: str, resource: Mapping[str, str]) -> bool:
+    owners = project_ids_of(resource["top_id"], resource["resource_type"])
+    return not owners or project_id in owners
+
+
+@job_type(
+    BOTTOM_CLEANUP, resource_fields=("resource_type", "top_id"), belongs_to=_top_resource_belongs
+)
+def bottom_cleanup(job: Job) -> None:
+    """Delete the bottom copies of a deleted top network, subnet, port, router or security
+    group in every pod, and their routing entries."""
+    services.remove_bottom_copies(job.resource["resource_type"], job.resource["top_id"])
+
+
+@job_type(SECURITY_GROUP_SYNC, resource_fields=("security_group_id",))
+def security_group_sync(job: Job) -> None:
+    """Make every pod's copy of a security group carry the top group's rules."""
+    services.sync_security_group_copies(job.resource["security_group_id"])

@@ -1,0 +1,65 @@
+"""Fixtures of the lab tests that need Tricircle itself (imported by tests/lab/conftest.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from keystoneauth1 import adapter, session
+from keystoneauth1.identity import v3
+
+from tests.lab.cli import OpenStackCLI
+from tests.lab.tricircle_server import TricircleServer
+
+
+@pytest.fixture(scope="session")
+def tricircle(lab: dict[str, Any]) -> Iterator[TricircleServer]:
+    """A real Tricircle (gunicorn + Celery worker) at the lab's gateway address, with the lab's
+    pods onboarded by `manage.py onboard_pod`."""
+    server = TricircleServer(lab)
+    server.start()
+    try:
+        for pod in lab["pods"]:
+            result = server.manage(
+                "onboard_pod", pod["region_name"], "--az", pod["az_name"], check=False
+            )
+            if result.returncode != 0:
+                pytest.fail(f"onboard_pod {pod['region_name']} failed:\n{result.stderr}")
+            server.onboarded += result.stdout
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def openstack(lab: dict[str, Any], tricircle: TricircleServer) -> OpenStackCLI:
+    return OpenStackCLI(lab)
+
+
+class DirectNeutron:
+    """A Neutron called directly as the lab's admin, bypassing Tricircle (the reference)."""
+
+    def __init__(self, lab: dict[str, Any], endpoint: str):
+        auth = v3.Password(
+            auth_url=lab["keystone_url"],
+            username="admin",
+            password=lab["users"]["admin"]["password"],
+            project_name="admin",
+            user_domain_name="Default",
+            project_domain_name="Default",
+        )
+        self.api = adapter.Adapter(session.Session(auth=auth), endpoint_override=endpoint + "/v2.0")
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.api.get(path, params=params or None).json()
+
+
+@pytest.fixture(scope="session")
+def central_neutron(lab: dict[str, Any]) -> DirectNeutron:
+    return DirectNeutron(lab, lab["central_neutron_url"])
+
+
+@pytest.fixture(scope="session")
+def pod_neutrons(lab: dict[str, Any]) -> dict[str, DirectNeutron]:
+    return {pod["region_name"]: DirectNeutron(lab, pod["neutron_url"]) for pod in lab["pods"]}

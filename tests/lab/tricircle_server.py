@@ -1,0 +1,134 @@
+"""Tricircle itself as the lab tests use it: a real gunicorn and Celery worker on 127.0.0.1:19999
+(the address the lab's catalog gives the top region), with a database of their own under
+var/lab/tricircle, fresh for each test session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+PORT = 19999
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class TricircleServer:
+    def __init__(self, lab: dict):
+        self.lab = lab
+        self.home = Path(lab["lab_dir"]) / "tricircle"
+        self.logs = self.home / "logs"
+        self.processes: list[subprocess.Popen] = []
+        self.onboarded = ""
+        self.url = lab["tricircle_url"]
+        self.env = {
+            **os.environ,
+            "TRICIRCLE_ENV_FILE": str(Path(lab["lab_dir"]) / "tricircle.env"),
+            "TRICIRCLE_VAR_DIR": str(self.home),
+            "TRICIRCLE_JOBS_SWEEP_INTERVAL": "5",
+            "TRICIRCLE_JOBS_RESEND_AFTER_SECONDS": "5",
+            "TRICIRCLE_JOBS_BACKOFF_SECONDS": "2",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.env.pop("DATABASE_URL", None)
+        self.env.pop("DJANGO_SETTINGS_MODULE", None)
+
+    def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(VENV_BIN / "python"), "manage.py", *args],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=check,
+        )
+
+    def start(self) -> None:
+        if _port_open(PORT):
+            raise RuntimeError(
+                f"Port {PORT} is taken: the lab tests start their own Tricircle there. "
+                "Stop the other one (bash .ci/start --stop keeps the lab: kill gunicorn only)."
+            )
+        shutil.rmtree(self.home, ignore_errors=True)
+        self.logs.mkdir(parents=True)
+        self.manage("migrate", "--noinput")
+        self.spawn(
+            "gunicorn",
+            [
+                str(VENV_BIN / "gunicorn"),
+                "tricircle_site.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{PORT}",
+                "--workers",
+                "2",
+                "--threads",
+                "8",
+                "--worker-class",
+                "gthread",
+                "--timeout",
+                "180",
+            ],
+        )
+        if (REPO / "jobs" / "tasks.py").exists():
+            self.spawn(
+                "celery",
+                [
+                    str(VENV_BIN / "celery"),
+                    "-A",
+                    "tricircle_site",
+                    "worker",
+                    "--beat",
+                    "--concurrency",
+                    "2",
+                    "--schedule",
+                    str(self.home / "celerybeat-schedule"),
+                    "--loglevel",
+                    "INFO",
+                ],
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/", timeout=2).close()
+                return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError(f"Tricircle did not start; see {self.logs / 'gunicorn.log'}")
+
+    def spawn(self, name: str, argv: list[str]) -> None:
+        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
+        self.processes.append(
+            subprocess.Popen(
+                argv,
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        self.processes.clear()
