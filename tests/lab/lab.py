@@ -39,6 +39,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,16 @@ PACKAGES = [
     "uwsgi",
     "python-memcached",  # Keystone's memcached cache backend needs it
     "pymemcache",
+]
+
+# uwsgi options shared by every API (the recipe's measured set)
+UWSGI_FLAGS = [
+    *("--master", "--enable-threads", "--lazy-apps", "--die-on-term"),
+    *("--exit-on-reload", "--need-app"),
+    *("--threads", "1", "--buffer-size", "65535"),
+    *("--hook-master-start", "unix_signal:15 gracefully_kill_them_all"),
+    # keep-alive connections through uwsgi's http-socket hang clients now and then
+    *("--add-header", "Connection: close"),
 ]
 
 SOURCE_DIR = Path(__file__).resolve().parent
@@ -1110,22 +1121,14 @@ class Lab:
             [
                 *manage,
                 "bootstrap",
-                "--bootstrap-password",
-                PASSWORD,
-                "--bootstrap-username",
-                "admin",
-                "--bootstrap-project-name",
-                "admin",
-                "--bootstrap-role-name",
-                "admin",
-                "--bootstrap-region-id",
-                TOP_REGION,
-                "--bootstrap-admin-url",
-                KEYSTONE_URL,
-                "--bootstrap-internal-url",
-                KEYSTONE_URL,
-                "--bootstrap-public-url",
-                KEYSTONE_URL,
+                *("--bootstrap-password", PASSWORD),
+                *("--bootstrap-username", "admin"),
+                *("--bootstrap-project-name", "admin"),
+                *("--bootstrap-role-name", "admin"),
+                *("--bootstrap-region-id", TOP_REGION),
+                *("--bootstrap-admin-url", KEYSTONE_URL),
+                *("--bootstrap-internal-url", KEYSTONE_URL),
+                *("--bootstrap-public-url", KEYSTONE_URL),
             ],
             log,
         )
@@ -1201,31 +1204,12 @@ class Lab:
     ) -> Service:
         argv = [
             self.bin("uwsgi"),
-            "--master",
-            "--http-socket",
-            f"{HOST}:{port}",
-            "--virtualenv",
-            str(self.venv),
-            "--module",
-            module,
-            "--processes",
-            str(processes),
-            "--threads",
-            "1",
-            "--enable-threads",
-            "--lazy-apps",
-            "--die-on-term",
-            "--exit-on-reload",
-            "--need-app",
-            "--buffer-size",
-            "65535",
-            "--hook-master-start",
-            "unix_signal:15 gracefully_kill_them_all",
-            # keep-alive connections through uwsgi's http-socket hang clients now and then
-            "--add-header",
-            "Connection: close",
-            "--procname-prefix",
-            f"{name}-",
+            *UWSGI_FLAGS,
+            *("--http-socket", f"{HOST}:{port}"),
+            *("--virtualenv", str(self.venv)),
+            *("--module", module),
+            *("--processes", str(processes)),
+            *("--procname-prefix", f"{name}-"),
             *extra,
         ]
         return Service(name, argv, env=env, port=port, check_url=f"http://{HOST}:{port}/")
@@ -1459,11 +1443,12 @@ class Lab:
     def seed_pod(self, pod: Pod) -> None:
         token, _ = get_token()
         nova = pod.nova_url
+        compute = f"{pod.key}-nova-compute"
         self.wait_for(
-            f"{pod.key}-nova-compute",
-            "registered as an up nova-compute service",
+            compute,
+            "a nova-compute service up since its start",
             lambda: any(
-                s["state"] == "up"
+                s["state"] == "up" and self.reported_since_start(compute, s["updated_at"])
                 for s in http("GET", f"{nova}/os-services?binary=nova-compute", token=token).body[
                     "services"
                 ]
@@ -1492,16 +1477,29 @@ class Lab:
             ),
         )
         neutron = pod.url("neutron")
+        agent_name = f"{pod.key}-fake-ovs-agent"
         self.wait_for(
-            f"{pod.key}-fake-ovs-agent",
+            agent_name,
             "an alive Open vSwitch agent in Neutron",
             lambda: any(
                 agent["alive"]
+                and self.reported_since_start(agent_name, agent["heartbeat_timestamp"])
                 for agent in http(
                     "GET", f"{neutron}/v2.0/agents?host={pod.compute_host}", token=token
                 ).body["agents"]
             ),
         )
+
+    def reported_since_start(self, service: str, timestamp: str | None) -> bool:
+        """Whether a heartbeat (UTC, from an API) is newer than the service's (re)start.
+
+        Right after a restart the database still shows the previous process's recent heartbeat.
+        """
+        if not timestamp:
+            return False
+        started = self.procs.pidfile(service).stat().st_mtime
+        seen = datetime.fromisoformat(timestamp.rstrip("Z")).replace(tzinfo=UTC).timestamp()
+        return seen >= started - 1
 
     def wait_for(
         self, service: str, what: str, predicate: Callable[[], bool], timeout: float = 180
