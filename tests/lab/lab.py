@@ -363,7 +363,10 @@ class Processes:
             pid = int(pid_text)
         except (OSError, ValueError):
             return None
-        return pid if start_time_of(pid) == started else None
+        fields = _stat_fields(pid)
+        # a zombie is a dead child of this very run (not reaped yet): not running
+        alive = fields is not None and fields[19] == started and fields[0] != "Z"
+        return pid if alive else None
 
     def recorded(self) -> list[str]:
         return sorted(path.stem for path in self.paths.pids.glob("*.pid"))
