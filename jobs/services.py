@@ -10,13 +10,14 @@ import os
 import socket
 import threading
 import traceback
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from jobs import registry
@@ -345,3 +346,30 @@ def sweep() -> dict[str, int]:
     if any(counts.values()):
         LOG.info("Jobs sweep: %s", counts)
     return counts
+
+
+# --- reading, for the dashboard -----------------------------------------------------------------
+def list_jobs(filters: Mapping[str, str], limit: int = 200) -> list[Job]:
+    """Newest first, filtered like the admin API's list (status, type, project_id)."""
+    from jobs.filters import JobFilter
+
+    return list(JobFilter(filters, queryset=Job.objects.order_by("-id")).qs[:limit])
+
+
+def status_counts() -> dict[str, int]:
+    """Jobs per status, every status present (0 when none)."""
+    counts = dict.fromkeys(JobStatus.values, 0)
+    for row in Job.objects.values("status").annotate(jobs=Count("id")).order_by():
+        counts[row["status"]] = row["jobs"]
+    return counts
+
+
+def newest_failures(limit: int = 5) -> list[Job]:
+    return list(Job.objects.filter(status=JobStatus.FAIL).order_by("-finished_at", "-id")[:limit])
+
+
+def jobs_mentioning(resource_id: str, limit: int = 50) -> list[Job]:
+    """Jobs whose resource names this id (the resource key holds every id of the resource)."""
+    if not resource_id:
+        return []
+    return list(Job.objects.filter(resource_key__contains=resource_id).order_by("-id")[:limit])

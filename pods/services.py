@@ -134,6 +134,35 @@ def check_pod(pod: Pod, services: Iterable[str] = CHECKED_SERVICES) -> Pod:
     return pod
 
 
+def onboard_pod(
+    region_name: str, az_name: str, pod_az_name: str = "", dc_name: str = ""
+) -> tuple[Pod, dict[str, float]]:
+    """Register a pod after checking it is usable: the region exists in Keystone and each of
+    CHECKED_SERVICES is in its catalog and answers. Returns the pod (its health recorded) and
+    each service's latency in ms. The command and the dashboard both onboard through here."""
+    if not az_name:
+        raise BadRequest("A pod needs an availability zone (az_name).")
+    validate_region(region_name)
+    latencies, errors = {}, []
+    for service_type in CHECKED_SERVICES:
+        latency, error = probe_service(region_name, service_type)
+        if error:
+            errors.append(error)
+        else:
+            latencies[service_type] = latency or 0.0
+    if errors:
+        raise BadRequest(f"Pod {region_name} is not usable: " + "; ".join(errors))
+    pod = create_pod(region_name, az_name, pod_az_name, dc_name)
+    return check_pod(pod), latencies
+
+
+def set_enabled(pod: Pod, enabled: bool) -> Pod:
+    """A disabled pod keeps its resources but receives no new placements (bottom_pods)."""
+    pod.enabled = enabled
+    pod.save(update_fields=["enabled", "updated_at"])
+    return pod
+
+
 def bind_pod(project_id: str, az_name: str, pod: Pod) -> Pod:
     """Record the project's pod in an AZ; the first binding wins a race."""
     binding, _ = PodBinding.objects.get_or_create(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from pods.models import Pod
@@ -124,4 +124,36 @@ def project_ids_of(top_id: str, resource_type: str) -> set[str]:
         ResourceRouting.objects.filter(top_id=top_id, resource_type=resource_type)
         .values_list("project_id", flat=True)
         .distinct()
+    )
+
+
+def counts_by_pod() -> dict[object, dict[str, int]]:
+    """{pod id: {resource type: entries}}: what each pod holds according to the routing table
+    (one grouped query, for the dashboard's overview)."""
+    counts: dict[object, dict[str, int]] = {}
+    rows = (
+        ResourceRouting.objects.values("pod_id", "resource_type")
+        .annotate(entries=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        counts.setdefault(row["pod_id"], {})[row["resource_type"]] = row["entries"]
+    return counts
+
+
+def entries_of_types(resource_types: Iterable[str]) -> list[ResourceRouting]:
+    """Every routing entry of these types, oldest first (the topology's top resources)."""
+    return list(
+        ResourceRouting.objects.select_related("pod")
+        .filter(resource_type__in=list(resource_types))
+        .order_by("created_at", "id")
+    )
+
+
+def entries_of_top_id(top_id: str) -> list[ResourceRouting]:
+    """Every routing entry of a top id, whatever its type, by pod."""
+    return list(
+        ResourceRouting.objects.select_related("pod")
+        .filter(top_id=top_id)
+        .order_by("pod__region_name", "resource_type")
     )

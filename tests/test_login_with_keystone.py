@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 def test_admin_logs_in_with_keystone_credentials(client, keystone):
     response = client.post("/login", {"username": "admin", "password": "secret"})
     assert response.status_code == 302
-    assert response["Location"] == "/v1.0/pods"
+    assert response["Location"] == "/dashboard/"
     assert get_user_model().objects.get(username="admin").is_superuser
     assert client.get("/v1.0/pods", HTTP_ACCEPT="text/html").status_code == 200
 

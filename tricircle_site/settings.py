@@ -117,7 +117,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = ["tricircle_site.auth.KeystoneLoginBackend"]
 LOGIN_URL = "/login"
-LOGIN_REDIRECT_URL = "/v1.0/pods"
+LOGIN_REDIRECT_URL = "/dashboard/"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -128,6 +128,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves the apps' and static/'s files straight from where they are, so a server
+# works without a collectstatic step (the lab's Tricircle, a fresh checkout); collectstatic
+# into STATIC_ROOT still works for production.
+WHITENOISE_USE_FINDERS = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -29,25 +29,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Pod {region} already registered ({existing.id}).")
             return
         try:
-            services.validate_region(region)
-        except TricircleError as exc:
-            raise CommandError(exc.message) from exc
-        errors = []
-        for service_type in services.CHECKED_SERVICES:
-            latency, error = services.probe_service(region, service_type)
-            if error:
-                errors.append(error)
-            else:
-                self.stdout.write(f"  {service_type}: answers in {latency:.0f} ms")
-        if errors:
-            raise CommandError(f"Pod {region} is not usable: " + "; ".join(errors))
-        try:
-            pod = services.create_pod(
+            pod, latencies = services.onboard_pod(
                 region, options["az_name"], options["pod_az_name"], options["dc_name"]
             )
         except TricircleError as exc:
             raise CommandError(exc.message) from exc
-        services.check_pod(pod)
+        for service_type, latency in latencies.items():
+            self.stdout.write(f"  {service_type}: answers in {latency:.0f} ms")
         self.stdout.write(
             self.style.SUCCESS(f"Pod {pod.region_name} onboarded in {pod.az_name} ({pod.id}).")
         )
