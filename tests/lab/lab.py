@@ -66,6 +66,8 @@ OWN_MARIADB_PORT = 23306 + PORT_SHIFT
 OWN_EPMD_PORT = 24369 + PORT_SHIFT
 OWN_RABBIT_PORT = 25673 + PORT_SHIFT
 OWN_RABBIT_DIST_PORT = 25674 + PORT_SHIFT
+# the lab's own infrastructure processes, in the order `down` stops them (after the services)
+INFRA_NAMES = ("rabbitmq", "epmd", "mariadb", "memcached")
 SHARED_MARIADB_PORT = 3306
 SHARED_RABBIT_PORT = 5672
 
@@ -346,7 +348,6 @@ class Service:
     env: dict[str, str] = field(default_factory=dict)
     port: int | None = None
     check_url: str | None = None  # must answer HTTP (any status below 500) once up
-    infra: bool = False  # stopped last, started first
 
 
 class Processes:
@@ -953,7 +954,6 @@ class Lab:
                     *["-p", str(MEMCACHED_PORT), "-U", "0", "-m", "64", "-u", "nobody"],
                 ],
                 port=MEMCACHED_PORT,
-                infra=True,
             )
         ]
         if self.state.db_mode == "own":
@@ -977,7 +977,6 @@ class Lab:
                         "--skip-name-resolve",
                     ],
                     port=OWN_MARIADB_PORT,
-                    infra=True,
                 )
             )
         if self.state.mq_mode == "own":
@@ -986,7 +985,6 @@ class Lab:
                     "epmd",
                     [self.which("epmd") or "epmd", "-address", HOST, "-port", str(OWN_EPMD_PORT)],
                     port=OWN_EPMD_PORT,
-                    infra=True,
                 )
             )
             services.append(
@@ -995,7 +993,6 @@ class Lab:
                     [self.which("rabbitmq-server") or "rabbitmq-server"],
                     env=self.rabbitmq_env(),
                     port=OWN_RABBIT_PORT,
-                    infra=True,
                 )
             )
         return services
@@ -1217,13 +1214,11 @@ class Lab:
         ]
         return Service(name, argv, env=env, port=port, check_url=f"http://{HOST}:{port}/")
 
-    def daemon(
-        self, name: str, command: str, *config_files: Path, extra: Iterable[str] = ()
-    ) -> Service:
+    def daemon(self, name: str, command: str, *config_files: Path) -> Service:
         argv = [self.bin(command)]
         for path in config_files:
             argv += ["--config-file", str(path)]
-        return Service(name, [*argv, *extra])
+        return Service(name, argv)
 
     def central_services(self) -> list[Service]:
         keystone = self.paths.etc / "keystone"
@@ -1677,20 +1672,12 @@ class Lab:
 
     def down(self) -> None:
         names = self.procs.recorded()
-        infra_names = {s.name for s in self.infra_services()} | {
-            "memcached",
-            "mariadb",
-            "rabbitmq",
-            "epmd",
-        }
-        services = [n for n in names if n not in infra_names]
+        services = [n for n in names if n not in INFRA_NAMES]  # first: they use the infra
         stopped = self.procs.stop(services)
         if self.procs.pid("rabbitmq") is not None:
             with contextlib.suppress(LabError):  # a clean stop keeps the node's data consistent
                 self.rabbitmqctl(["-q", "stop"])
-        stopped += self.procs.stop(
-            [n for n in ("rabbitmq", "epmd", "mariadb", "memcached") if n in names]
-        )
+        stopped += self.procs.stop([n for n in INFRA_NAMES if n in names])
         say(f"stopped {len(stopped)} services" if stopped else "nothing was running")
 
     def wipe(self) -> None:
