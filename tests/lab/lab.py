@@ -917,7 +917,9 @@ class Lab:
         else:
             target = [f"--socket={self.paths.run / 'mysqld.sock'}"]
         mariadb = self.which("mariadb") or "mariadb"
-        return run([mariadb, "--user=root", *target, "--batch", "-e", statements])
+        return run(
+            [mariadb, "--user=root", *target, "--batch", "--skip-column-names", "-e", statements]
+        )
 
     def rabbitmq_env(self) -> dict[str, str]:
         """Environment of the lab's own RabbitMQ node (and of rabbitmqctl talking to it)."""
@@ -1683,7 +1685,7 @@ class Lab:
     def wipe(self) -> None:
         self.down()
         if self.state.db_mode == "shared" and self.shared_mariadb_works():
-            rows = self.sql(f"SHOW DATABASES LIKE '{INSTANCE}\\_%'").split()[1:]
+            rows = self.sql(f"SHOW DATABASES LIKE '{INSTANCE}\\_%'").split()
             drops = [f"DROP DATABASE IF EXISTS `{name}`" for name in rows]
             drops += [f"DROP USER IF EXISTS '{DB_USER}'@'{h}'" for h in ("localhost", HOST)]
             self.sql(";\n".join(drops))
