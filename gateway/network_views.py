@@ -44,12 +44,7 @@ class NetworkGatewayView(GatewayView):
         return super().get_permissions()
 
     def upstream(self, request: Request) -> Upstream:
-        return Upstream(
-            session=clients().session(settings.TOP_REGION),
-            base_url=settings.CENTRAL_NEUTRON_URL,
-            name="The central Neutron",
-            public_url=self.public_root(request, PREFIX),
-        )
+        return central_upstream(request)
 
     def forward(self, request: Request, path: str, body: bytes | None = None) -> UpstreamResponse:
         token = request.auth.token if request.auth else ""
@@ -114,6 +109,15 @@ class NetworkGatewayView(GatewayView):
             for subnet in resource_items(response.json(), "subnets"):
                 services.subnet_created(subnet)
         return response.to_django(self.upstream(request))
+
+
+def central_upstream(request: Request) -> Upstream:
+    return Upstream(
+        session=clients().session(settings.TOP_REGION),
+        base_url=settings.CENTRAL_NEUTRON_URL,
+        name="The central Neutron",
+        public_url=request.build_absolute_uri(PREFIX).rstrip("/"),
+    )
 
 
 def parse_json(raw: bytes) -> dict:

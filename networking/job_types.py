@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from jobs.models import Job
 from jobs.registry import job_type
-from networking import services
+from networking import boot, services
 from routing.services import project_ids_of
 
 BOTTOM_CLEANUP = "bottom_cleanup"
@@ -32,3 +32,22 @@ def bottom_cleanup(job: Job) -> None:
 def security_group_sync(job: Job) -> None:
     """Make every pod's copy of a security group carry the top group's rules."""
     services.sync_security_group_copies(job.resource["security_group_id"])
+
+
+SERVER_PORTS_RELEASE = "server_ports_release"
+BOOT_PORT_RELEASE = "boot_port_release"
+
+
+@job_type(SERVER_PORTS_RELEASE, resource_fields=("server_id",))
+def server_ports_release(job: Job) -> None:
+    """Remove the ports of a deleted server: bottom copies, the top ports the gateway made for
+    it, and its routing entry."""
+    boot.release_server_ports(job.resource["server_id"])
+
+
+@job_type(BOOT_PORT_RELEASE, resource_fields=("port_id", "origin"))
+def boot_port_release(job: Job) -> None:
+    """Undo a port of a boot that failed after it was prepared; origin is `gateway` for a top
+    port the gateway made (deleted) or `user` for the user's own (freed)."""
+    port_id = job.resource["port_id"]
+    boot.release_ports([port_id], {port_id} if job.resource["origin"] == "gateway" else set())

@@ -126,3 +126,18 @@ def broker_workers(transactional_db, tmp_path, settings) -> Iterator[Workers]:
         finally:
             workers.stop_all()
             delete_queue(workers.queue)
+
+
+@pytest.fixture
+def novas(keystone, db):
+    """Two pods with a fake Nova each: Pod1 in az1 (its own AZ name `nova`) and Pod2 in az2
+    (maximum microversion 2.90)."""
+    from pods.models import Pod
+    from tests.fake_nova import FakeNova
+
+    Pod.objects.create(region_name="Pod1", az_name="az1", pod_az_name="nova")
+    Pod.objects.create(region_name="Pod2", az_name="az2")
+    return {
+        "Pod1": FakeNova(keystone.mocker, keystone.add_region("Pod1")),
+        "Pod2": FakeNova(keystone.mocker, keystone.add_region("Pod2"), max_version="2.90"),
+    }

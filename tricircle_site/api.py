@@ -63,7 +63,9 @@ def json_404(request: HttpRequest, exception: Exception | None = None) -> JsonRe
 
 
 def json_500(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"detail": "Internal error; the operator has the details in the log."}, 500)
+    return JsonResponse(
+        {"detail": "Internal error; the operator has the details in the log."}, status=500
+    )
 
 
 class StrictSerializerMixin:

@@ -38,5 +38,5 @@ class OpenStackCLI:
 
 
 def _formats(args: tuple[str, ...]) -> bool:
-    """Commands that print something take -f json; delete/set/add/remove print nothing."""
-    return not any(verb in args for verb in ("delete", "set", "unset", "add", "remove"))
+    """Commands that print a resource or a table take -f json; actions print nothing."""
+    return any(verb in args for verb in ("create", "show", "list", "issue"))

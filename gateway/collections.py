@@ -1,0 +1,174 @@
+"""Lists gathered from every pod and merged as if one service had answered: the API's sort keys
+and directions, filters passed to each pod, `limit` and `marker` across pods, next links at the
+gateway, and pods that do not answer reported instead of failing the list."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from gateway.proxy import Upstream, call
+from gateway.scatter import gather
+from pods.models import Pod
+from routing.models import ResourceRouting
+from tricircle_site.exceptions import BadRequest
+
+LOG = logging.getLogger(__name__)
+
+# How many pages of one pod a marker that lives in another pod may skip through.
+MAX_PAGES_PER_POD = 20
+DEFAULT_SORT = [("created_at", True), ("id", True)]
+
+
+@dataclass(frozen=True)
+class SortKey:
+    name: str
+    descending: bool
+
+
+def parse_sort(params: dict[str, list[str]]) -> list[SortKey]:
+    """Nova's `sort_key`/`sort_dir` pairs or Cinder's `sort=key:dir,...`."""
+    keys: list[SortKey] = []
+    if params.get("sort"):
+        for part in ",".join(params["sort"]).split(","):
+            name, _, direction = part.strip().partition(":")
+            keys.append(SortKey(name, _descending(direction or "desc")))
+    else:
+        names, directions = params.get("sort_key", []), params.get("sort_dir", [])
+        for index, name in enumerate(names):
+            direction = directions[index] if index < len(directions) else "desc"
+            keys.append(SortKey(name, _descending(direction)))
+    if not keys:
+        keys = [SortKey(name, desc) for name, desc in DEFAULT_SORT]
+    if "id" not in {key.name for key in keys}:
+        keys.append(SortKey("id", keys[-1].descending))  # a total order, as the pods use
+    return keys
+
+
+def _descending(direction: str) -> bool:
+    if direction not in {"asc", "desc"}:
+        raise BadRequest(f"Sort direction must be asc or desc, not {direction!r}.")
+    return direction == "desc"
+
+
+def compare(keys: list[SortKey], a: dict, b: dict) -> int:
+    for key in keys:
+        left, right = a.get(key.name), b.get(key.name)
+        if left == right:
+            continue
+        # None sorts first ascending, as SQL with NULLS FIRST in the pods' databases.
+        if left is None:
+            result = -1
+        elif right is None:
+            result = 1
+        elif type(left) is type(right):
+            result = -1 if left < right else 1
+        else:
+            result = -1 if str(left) < str(right) else 1
+        return -result if key.descending else result
+    return 0
+
+
+@dataclass
+class PodPage:
+    items: list[dict]
+    more: bool
+
+
+@dataclass
+class MergedList:
+    items: list[dict]
+    more: bool
+    unavailable: dict[Pod, str]
+
+
+@dataclass(frozen=True)
+class PodCollection:
+    """One collection of a pod API (Nova servers, Cinder volumes ...)."""
+
+    name: str  # "servers"
+    resource_type: str  # routing type
+    detail_path: str  # "/servers/detail"
+    show_path: str  # "/servers/{id}"
+    singular: str  # "server"
+    stub: Callable[[ResourceRouting], dict]  # what a down pod's resource looks like
+    # sort key of the API -> the field of a resource that holds it, where the names differ
+    sort_fields: tuple[tuple[str, str], ...] = ()
+
+    def sort_keys(self, params: dict[str, list[str]]) -> list[SortKey]:
+        fields = dict(self.sort_fields)
+        return [
+            SortKey(fields.get(key.name, key.name), key.descending) for key in parse_sort(params)
+        ]
+
+    def fetch_page(
+        self, upstream: Upstream, headers: dict, query: list[tuple[str, str]], limit: int | None
+    ) -> PodPage:
+        params = list(query)
+        if limit is not None:
+            params.append(("limit", str(limit)))
+        response = call(upstream, "GET", self.detail_path, headers, query=urlencode(params))
+        if response.status >= 400:
+            raise PodRefused(response.status, response.content.decode(errors="replace")[:300])
+        body = response.json()
+        items = body.get(self.name, [])
+        more = any(link.get("rel") == "next" for link in body.get(f"{self.name}_links", []))
+        return PodPage(items, more or (limit is not None and len(items) >= limit))
+
+
+class PodRefused(Exception):
+    def __init__(self, status: int, text: str):
+        super().__init__(f"HTTP {status}: {text}")
+        self.status = status
+        self.text = text
+
+
+def list_across_pods(
+    collection: PodCollection,
+    pods: list[Pod],
+    upstream_of: Callable[[Pod], Upstream],
+    headers: dict,
+    params: dict[str, list[str]],
+    marker_item: dict | None,
+    marker_pod: Pod | None,
+    limit: int | None,
+) -> MergedList:
+    keys = collection.sort_keys(params)
+    passthrough = [
+        (name, value)
+        for name, values in params.items()
+        if name not in {"limit", "marker"}
+        for value in values
+    ]
+
+    def one_pod(pod: Pod) -> PodPage:
+        upstream = upstream_of(pod)
+        if marker_item is None or pod == marker_pod:
+            query = passthrough + ([("marker", marker_item["id"])] if marker_item else [])
+            return collection.fetch_page(upstream, headers, query, limit)
+        # The marker lives in another pod: skip this pod's items that sort before it.
+        kept: list[dict] = []
+        pod_marker = None
+        for _ in range(MAX_PAGES_PER_POD):
+            query = passthrough + ([("marker", pod_marker)] if pod_marker else [])
+            page = collection.fetch_page(upstream, headers, query, max(limit or 100, 100))
+            kept += [item for item in page.items if compare(keys, item, marker_item) > 0]
+            if not page.more or not page.items or (limit and len(kept) >= limit):
+                return PodPage(
+                    kept[:limit] if limit else kept, page.more or len(kept) > (limit or 0)
+                )
+            pod_marker = page.items[-1]["id"]
+        return PodPage(kept, True)
+
+    gathered = gather(pods, one_pod)
+    for pod, error in gathered.failures.items():
+        LOG.warning("%s list: %s did not answer: %s", collection.name, pod.region_name, error)
+    items = [item for page in gathered.results.values() for item in page.items]
+    items.sort(key=functools.cmp_to_key(lambda a, b: compare(keys, a, b)))
+    more = any(page.more for page in gathered.results.values())
+    if limit is not None and len(items) > limit:
+        items, more = items[:limit], True
+    return MergedList(items, more, gathered.failures)

@@ -1,0 +1,83 @@
+"""Compute services of the gateway: which pod a server goes to or lives in."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from gateway.collections import PodCollection
+from pods import services as pod_services
+from pods.models import HealthStatus, Pod, PodBinding
+from routing.models import ResourceRouting, ResourceType
+from tricircle_site.exceptions import BadRequest, NotFound, ServiceUnavailable
+
+
+def server_stub(routing: ResourceRouting) -> dict:
+    """Nova's answer for a server of a cell that does not answer (microversion 2.69)."""
+    return {"id": routing.top_id, "status": "UNKNOWN", "tenant_id": routing.project_id, "links": []}
+
+
+# What GET /servers (not /detail) shows of each server.
+SERVER_LIST_FIELDS = ("id", "name", "links")
+
+SERVERS = PodCollection(
+    name="servers",
+    resource_type=ResourceType.SERVER,
+    detail_path="/servers/detail",
+    show_path="/servers/{id}",
+    singular="server",
+    stub=server_stub,
+    sort_fields=(
+        ("created_at", "created"),
+        ("updated_at", "updated"),
+        ("display_name", "name"),
+        ("uuid", "id"),
+        ("project_id", "tenant_id"),
+        ("vm_state", "OS-EXT-STS:vm_state"),
+        ("task_state", "OS-EXT-STS:task_state"),
+        ("power_state", "OS-EXT-STS:power_state"),
+        ("availability_zone", "OS-EXT-AZ:availability_zone"),
+        ("host", "OS-EXT-SRV-ATTR:host"),
+        ("hostname", "OS-EXT-SRV-ATTR:hostname"),
+        ("launched_at", "OS-SRV-USG:launched_at"),
+        ("terminated_at", "OS-SRV-USG:terminated_at"),
+    ),
+)
+
+
+def routed_pod(resource_id: str, resource_type: str, what: str) -> Pod:
+    routing = (
+        ResourceRouting.objects.select_related("pod")
+        .filter(top_id=resource_id, resource_type=resource_type)
+        .first()
+    )
+    if routing is None:
+        raise NotFound(f"{what} {resource_id} could not be found.")
+    return routing.pod
+
+
+def choose_pod(project_id: str, az_name: str | None) -> Pod:
+    """The pod for a new server or volume: in the requested AZ (any AZ when none is asked),
+    the project's pod there if it has one, else the healthy pod holding the fewest of the
+    project's resources; the choice is remembered so the project stays in one pod per AZ."""
+    pods = pod_services.bottom_pods()
+    if az_name:
+        pods = [pod for pod in pods if pod.az_name == az_name]
+        if not pods:
+            known = sorted({pod.az_name for pod in pod_services.bottom_pods()})
+            raise BadRequest(
+                f"The requested availability zone {az_name} is not available. "
+                f"Known zones: {', '.join(known) or 'none'}."
+            )
+        binding = PodBinding.objects.filter(project_id=project_id, az_name=az_name).first()
+        if binding is not None and binding.pod in pods:
+            return binding.pod
+    usable = [pod for pod in pods if pod.health_status != HealthStatus.DOWN]
+    if not usable:
+        raise ServiceUnavailable(f"No pod is available in {az_name or 'any zone'}.")
+    load = dict(
+        Pod.objects.filter(pk__in=[pod.pk for pod in usable])
+        .annotate(used=Count("routings", filter=Q(routings__project_id=project_id)))
+        .values_list("pk", "used")
+    )
+    pod = min(usable, key=lambda candidate: (load.get(candidate.pk, 0), candidate.region_name))
+    return pod_services.bind_pod(project_id, az_name, pod) if az_name else pod

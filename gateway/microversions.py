@@ -1,0 +1,82 @@
+"""Microversions: the gateway advertises what every enabled pod supports (the lowest maximum)
+and refuses, like the service itself, a version outside that range."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from gateway.proxy import Upstream, call
+from gateway.scatter import gather
+from pods.models import Pod
+from tricircle_site.exceptions import TricircleError
+
+CACHE_SECONDS = 300.0
+_ranges: dict[str, tuple[float, tuple[str, str]]] = {}
+VERSION = re.compile(r"^(\d+)\.(\d+)$")
+
+
+class NotAcceptable(TricircleError):
+    status_code = 406
+    code = "not_acceptable"
+
+
+def as_tuple(version: str) -> tuple[int, int]:
+    match = VERSION.match(version.strip())
+    if not match:
+        raise NotAcceptable(f"Invalid microversion {version!r}; expected MAJOR.MINOR or latest.")
+    return int(match.group(1)), int(match.group(2))
+
+
+@dataclass(frozen=True)
+class VersionRange:
+    minimum: str
+    maximum: str
+
+    def resolve(self, requested: str | None) -> str:
+        """The version to forward: the minimum when none is asked (as the services do), the
+        maximum for `latest`; a version outside the range is a 406."""
+        if not requested:
+            return self.minimum
+        if requested.strip().lower() == "latest":
+            return self.maximum
+        wanted = as_tuple(requested)
+        if not as_tuple(self.minimum) <= wanted <= as_tuple(self.maximum):
+            raise NotAcceptable(
+                f"Version {requested} is not supported by the API. Minimum is {self.minimum} "
+                f"and maximum is {self.maximum}."
+            )
+        return f"{wanted[0]}.{wanted[1]}"
+
+
+def supported_range(
+    service_type: str,
+    pods: list[Pod],
+    upstream_of: Callable[[Pod], Upstream],
+    default: VersionRange,
+) -> VersionRange:
+    """The intersection of the pods' ranges, read from their version documents (cached)."""
+    key = f"{service_type}:{','.join(sorted(pod.region_name for pod in pods))}"
+    cached = _ranges.get(key)
+    if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return VersionRange(*cached[1])
+
+    def read(pod: Pod) -> tuple[str, str]:
+        upstream: Upstream = upstream_of(pod)
+        response = call(upstream, "GET", "", {"Accept": "application/json"}, timeout=5)
+        version = response.json()["version"]
+        return version.get("min_version") or default.minimum, version.get("version") or ""
+
+    gathered = gather(pods, read, timeout=settings.LIST_TIMEOUT)
+    answers = [answer for answer in gathered.results.values() if answer[1]]
+    if not answers:
+        return default
+    minimum = max((answer[0] for answer in answers), key=as_tuple)
+    maximum = min((answer[1] for answer in answers), key=as_tuple)
+    if not gathered.failures:
+        _ranges[key] = (time.monotonic(), (minimum, maximum))
+    return VersionRange(minimum, maximum)

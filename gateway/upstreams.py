@@ -1,0 +1,24 @@
+"""The upstream APIs the gateway forwards to: a pod's service found in the Keystone catalog."""
+
+from __future__ import annotations
+
+from keystoneauth1 import exceptions as ks_exceptions
+
+from gateway.proxy import Upstream
+from pods.clients import clients
+from pods.models import Pod
+from tricircle_site.exceptions import ServiceUnavailable
+
+SERVICE_NAMES = {"compute": "Nova", "volumev3": "Cinder", "network": "Neutron"}
+
+
+def pod_upstream(pod: Pod, service_type: str, public_url: str) -> Upstream:
+    adapter = clients().adapter(pod.region_name, service_type)
+    name = f"{SERVICE_NAMES.get(service_type, service_type)} of {pod.region_name}"
+    try:
+        endpoint = adapter.get_endpoint()
+    except ks_exceptions.ClientException as exc:
+        raise ServiceUnavailable(f"{name} cannot be found: {exc}") from exc
+    if not endpoint:
+        raise ServiceUnavailable(f"{name} has no endpoint in the catalog.")
+    return Upstream(session=adapter.session, base_url=endpoint, name=name, public_url=public_url)

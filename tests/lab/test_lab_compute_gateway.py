@@ -1,0 +1,132 @@
+"""The top region's Compute API through Tricircle with the real openstack CLI: servers in az1 and
+az2 on one top network, each in its pod, listed together, routed by id, deleted."""
+
+import uuid
+
+import pytest
+
+from tests.lab.waiting import eventually
+
+
+@pytest.fixture(scope="module")
+def shared_network(openstack):
+    name = f"c-{uuid.uuid4().hex[:8]}"
+    net = openstack("lab-demo", "network", "create", name)
+    subnet = openstack(
+        "lab-demo",
+        "subnet",
+        "create",
+        name,
+        "--network",
+        net["id"],
+        "--subnet-range",
+        "10.30.0.0/24",
+    )
+    yield net, subnet
+    openstack.run("lab-demo", "network", "delete", net["id"])
+
+
+@pytest.fixture(scope="module")
+def servers(openstack, shared_network):
+    net, _ = shared_network
+    made = {}
+    for zone in ("az1", "az2"):
+        made[zone] = openstack(
+            "lab-demo",
+            "server",
+            "create",
+            f"s-{zone}-{uuid.uuid4().hex[:6]}",
+            "--flavor",
+            "m1.tiny",
+            "--image",
+            "lab-tiny",
+            "--network",
+            net["id"],
+            "--availability-zone",
+            zone,
+            "--wait",
+        )
+    yield made
+    for server in made.values():
+        openstack.run("lab-demo", "server", "delete", "--wait", server["id"])
+
+
+def test_servers_boot_in_the_pod_of_their_zone_on_one_top_network(
+    openstack, servers, shared_network
+):
+    net, _ = shared_network
+    top_ports = openstack("lab-demo", "port", "list", "--network", net["id"], "--long")
+    for zone, region in (("az1", "Pod1"), ("az2", "Pod2")):
+        server = openstack("lab-demo", "server", "show", servers[zone]["id"])
+        assert server["status"] == "ACTIVE"
+        direct = openstack("lab-admin", "server", "show", server["id"], region=region)
+        assert direct["id"] == server["id"]
+        (address,) = [ip for ips in server["addresses"].values() for ip in ips]
+        assert address.startswith("10.30.0.")
+        top = [port for port in top_ports if address in str(port["Fixed IP Addresses"])]
+        assert len(top) == 1
+        bottom = openstack("lab-admin", "port", "list", "--server", server["id"], region=region)
+        assert [port["MAC Address"] for port in bottom] == [top[0]["MAC Address"]]
+    other = {"az1": "Pod2", "az2": "Pod1"}
+    for zone, region in other.items():
+        result = openstack.run("lab-admin", "server", "show", servers[zone]["id"], region=region)
+        assert result.returncode != 0
+
+
+def test_list_gathers_both_pods_with_sort_and_pagination(openstack, servers):
+    ids = {server["id"] for server in servers.values()}
+    listed = openstack("lab-demo", "server", "list", "--sort-column", "Name")
+    assert ids <= {row["ID"] for row in listed}
+    by_name = openstack("lab-demo", "server", "list", "--name", servers["az2"]["name"])
+    assert [row["ID"] for row in by_name] == [servers["az2"]["id"]]
+    first = openstack("lab-demo", "server", "list", "--limit", "1")
+    rest = openstack("lab-demo", "server", "list", "--limit", "1", "--marker", first[0]["ID"])
+    assert len(first) == 1 and len(rest) == 1 and first[0]["ID"] != rest[0]["ID"]
+    everything = openstack("lab-demo", "server", "list")
+    ordered = [row["ID"] for row in everything]
+    assert ordered.index(first[0]["ID"]) < ordered.index(rest[0]["ID"])
+
+
+def test_actions_are_routed_to_the_servers_pod(openstack, servers):
+    server_id = servers["az2"]["id"]
+    openstack("lab-demo", "server", "stop", server_id)
+    assert eventually(
+        lambda: openstack("lab-demo", "server", "show", server_id)["status"] == "SHUTOFF"
+    )
+    openstack("lab-demo", "server", "start", server_id)
+    assert eventually(
+        lambda: openstack("lab-demo", "server", "show", server_id)["status"] == "ACTIVE"
+    )
+    openstack("lab-demo", "server", "set", "--property", "role=test", server_id)
+    assert "role" in str(openstack("lab-demo", "server", "show", server_id)["properties"])
+
+
+def test_unknown_server_is_a_404(openstack):
+    result = openstack.run("lab-demo", "server", "show", str(uuid.uuid4()))
+    assert result.returncode != 0
+    assert "No Server found" in result.stderr or "could not be found" in result.stderr
+
+
+def test_unknown_zone_is_a_400(openstack, shared_network):
+    net, _ = shared_network
+    result = openstack.run(
+        "lab-demo",
+        "server",
+        "create",
+        "nowhere",
+        "--flavor",
+        "m1.tiny",
+        "--image",
+        "lab-tiny",
+        "--network",
+        net["id"],
+        "--availability-zone",
+        "az9",
+    )
+    assert result.returncode != 0
+    assert "az9" in result.stderr
+
+
+def test_availability_zones_are_tricircles(openstack):
+    zones = openstack("lab-demo", "availability", "zone", "list", "--compute")
+    assert {zone["Zone Name"] for zone in zones} >= {"az1", "az2"}

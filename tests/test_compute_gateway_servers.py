@@ -1,0 +1,156 @@
+"""The Compute API across pods, against fake Novas."""
+
+import pytest
+from keystoneauth1 import exceptions as ks_exceptions
+
+from gateway import microversions
+from jobs.models import Job
+from pods.models import PodBinding
+from routing.models import ResourceRouting
+from tests.factories import RoutingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_version_cache():
+    microversions._ranges.clear()
+
+
+def route(server_id: str, pod_name: str, project: str = "demo-project") -> None:
+    from pods.models import Pod
+
+    RoutingFactory(top_id=server_id, pod=Pod.objects.get(region_name=pod_name), project_id=project)
+
+
+def test_version_documents_advertise_the_lowest_maximum(anonymous, novas):
+    (version,) = anonymous.get("/compute/").json()["versions"]
+    assert (version["min_version"], version["version"]) == ("2.1", "2.90")
+    assert anonymous.get("/compute/v2.1").json()["version"]["version"] == "2.90"
+
+
+def test_microversion_outside_the_range_is_a_406(demo, novas):
+    response = demo.get("/compute/v2.1/servers", HTTP_X_OPENSTACK_NOVA_API_VERSION="2.95")
+    assert response.status_code == 406
+    assert "maximum is 2.90" in response.json()["notAcceptable"]["message"]
+
+
+def test_list_merges_pods_newest_first_and_pages_across_them(demo, novas):
+    novas["Pod1"].add("a", "one", "2026-01-01T00:00:01Z")
+    novas["Pod2"].add("b", "two", "2026-01-01T00:00:02Z")
+    novas["Pod1"].add("c", "three", "2026-01-01T00:00:03Z")
+    novas["Pod2"].add("d", "four", "2026-01-01T00:00:04Z")
+    for server_id, pod in (("a", "Pod1"), ("b", "Pod2"), ("c", "Pod1"), ("d", "Pod2")):
+        route(server_id, pod)
+    body = demo.get("/compute/v2.1/servers/detail").json()
+    assert [server["id"] for server in body["servers"]] == ["d", "c", "b", "a"]
+    seen, url = [], "/compute/v2.1/servers?limit=1"
+    while url:
+        page = demo.get(url).json()
+        seen += [server["id"] for server in page["servers"]]
+        assert all(set(server) == {"id", "name", "links"} for server in page["servers"])
+        links = page.get("servers_links", [])
+        url = links[0]["href"].replace("http://testserver", "") if links else None
+        assert len(seen) <= 4
+    assert seen == ["d", "c", "b", "a"]
+    body = demo.get("/compute/v2.1/servers/detail?sort_key=display_name&sort_dir=asc").json()
+    assert [server["name"] for server in body["servers"]] == ["four", "one", "three", "two"]
+
+
+def test_links_point_at_the_gateway(demo, novas):
+    novas["Pod1"].add("a", "one", "2026-01-01T00:00:01Z")
+    route("a", "Pod1")
+    body = demo.get("/compute/v2.1/servers/a").json()
+    assert body["server"]["links"][0]["href"] == "http://testserver/compute/v2.1/servers/a"
+
+
+def test_unknown_marker_or_server_is_a_nova_fault(demo, novas):
+    response = demo.get("/compute/v2.1/servers/nope")
+    assert response.status_code == 404
+    assert "nope" in response.json()["itemNotFound"]["message"]
+    response = demo.get("/compute/v2.1/servers?marker=nope")
+    assert response.status_code == 404
+    response = demo.get("/compute/v2.1/servers?limit=x")
+    assert response.status_code == 400
+    assert response.json()["badRequest"]["message"] == "limit must be an integer."
+
+
+def test_a_pod_that_does_not_answer_gives_stubs_from_2_69(demo, novas, keystone):
+    novas["Pod1"].add("a", "one", "2026-01-01T00:00:01Z")
+    route("a", "Pod1")
+    route("lost", "Pod2")
+    keystone.mocker.get(f"{novas['Pod2'].base}/servers/detail", exc=ks_exceptions.ConnectFailure)
+    response = demo.get("/compute/v2.1/servers/detail", HTTP_X_OPENSTACK_NOVA_API_VERSION="2.69")
+    assert response.status_code == 200
+    servers = {server["id"]: server for server in response.json()["servers"]}
+    assert servers["a"]["status"] == "ACTIVE"
+    assert servers["lost"]["status"] == "UNKNOWN"
+    assert response["X-Tricircle-Unavailable-Pods"] == "Pod2"
+    older = demo.get("/compute/v2.1/servers/detail", HTTP_X_OPENSTACK_NOVA_API_VERSION="2.68")
+    assert [server["id"] for server in older.json()["servers"]] == ["a"]
+
+
+def test_create_goes_to_the_pod_of_the_zone_and_is_routed(demo, novas):
+    response = demo.post(
+        "/compute/v2.1/servers",
+        {
+            "server": {
+                "name": "vm",
+                "flavorRef": "1",
+                "imageRef": "i",
+                "availability_zone": "az1",
+                "networks": "none",
+            }
+        },
+        format="json",
+    )
+    assert response.status_code == 202, response.content
+    server_id = response.json()["server"]["id"]
+    (sent,) = novas["Pod1"].created
+    assert sent["availability_zone"] == "nova"
+    assert ResourceRouting.objects.get(top_id=server_id).pod.region_name == "Pod1"
+    assert PodBinding.objects.get(project_id="demo-project", az_name="az1").pod.region_name == (
+        "Pod1"
+    )
+    assert demo.get(f"/compute/v2.1/servers/{server_id}").status_code == 200
+
+
+def test_create_in_an_unknown_zone_is_a_400(demo, novas):
+    response = demo.post(
+        "/compute/v2.1/servers",
+        {"server": {"name": "vm", "flavorRef": "1", "availability_zone": "az9"}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "az9" in response.json()["badRequest"]["message"]
+    assert not novas["Pod1"].created and not novas["Pod2"].created
+
+
+def test_bad_create_body_is_a_400(demo, novas):
+    response = demo.post("/compute/v2.1/servers", {"vm": {}}, format="json")
+    assert response.status_code == 400
+    response = demo.post(
+        "/compute/v2.1/servers", {"server": {"name": "x", "networks": "auto"}}, format="json"
+    )
+    assert response.status_code == 400
+
+
+def test_delete_is_routed_and_releases_the_ports_through_a_job(demo, novas, keystone):
+    novas["Pod2"].add("a", "one", "2026-01-01T00:00:01Z")
+    route("a", "Pod2")
+    deleted = keystone.mocker.delete(f"{novas['Pod2'].base}/servers/a", status_code=204)
+    assert demo.delete("/compute/v2.1/servers/a").status_code == 204
+    assert deleted.called
+    job = Job.objects.get(type="server_ports_release")
+    assert job.resource == {"server_id": "a"}
+
+
+def test_availability_zones_are_the_pods_zones(demo, novas):
+    zones = demo.get("/compute/v2.1/os-availability-zone").json()["availabilityZoneInfo"]
+    assert [zone["zoneName"] for zone in zones] == ["az1", "az2"]
+
+
+def test_no_token_is_a_401_in_nova_format(anonymous, novas):
+    response = anonymous.get("/compute/v2.1/servers")
+    assert response.status_code == 401
+    assert response.json()["unauthorized"]["code"] == 401
