@@ -3,7 +3,8 @@ they came), errors in the served API's fault format (tricircle_site.api.exceptio
 
 from __future__ import annotations
 
-from rest_framework.renderers import JSONRenderer
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -14,12 +15,26 @@ from tricircle_site.auth import (
 )
 
 
+class AlwaysJSON(BaseContentNegotiation):
+    """OpenStack APIs answer JSON whatever Accept says (clients send action calls with
+    Accept values DRF would refuse)."""
+
+    def select_parser(self, request: Request, parsers: list) -> None:
+        return None
+
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        return renderers[0], renderers[0].media_type
+
+
 class GatewayView(APIView):
     fault_style = "nova"
     authentication_classes = [KeystoneTokenAuthentication]
     permission_classes = [IsAuthenticatedProject]
     parser_classes: list = []
     renderer_classes = [JSONRenderer]
+    content_negotiation_class = AlwaysJSON
     schema = None  # OpenStack APIs have their own references; not part of the admin schema.
 
     def identity(self, request: Request) -> KeystoneIdentity:

@@ -154,3 +154,14 @@ def test_no_token_is_a_401_in_nova_format(anonymous, novas):
     response = anonymous.get("/compute/v2.1/servers")
     assert response.status_code == 401
     assert response.json()["unauthorized"]["code"] == 401
+
+
+def test_actions_are_forwarded_whatever_the_accept_header(demo, novas, keystone):
+    novas["Pod2"].add("a", "one", "2026-01-01T00:00:01Z")
+    route("a", "Pod2")
+    action = keystone.mocker.post(f"{novas['Pod2'].base}/servers/a/action", status_code=202)
+    response = demo.post(
+        "/compute/v2.1/servers/a/action", {"os-stop": None}, format="json", HTTP_ACCEPT="*/*;q=0"
+    )
+    assert response.status_code == 202
+    assert action.last_request.json() == {"os-stop": None}

@@ -57,6 +57,10 @@ class TricircleServer:
         )
 
     def start(self) -> None:
+        # Another test session's Tricircle may be finishing: wait for it a while.
+        deadline = time.monotonic() + 600
+        while _port_open(PORT) and time.monotonic() < deadline:
+            time.sleep(2)
         if _port_open(PORT):
             raise RuntimeError(
                 f"Port {PORT} is taken: the lab tests start their own Tricircle there. "
