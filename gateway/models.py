@@ -1,0 +1,58 @@
+"""What the gateway keeps itself because it is global across pods: flavors and key pairs (copied
+into a pod on first use there)."""
+
+from django.db import models
+
+
+class Flavor(models.Model):
+    id = models.CharField(primary_key=True, max_length=255)
+    name = models.CharField(max_length=255, unique=True)
+    ram = models.PositiveIntegerField()
+    vcpus = models.PositiveIntegerField()
+    disk = models.PositiveIntegerField(default=0)
+    ephemeral = models.PositiveIntegerField(default=0)
+    swap = models.PositiveIntegerField(default=0)
+    rxtx_factor = models.FloatField(default=1.0)
+    is_public = models.BooleanField(default=True)
+    description = models.TextField(blank=True, null=True)  # noqa: DJ001 - null is not ""
+    extra_specs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FlavorAccess(models.Model):
+    """Projects allowed to use a private flavor."""
+
+    flavor = models.ForeignKey(Flavor, on_delete=models.CASCADE, related_name="access")
+    project_id = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["flavor", "project_id"], name="one_access_per_project")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flavor_id} for {self.project_id}"
+
+
+class KeyPair(models.Model):
+    user_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=255)
+    public_key = models.TextField()
+    fingerprint = models.CharField(max_length=128)
+    type = models.CharField(max_length=16, default="ssh")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "name"], name="one_keypair_name_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} of {self.user_id}"
