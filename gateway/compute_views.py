@@ -6,44 +6,36 @@ from __future__ import annotations
 import json
 import logging
 import re
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from django.http import HttpResponse, JsonResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
-from gateway import compute
+from gateway import compute, flavor_views, flavors
 from gateway.base import GatewayView
-from gateway.collections import list_across_pods
-from gateway.microversions import VersionRange, supported_range
+from gateway.collections import PodCollection
+from gateway.microversions import VersionRange
 from gateway.network_views import central_upstream, parse_json
-from gateway.proxy import Upstream, UpstreamResponse, call, user_headers
-from gateway.upstreams import pod_upstream
+from gateway.pod_api import PodServiceView, zone_info
+from gateway.proxy import UpstreamResponse, call, user_headers
 from jobs.services import request_job
 from networking import boot
 from networking.job_types import BOOT_PORT_RELEASE, SERVER_PORTS_RELEASE
 from networking.neutron import NeutronError
 from pods import services as pod_services
-from pods.models import HealthStatus, Pod
+from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import record_bottom
-from tricircle_site.exceptions import BadRequest, ServiceUnavailable
+from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUnavailable
 
 LOG = logging.getLogger(__name__)
 PREFIX = "/compute"
 API_PREFIX = "/compute/v2.1"
 NOVA_BASELINE = VersionRange("2.1", "2.1")
 SERVER_PATH = re.compile(r"^/servers/([^/]+)(/.*)?$")
+ATTACHMENTS_PATH = re.compile(r"^/servers/([^/]+)/os-volume_attachments$")
 STUB_MIN_VERSION = (2, 69)
-
-
-def nova_range(pods: list[Pod]) -> VersionRange:
-    return supported_range(
-        "compute",
-        pods,
-        lambda pod: pod_upstream(pod, "compute", ""),
-        NOVA_BASELINE,
-    )
 
 
 def version_document(request: Request, versions: VersionRange) -> dict:
@@ -67,60 +59,34 @@ class ComputeVersionsView(GatewayView):
     permission_classes = [AllowAny]
 
     def get(self, request: Request, versioned: str = "") -> JsonResponse:
-        document = version_document(request, nova_range(pod_services.bottom_pods()))
+        document = version_document(request, ComputeView.version_range(pod_services.bottom_pods()))
         if versioned:
             return JsonResponse({"version": document})
         return JsonResponse({"versions": [document]})
 
 
-def requested_microversion(meta: dict) -> str | None:
-    header = meta.get("HTTP_OPENSTACK_API_VERSION", "")
-    if header.lower().startswith("compute "):
-        return header.split(None, 1)[1]
-    return meta.get("HTTP_X_OPENSTACK_NOVA_API_VERSION")
-
-
-class ComputeView(GatewayView):
+class ComputeView(PodServiceView):
     fault_style = "nova"
+    service_type = "compute"
+    api_prefix = API_PREFIX
+    microversion_name = "compute"
+    legacy_version_header = "X-OpenStack-Nova-API-Version"
+    baseline = NOVA_BASELINE
 
     def initial(self, request: Request, *args: object, **kwargs: object) -> None:
         super().initial(request, *args, **kwargs)
-        self.pods = pod_services.bottom_pods()
-        self.version = nova_range(self.pods).resolve(requested_microversion(request.META))
+        major, minor = self.version.split(".")
+        self.version_tuple = (int(major), int(minor))
 
-    def pod_headers(self, request: Request) -> dict[str, str]:
-        headers = user_headers(request.META, self.identity(request).token)
-        headers.pop("OpenStack-API-Version", None)
-        headers["X-OpenStack-Nova-API-Version"] = self.version
-        headers["OpenStack-API-Version"] = f"compute {self.version}"
-        return headers
-
-    def upstream(self, request: Request, pod: Pod) -> Upstream:
-        return pod_upstream(pod, "compute", self.public_root(request, API_PREFIX))
-
-    def forward(
-        self, request: Request, pod: Pod, path: str, body: bytes | None = None
-    ) -> UpstreamResponse:
-        return call(
-            self.upstream(request, pod),
-            request.method,
-            path,
-            self.pod_headers(request),
-            request.body if body is None else body,
-            request.META.get("QUERY_STRING", ""),
-        )
-
-    def respond(self, request: Request, pod: Pod, response: UpstreamResponse) -> HttpResponse:
-        answer = response.to_django(self.upstream(request, pod))
-        answer["X-OpenStack-Nova-API-Version"] = self.version
-        answer["OpenStack-API-Version"] = f"compute {self.version}"
-        return answer
+    def json_body(self, request: Request) -> dict:
+        return parse_json(request.body)
 
     def handle(self, request: Request, path: str = "") -> HttpResponse:
         path = "/" + path.strip("/")
         method = request.method
         if path in {"/servers", "/servers/detail"} and method == "GET":
-            return self.list_servers(request, detailed=path.endswith("/detail"))
+            summary = None if path.endswith("/detail") else compute.SERVER_LIST_FIELDS
+            return self.list_collection(request, compute.SERVERS, summary)
         if path == "/servers" and method == "POST":
             return self.create_server(request)
         server = SERVER_PATH.match(path)
@@ -128,6 +94,10 @@ class ComputeView(GatewayView):
             return self.on_server(request, path, server.group(1))
         if path in {"/os-availability-zone", "/os-availability-zone/detail"}:
             return self.availability_zones(request)
+        if path == "/flavors" or path.startswith("/flavors/"):
+            return flavor_views.handle_flavors(self, request, path)
+        if path == "/os-keypairs" or path.startswith("/os-keypairs/"):
+            return flavor_views.handle_keypairs(self, request, path)
         return self.on_any_pod(request, path)
 
     get = post = put = delete = patch = handle
@@ -135,12 +105,30 @@ class ComputeView(GatewayView):
     # --- servers -----------------------------------------------------------------------------
     def on_server(self, request: Request, path: str, server_id: str) -> HttpResponse:
         pod = compute.routed_pod(server_id, ResourceType.SERVER, "Instance")
+        if request.method == "POST" and ATTACHMENTS_PATH.match(path):
+            self.check_volume_in_pod(request, pod)
         response = self.forward(request, pod, path)
         if request.method == "DELETE" and path == f"/servers/{server_id}" and response.status < 300:
             request_job(
                 SERVER_PORTS_RELEASE, self.identity(request).project_id, {"server_id": server_id}
             )
         return self.respond(request, pod, response)
+
+    def check_volume_in_pod(self, request: Request, server_pod: Pod) -> None:
+        """A pod's Nova attaches only its own Cinder's volumes: refuse clearly, before the pod
+        would answer that the volume does not exist."""
+        attachment = parse_json(request.body).get("volumeAttachment")
+        volume_id = attachment.get("volumeId") if isinstance(attachment, dict) else None
+        if not volume_id:
+            return  # the pod's Nova refuses the body itself
+        volume_pod = compute.routed_pod(volume_id, ResourceType.VOLUME, "Volume")
+        if volume_pod != server_pod:
+            raise Conflict(
+                f"The server and the volume {volume_id} are in different pods "
+                f"({server_pod.region_name} in {server_pod.az_name}, {volume_pod.region_name} "
+                f"in {volume_pod.az_name}); a volume can only be attached to a server in the "
+                "same pod (create it in the server's availability zone)."
+            )
 
     def create_server(self, request: Request) -> HttpResponse:
         body = parse_json(request.body)
@@ -152,6 +140,7 @@ class ComputeView(GatewayView):
         pod = compute.choose_pod(identity.project_id, zone.split(":")[0] if zone else None)
         if pod.pod_az_name:
             server["availability_zone"] = pod.pod_az_name
+        self.prepare_flavor_and_keypair(request, server, pod)
         top_ports, made = self.top_ports(request, server)
         try:
             if top_ports:
@@ -177,6 +166,25 @@ class ComputeView(GatewayView):
             # delete, which finds them by device_id).
             LOG.warning("top ports %s not marked as server %s's", top_ports, created["id"])
         return self.respond(request, pod, response)
+
+    def prepare_flavor_and_keypair(self, request: Request, server: dict, pod: Pod) -> None:
+        """The server's flavor and key pair are Tricircle's; make them exist in the pod."""
+        identity = self.identity(request)
+        flavor_ref = str(server.get("flavorRef") or "").rstrip("/").rsplit("/", 1)[-1]
+        if not flavor_ref:
+            raise BadRequest("Invalid input for field/attribute flavorRef.")
+        try:
+            flavor = flavors.get_flavor(flavor_ref, identity.project_id, identity.is_admin)
+        except NotFound as exc:
+            raise BadRequest(f"Flavor {flavor_ref} could not be found.") from exc
+        flavors.ensure_flavor_in_pod(pod, flavor, identity.project_id)
+        server["flavorRef"] = flavor.id
+        if server.get("key_name"):
+            try:
+                keypair = flavors.get_keypair(identity.user_id, server["key_name"])
+            except NotFound as exc:
+                raise BadRequest(f"Invalid key_name provided: {server['key_name']}.") from exc
+            flavors.ensure_keypair_in_pod(pod, keypair, identity.project_id)
 
     def top_ports(self, request: Request, server: dict) -> tuple[list[str], set[str]]:
         """The top ports of a boot: given ones as they are, a new one (made with the user's
@@ -248,56 +256,13 @@ class ComputeView(GatewayView):
             origin = "gateway" if port_id in made else "user"
             request_job(BOOT_PORT_RELEASE, project_id, {"port_id": port_id, "origin": origin})
 
-    def list_servers(self, request: Request, detailed: bool) -> HttpResponse:
-        params = parse_qs(request.META.get("QUERY_STRING", ""), keep_blank_values=False)
-        limit = int_param(params, "limit")
-        marker_item, marker_pod = None, None
-        if params.get("marker"):
-            marker = params["marker"][-1]
-            marker_pod = compute.routed_pod(marker, ResourceType.SERVER, "Marker")
-            shown = self.forward_get(request, marker_pod, f"/servers/{marker}")
-            if shown.status >= 300:
-                raise BadRequest(f"marker [{marker}] not found")
-            marker_item = shown.json()["server"]
-        headers = self.pod_headers(request)
-        merged = list_across_pods(
-            compute.SERVERS,
-            self.pods,
-            lambda pod: self.upstream(request, pod),
-            headers,
-            params,
-            marker_item,
-            marker_pod,
-            limit,
-        )
-        items = (
-            merged.items
-            if detailed
-            else [
-                {field: item.get(field) for field in compute.SERVER_LIST_FIELDS}
-                for item in merged.items
-            ]
-        )
-        items += self.stubs(request, merged.unavailable, params)
-        body: dict = {"servers": items}
-        if merged.more and merged.items:
-            query = {k: v for k, v in params.items() if k != "marker"}
-            query["marker"] = [merged.items[-1]["id"]]
-            href = request.build_absolute_uri(request.path) + "?" + urlencode(query, doseq=True)
-            body["servers_links"] = [{"rel": "next", "href": href}]
-        response = JsonResponse(body)
-        response["X-OpenStack-Nova-API-Version"] = self.version
-        response["OpenStack-API-Version"] = f"compute {self.version}"
-        if merged.unavailable:
-            response["X-Tricircle-Unavailable-Pods"] = ",".join(
-                sorted(pod.region_name for pod in merged.unavailable)
-            )
-        return response
-
-    def forward_get(self, request: Request, pod: Pod, path: str) -> UpstreamResponse:
-        return call(self.upstream(request, pod), "GET", path, self.pod_headers(request))
-
-    def stubs(self, request: Request, unavailable: dict, params: dict) -> list[dict]:
+    def down_pod_items(
+        self,
+        request: Request,
+        collection: PodCollection,
+        unavailable: dict[Pod, str],
+        params: dict[str, list[str]],
+    ) -> list[dict]:
         """Servers of pods that did not answer: Nova's down-cell stubs from 2.69 on, left out
         before (as Nova does), and never on a later page."""
         version = tuple(int(part) for part in self.version.split("."))
@@ -312,40 +277,9 @@ class ComputeView(GatewayView):
 
     # --- zones and the rest ------------------------------------------------------------------
     def availability_zones(self, request: Request) -> JsonResponse:
-        zones = pod_services.availability_zones()
-        info = [
-            {
-                "zoneName": name,
-                "zoneState": {
-                    "available": any(
-                        pod.enabled and pod.health_status != HealthStatus.DOWN for pod in pods
-                    )
-                },
-                "hosts": None,
-            }
-            for name, pods in sorted(zones.items())
-        ]
-        return JsonResponse({"availabilityZoneInfo": info})
-
-    def on_any_pod(self, request: Request, path: str) -> HttpResponse:
-        """Calls with no routing meaning yet are answered by the first healthy pod."""
-        usable = [pod for pod in self.pods if pod.health_status != HealthStatus.DOWN]
-        if not usable:
-            raise ServiceUnavailable("No pod is available.")
-        pod = usable[0]
-        return self.respond(request, pod, self.forward(request, pod, path))
-
-
-def int_param(params: dict[str, list[str]], name: str) -> int | None:
-    if not params.get(name):
-        return None
-    try:
-        value = int(params[name][-1])
-    except ValueError as exc:
-        raise BadRequest(f"{name} must be an integer.") from exc
-    if value < 0:
-        raise BadRequest(f"{name} must be >= 0.")
-    return value
+        return JsonResponse(
+            {"availabilityZoneInfo": [{**zone, "hosts": None} for zone in zone_info()]}
+        )
 
 
 def raise_neutron_refusal(response: UpstreamResponse) -> None:

@@ -20,6 +20,19 @@ class FakeNova:
         mocker.get(re.compile(rf"{re.escape(self.base)}/servers/[^/]+$"), json=self._show)
         mocker.get(f"{self.base}/servers/detail", json=self._list)
         mocker.post(f"{self.base}/servers", json=self._create, status_code=202)
+        self.flavors: dict[str, dict] = {}
+        self.keypairs: list[dict] = []
+        mocker.get(re.compile(rf"{re.escape(self.base)}/flavors/[^/]+$"), json=self._flavor)
+        mocker.post(f"{self.base}/flavors", json=self._create_flavor)
+        mocker.get(
+            re.compile(rf"{re.escape(self.base)}/flavors/[^/]+/os-extra_specs$"),
+            json=lambda request, context: {"extra_specs": {}},
+        )
+        mocker.post(
+            re.compile(rf"{re.escape(self.base)}/flavors/[^/]+/os-extra_specs$"),
+            json=lambda request, context: request.json(),
+        )
+        mocker.post(f"{self.base}/os-keypairs", json=self._create_keypair, status_code=201)
 
     def add(self, server_id: str, name: str, created_at: str, **fields: Any) -> dict:
         server = {
@@ -65,3 +78,20 @@ class FakeNova:
         server_id = f"new-{len(self.created)}"
         self.add(server_id, body["name"], "2026-11-25T00:00:00Z")
         return {"server": {"id": server_id, "links": []}}
+
+    def _flavor(self, request: Any, context: Any) -> dict:
+        flavor = self.flavors.get(request.path.rsplit("/", 1)[-1])
+        if flavor is None:
+            context.status_code = 404
+            return {"itemNotFound": {"code": 404, "message": "Flavor not found"}}
+        return {"flavor": flavor}
+
+    def _create_flavor(self, request: Any, context: Any) -> dict:
+        flavor = request.json()["flavor"]
+        self.flavors[flavor["id"]] = flavor
+        return {"flavor": flavor}
+
+    def _create_keypair(self, request: Any, context: Any) -> dict:
+        keypair = request.json()["keypair"]
+        self.keypairs.append(keypair)
+        return {"keypair": keypair}

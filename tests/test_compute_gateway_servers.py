@@ -4,6 +4,7 @@ import pytest
 from keystoneauth1 import exceptions as ks_exceptions
 
 from gateway import microversions
+from gateway.models import Flavor
 from jobs.models import Job
 from pods.models import PodBinding
 from routing.models import ResourceRouting
@@ -91,6 +92,7 @@ def test_a_pod_that_does_not_answer_gives_stubs_from_2_69(demo, novas, keystone)
 
 
 def test_create_goes_to_the_pod_of_the_zone_and_is_routed(demo, novas):
+    Flavor.objects.create(id="1", name="m1.tiny", ram=512, vcpus=1, disk=1)
     response = demo.post(
         "/compute/v2.1/servers",
         {

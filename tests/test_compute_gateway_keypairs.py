@@ -1,0 +1,96 @@
+"""Key pairs are kept by Tricircle per user and copied into a pod when a server there uses one."""
+
+import pytest
+
+from gateway import microversions
+from gateway.models import Flavor
+from jobs.models import Job
+from routing.models import ResourceRouting
+
+pytestmark = pytest.mark.django_db
+PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGzOh6Vy9u4b6MFrGgqZ5yHGsBk6e8xV0BxE2yxGQwq9 test"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_version_cache():
+    microversions._ranges.clear()
+
+
+def test_import_list_show_delete(demo, novas):
+    response = demo.post(
+        "/compute/v2.1/os-keypairs",
+        {"keypair": {"name": "k1", "public_key": PUBLIC_KEY}},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    keypair = response.json()["keypair"]
+    assert keypair["fingerprint"].count(":") == 15
+    listed = demo.get("/compute/v2.1/os-keypairs").json()["keypairs"]
+    assert [row["keypair"]["name"] for row in listed] == ["k1"]
+    assert demo.get("/compute/v2.1/os-keypairs/k1").json()["keypair"]["public_key"] == PUBLIC_KEY
+    assert demo.delete("/compute/v2.1/os-keypairs/k1").status_code == 202
+    assert demo.get("/compute/v2.1/os-keypairs/k1").status_code == 404
+
+
+def test_generated_key_pair_returns_the_private_key_once(demo, novas):
+    response = demo.post("/compute/v2.1/os-keypairs", {"keypair": {"name": "gen"}}, format="json")
+    body = response.json()["keypair"]
+    assert body["private_key"].startswith("-----BEGIN RSA PRIVATE KEY-----")
+    assert body["public_key"].startswith("ssh-rsa ")
+    assert "private_key" not in demo.get("/compute/v2.1/os-keypairs/gen").json()["keypair"]
+
+
+def test_key_pairs_are_per_user(demo, alt_demo, novas):
+    demo.post(
+        "/compute/v2.1/os-keypairs",
+        {"keypair": {"name": "k1", "public_key": PUBLIC_KEY}},
+        format="json",
+    )
+    assert alt_demo.get("/compute/v2.1/os-keypairs").json()["keypairs"] == []
+    again = demo.post(
+        "/compute/v2.1/os-keypairs",
+        {"keypair": {"name": "k1", "public_key": PUBLIC_KEY}},
+        format="json",
+    )
+    assert again.status_code == 409
+    bad = demo.post(
+        "/compute/v2.1/os-keypairs",
+        {"keypair": {"name": "k2", "public_key": "garbage"}},
+        format="json",
+    )
+    assert bad.status_code == 400
+
+
+def test_boot_copies_the_key_pair_into_the_pod(demo, novas):
+    Flavor.objects.create(id="1", name="m1.tiny", ram=512, vcpus=1, disk=1)
+    demo.post(
+        "/compute/v2.1/os-keypairs",
+        {"keypair": {"name": "k1", "public_key": PUBLIC_KEY}},
+        format="json",
+    )
+    response = demo.post(
+        "/compute/v2.1/servers",
+        {
+            "server": {
+                "name": "vm",
+                "flavorRef": "1",
+                "key_name": "k1",
+                "availability_zone": "az2",
+                "networks": "none",
+            }
+        },
+        format="json",
+    )
+    assert response.status_code == 202, response.content
+    (copied,) = novas["Pod2"].keypairs
+    assert copied["public_key"] == PUBLIC_KEY
+    assert copied["user_id"] == "user-of-demo-project"
+    assert ResourceRouting.objects.filter(resource_type="keypair").count() == 1
+    demo.delete("/compute/v2.1/os-keypairs/k1")
+    assert Job.objects.filter(type="keypair_cleanup").exists()
+    unknown = demo.post(
+        "/compute/v2.1/servers",
+        {"server": {"name": "vm", "flavorRef": "1", "key_name": "nope", "networks": "none"}},
+        format="json",
+    )
+    assert unknown.status_code == 400
