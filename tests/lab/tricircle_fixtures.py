@@ -27,6 +27,23 @@ def tricircle(lab: dict[str, Any]) -> Iterator[TricircleServer]:
             if result.returncode != 0:
                 pytest.fail(f"onboard_pod {pod['region_name']} failed:\n{result.stderr}")
             server.onboarded += result.stdout
+        # Flavors are Tricircle's own: an operator makes them at the top, once.
+        cli = OpenStackCLI(lab)
+        for flavor in lab["flavors"]:
+            cli(
+                "lab-admin",
+                "flavor",
+                "create",
+                flavor["name"],
+                "--id",
+                flavor["id"],
+                "--ram",
+                str(flavor["ram"]),
+                "--vcpus",
+                str(flavor["vcpus"]),
+                "--disk",
+                str(flavor["disk"]),
+            )
         yield server
     finally:
         server.stop()
