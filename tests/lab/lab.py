@@ -1682,6 +1682,13 @@ class Lab:
         stopped += self.procs.stop([n for n in INFRA_NAMES if n in names])
         say(f"stopped {len(stopped)} services" if stopped else "nothing was running")
 
+    def stop(self, names: list[str]) -> None:
+        """Stop some services (fault tests); `up` starts them again."""
+        unknown = sorted(set(names) - set(self.procs.recorded()))
+        if unknown:
+            raise LabError(f"not services of the lab: {', '.join(unknown)}")
+        say(f"stopped {', '.join(self.procs.stop(names)) or 'nothing'}")
+
     def wipe(self) -> None:
         self.down()
         if self.state.db_mode == "shared" and self.shared_mariadb_works():
@@ -1852,6 +1859,8 @@ def main(argv: list[str] | None = None) -> int:
         "--pods", type=int, default=None, help=f"number of pods (default {DEFAULT_PODS})"
     )
     commands.add_parser("down", help="stop the lab's processes, keep its data")
+    stop = commands.add_parser("stop", help="stop some services (`up` starts them again)")
+    stop.add_argument("services", nargs="+", help="e.g. pod2-nova-api (see `status`)")
     commands.add_parser("status", help="show each service; exit 0 only if all answer")
     commands.add_parser("wipe", help="down + drop the lab's databases, vhosts and data")
     args = parser.parse_args(argv)
@@ -1863,6 +1872,8 @@ def main(argv: list[str] | None = None) -> int:
             lab.up(args.pods)
         elif args.command == "down":
             lab.down()
+        elif args.command == "stop":
+            lab.stop(args.services)
         elif args.command == "wipe":
             lab.wipe()
         elif args.command == "status":

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from tests.lab.faults import stopped
 from tests.lab.waiting import eventually
 
 
@@ -130,3 +131,21 @@ def test_unknown_zone_is_a_400(openstack, shared_network):
 def test_availability_zones_are_tricircles(openstack):
     zones = openstack("lab-demo", "availability", "zone", "list", "--compute")
     assert {zone["Zone Name"] for zone in zones} >= {"az1", "az2"}
+
+
+def test_a_stopped_pod_nova_does_not_fail_the_list(openstack, servers):
+    """Kept last in the module: it stops Pod2's Nova API and starts it again."""
+    with stopped("pod2-nova-api"):
+        listed = openstack(
+            "lab-demo", "--os-compute-api-version", "2.69", "server", "list", "--long"
+        )
+        rows = {row["ID"]: row for row in listed}
+        assert rows[servers["az1"]["id"]]["Status"] == "ACTIVE"
+        assert rows[servers["az2"]["id"]]["Status"] == "UNKNOWN"
+        result = openstack.run("lab-demo", "server", "show", servers["az2"]["id"])
+        assert result.returncode != 0
+        assert "Nova of Pod2" in result.stderr
+    listed = openstack("lab-demo", "server", "list")
+    assert {
+        row["Status"] for row in listed if row["ID"] in {s["id"] for s in servers.values()}
+    } == {"ACTIVE"}
