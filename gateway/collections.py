@@ -94,9 +94,12 @@ class PodCollection:
     detail_path: str  # "/servers/detail"
     show_path: str  # "/servers/{id}"
     singular: str  # "server"
-    stub: Callable[[ResourceRouting], dict]  # what a down pod's resource looks like
+    # what a down pod's resource looks like, where the API has such stubs
+    stub: Callable[[ResourceRouting], dict] | None = None
     # sort key of the API -> the field of a resource that holds it, where the names differ
     sort_fields: tuple[tuple[str, str], ...] = ()
+    # shows a pod's item as the top region's (e.g. the pod's AZ name replaced by Tricircle's)
+    present: Callable[[Pod, dict], None] | None = None
 
     def sort_keys(self, params: dict[str, list[str]]) -> list[SortKey]:
         fields = dict(self.sort_fields)
@@ -146,15 +149,23 @@ def list_across_pods(
 
     def one_pod(pod: Pod) -> PodPage:
         upstream = upstream_of(pod)
+
+        def fetch(query: list[tuple[str, str]], size: int | None) -> PodPage:
+            page = collection.fetch_page(upstream, headers, query, size)
+            if collection.present:  # before comparing with the (presented) marker
+                for item in page.items:
+                    collection.present(pod, item)
+            return page
+
         if marker_item is None or pod == marker_pod:
             query = passthrough + ([("marker", marker_item["id"])] if marker_item else [])
-            return collection.fetch_page(upstream, headers, query, limit)
+            return fetch(query, limit)
         # The marker lives in another pod: skip this pod's items that sort before it.
         kept: list[dict] = []
         pod_marker = None
         for _ in range(MAX_PAGES_PER_POD):
             query = passthrough + ([("marker", pod_marker)] if pod_marker else [])
-            page = collection.fetch_page(upstream, headers, query, max(limit or 100, 100))
+            page = fetch(query, max(limit or 100, 100))
             kept += [item for item in page.items if compare(keys, item, marker_item) > 0]
             if not page.more or not page.items or (limit and len(kept) >= limit):
                 return PodPage(

@@ -68,7 +68,11 @@ def supported_range(
     def read(pod: Pod) -> tuple[str, str]:
         upstream: Upstream = upstream_of(pod)
         response = call(upstream, "GET", "", {"Accept": "application/json"}, timeout=5)
-        version = response.json()["version"]
+        body = response.json()
+        # Nova's versioned document has one "version"; Cinder's root lists "versions".
+        version = body.get("version") or next(
+            (item for item in body.get("versions", []) if item.get("status") == "CURRENT"), {}
+        )
         return version.get("min_version") or default.minimum, version.get("version") or ""
 
     gathered = gather(pods, read, timeout=settings.LIST_TIMEOUT)

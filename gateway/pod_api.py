@@ -1,0 +1,200 @@
+"""What every pod API the gateway serves (Nova, Cinder) shares: the microversion range of the
+pods and the version each call is forwarded with, forwarding to one pod and passing its answer
+back, calls routed by the routing table, and lists gathered from every pod with next links."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qs, urlencode
+
+from django.http import HttpResponse, JsonResponse
+from rest_framework.request import Request
+
+from gateway import compute
+from gateway.base import GatewayView
+from gateway.collections import PodCollection, list_across_pods
+from gateway.microversions import VersionRange, supported_range
+from gateway.proxy import Upstream, UpstreamResponse, call, user_headers
+from gateway.upstreams import pod_upstream
+from pods import services as pod_services
+from pods.models import HealthStatus, Pod
+from tricircle_site.exceptions import BadRequest, ServiceUnavailable
+
+LOG = logging.getLogger(__name__)
+
+
+def int_param(params: dict[str, list[str]], name: str) -> int | None:
+    if not params.get(name):
+        return None
+    try:
+        value = int(params[name][-1])
+    except ValueError as exc:
+        raise BadRequest(f"{name} must be an integer.") from exc
+    if value < 0:
+        raise BadRequest(f"{name} must be >= 0.")
+    return value
+
+
+def query_params(request: Request) -> dict[str, list[str]]:
+    return parse_qs(request.META.get("QUERY_STRING", ""), keep_blank_values=False)
+
+
+def zone_info() -> list[dict]:
+    """Tricircle's availability zones as Nova and Cinder list theirs: a zone is available while
+    one of its enabled pods is not down."""
+    return [
+        {
+            "zoneName": name,
+            "zoneState": {
+                "available": any(
+                    pod.enabled and pod.health_status != HealthStatus.DOWN for pod in pods
+                )
+            },
+        }
+        for name, pods in sorted(pod_services.availability_zones().items())
+    ]
+
+
+class PodServiceView(GatewayView):
+    """The base of a pod service's API at the top region. Subclasses name the service; this
+    class resolves the microversion once per request (the intersection of the pods' ranges)
+    and forwards every call with it, so all pods answer the same version."""
+
+    service_type: str = ""  # in the catalog: "compute", "volumev3"
+    api_prefix: str = ""  # the gateway's URL of the API: "/compute/v2.1"
+    microversion_name: str = ""  # in OpenStack-API-Version: "compute", "volume"
+    legacy_version_header: str | None = None  # Nova's X-OpenStack-Nova-API-Version
+    baseline = VersionRange("1.0", "1.0")  # what is assumed when no pod answers
+
+    # --- microversions ----------------------------------------------------------------------
+    @classmethod
+    def version_upstream(cls, pod: Pod) -> Upstream:
+        """Where the pod's version document is (unauthenticated)."""
+        return pod_upstream(pod, cls.service_type, "")
+
+    @classmethod
+    def version_range(cls, pods: list[Pod]) -> VersionRange:
+        return supported_range(cls.service_type, pods, cls.version_upstream, cls.baseline)
+
+    def requested_microversion(self, meta: dict) -> str | None:
+        # OpenStack-API-Version may name several services: "compute 2.60, volume 3.50".
+        for part in meta.get("HTTP_OPENSTACK_API_VERSION", "").split(","):
+            name, _, value = part.strip().partition(" ")
+            if name.lower() == self.microversion_name:
+                return value.strip()
+        if self.legacy_version_header:
+            return meta.get("HTTP_" + self.legacy_version_header.upper().replace("-", "_"))
+        return None
+
+    def initial(self, request: Request, *args: object, **kwargs: object) -> None:
+        super().initial(request, *args, **kwargs)
+        self.pods = pod_services.bottom_pods()
+        self.version = self.version_range(self.pods).resolve(
+            self.requested_microversion(request.META)
+        )
+
+    def set_version_headers(self, response: HttpResponse) -> HttpResponse:
+        response["OpenStack-API-Version"] = f"{self.microversion_name} {self.version}"
+        if self.legacy_version_header:
+            response[self.legacy_version_header] = self.version
+        return response
+
+    # --- one pod ----------------------------------------------------------------------------
+    def pod_headers(self, request: Request) -> dict[str, str]:
+        headers = user_headers(request.META, self.identity(request).token)
+        headers["OpenStack-API-Version"] = f"{self.microversion_name} {self.version}"
+        if self.legacy_version_header:
+            headers[self.legacy_version_header] = self.version
+        return headers
+
+    def upstream(self, request: Request, pod: Pod) -> Upstream:
+        return pod_upstream(pod, self.service_type, self.public_root(request, self.api_prefix))
+
+    def forward(
+        self, request: Request, pod: Pod, path: str, body: bytes | None = None
+    ) -> UpstreamResponse:
+        return call(
+            self.upstream(request, pod),
+            request.method,
+            path,
+            self.pod_headers(request),
+            request.body if body is None else body,
+            request.META.get("QUERY_STRING", ""),
+        )
+
+    def forward_get(self, request: Request, pod: Pod, path: str) -> UpstreamResponse:
+        return call(self.upstream(request, pod), "GET", path, self.pod_headers(request))
+
+    def respond(self, request: Request, pod: Pod, response: UpstreamResponse) -> HttpResponse:
+        return self.set_version_headers(response.to_django(self.upstream(request, pod)))
+
+    def on_any_pod(self, request: Request, path: str) -> HttpResponse:
+        """Calls with no routing meaning are answered by the first healthy pod."""
+        usable = [pod for pod in self.pods if pod.health_status != HealthStatus.DOWN]
+        if not usable:
+            raise ServiceUnavailable("No pod is available.")
+        pod = usable[0]
+        return self.respond(request, pod, self.forward(request, pod, path))
+
+    # --- lists ------------------------------------------------------------------------------
+    def list_collection(
+        self,
+        request: Request,
+        collection: PodCollection,
+        summary_fields: tuple[str, ...] | None = None,
+        pods: list[Pod] | None = None,
+        params: dict[str, list[str]] | None = None,
+    ) -> HttpResponse:
+        """The collection gathered from `pods` (all by default) with `params` (the request's by
+        default) passed to each; `summary_fields` cuts items down for the non-detail list. The
+        next link repeats the request's own query with the last item as marker."""
+        asked = query_params(request)
+        params = asked if params is None else params
+        limit = int_param(params, "limit")
+        marker_item, marker_pod = None, None
+        if params.get("marker"):
+            marker = params["marker"][-1]
+            marker_pod = compute.routed_pod(marker, collection.resource_type, "Marker")
+            shown = self.forward_get(request, marker_pod, collection.show_path.format(id=marker))
+            if shown.status >= 300:
+                raise BadRequest(f"marker [{marker}] not found")
+            marker_item = shown.json()[collection.singular]
+            if collection.present:
+                collection.present(marker_pod, marker_item)
+        merged = list_across_pods(
+            collection,
+            self.pods if pods is None else pods,
+            lambda pod: self.upstream(request, pod),
+            self.pod_headers(request),
+            params,
+            marker_item,
+            marker_pod,
+            limit,
+        )
+        items = merged.items
+        if summary_fields is not None:
+            items = [{name: item.get(name) for name in summary_fields} for item in items]
+        items += self.down_pod_items(request, collection, merged.unavailable, params)
+        body: dict = {collection.name: items}
+        if merged.more and merged.items:
+            query = {key: values for key, values in asked.items() if key != "marker"}
+            query["marker"] = [merged.items[-1]["id"]]
+            href = request.build_absolute_uri(request.path) + "?" + urlencode(query, doseq=True)
+            body[f"{collection.name}_links"] = [{"rel": "next", "href": href}]
+        response = self.set_version_headers(JsonResponse(body))
+        if merged.unavailable:
+            response["X-Tricircle-Unavailable-Pods"] = ",".join(
+                sorted(pod.region_name for pod in merged.unavailable)
+            )
+        return response
+
+    def down_pod_items(
+        self,
+        request: Request,
+        collection: PodCollection,
+        unavailable: dict[Pod, str],
+        params: dict[str, list[str]],
+    ) -> list[dict]:
+        """What stands for the resources of pods that did not answer: nothing, unless the API
+        has a notion of it (Nova's down-cell stubs)."""
+        return []
