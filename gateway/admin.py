@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from gateway.models import Flavor, FlavorAccess, KeyPair
+from gateway.models import Flavor, FlavorAccess, KeyPair, VolumeType
 
 
 class FlavorAccessInline(admin.TabularInline):
@@ -27,3 +27,10 @@ class KeyPairAdmin(admin.ModelAdmin):
     list_display = ["name", "user_id", "type", "fingerprint", "created_at"]
     list_filter = ["type"]
     search_fields = ["name", "=user_id"]
+
+
+@admin.register(VolumeType)
+class VolumeTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "id", "is_public", "created_at"]
+    list_filter = ["is_public"]
+    search_fields = ["=id", "name"]

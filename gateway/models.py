@@ -56,3 +56,22 @@ class KeyPair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} of {self.user_id}"
+
+
+class VolumeType(models.Model):
+    """A Cinder volume type of the top region, copied (by name, with its extra specs) into a pod
+    the first time a volume of that type is made there."""
+
+    id = models.CharField(primary_key=True, max_length=36)
+    name = models.CharField(max_length=255, unique=True)
+    description = models.TextField(blank=True, null=True)  # noqa: DJ001 - null is not ""
+    is_public = models.BooleanField(default=True)
+    extra_specs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

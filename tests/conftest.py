@@ -141,3 +141,22 @@ def novas(keystone, db):
         "Pod1": FakeNova(keystone.mocker, keystone.add_region("Pod1")),
         "Pod2": FakeNova(keystone.mocker, keystone.add_region("Pod2"), max_version="2.90"),
     }
+
+
+@pytest.fixture
+def cinders(keystone, db):
+    """Two pods with a fake Cinder each: Pod1 in az1 (its own AZ name `nova`) and Pod2 in az2
+    (maximum microversion 3.60, zone name `zone2`)."""
+    from gateway import microversions
+    from pods.models import Pod
+    from tests.fake_cinder import FakeCinder
+
+    microversions._ranges.clear()
+    Pod.objects.create(region_name="Pod1", az_name="az1", pod_az_name="nova")
+    Pod.objects.create(region_name="Pod2", az_name="az2")
+    return {
+        "Pod1": FakeCinder(keystone.mocker, keystone.add_region("Pod1")),
+        "Pod2": FakeCinder(
+            keystone.mocker, keystone.add_region("Pod2"), max_version="3.60", zone="zone2"
+        ),
+    }

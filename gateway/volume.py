@@ -1,0 +1,287 @@
+"""Volume services of the gateway: Cinder's collections across pods, the top region's volume
+types (global at Tricircle, copied into a pod the first time a volume of that type is made
+there) and quota/limit totals."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.db import IntegrityError, transaction
+
+from gateway.collections import PodCollection
+from gateway.models import VolumeType
+from pods.clients import clients
+from pods.models import Pod
+from routing.models import ResourceRouting, ResourceType
+from routing.services import ensure_bottom
+from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUnavailable
+
+LOG = logging.getLogger(__name__)
+
+
+def present_volume(pod: Pod, volume: dict) -> None:
+    """A volume's zone is the Tricircle AZ of its pod, not the pod's own zone name."""
+    if "availability_zone" in volume and pod.az_name:
+        volume["availability_zone"] = pod.az_name
+
+
+# Cinder's sort keys that name another field of the resource.
+CINDER_SORT_FIELDS = (("display_name", "name"), ("uuid", "id"))
+# What GET /volumes (not /detail) and its siblings show of each item.
+SUMMARY_FIELDS = ("id", "name", "links")
+
+VOLUMES = PodCollection(
+    name="volumes",
+    resource_type=ResourceType.VOLUME,
+    detail_path="/volumes/detail",
+    show_path="/volumes/{id}",
+    singular="volume",
+    sort_fields=CINDER_SORT_FIELDS,
+    present=present_volume,
+)
+SNAPSHOTS = PodCollection(
+    name="snapshots",
+    resource_type=ResourceType.SNAPSHOT,
+    detail_path="/snapshots/detail",
+    show_path="/snapshots/{id}",
+    singular="snapshot",
+    sort_fields=CINDER_SORT_FIELDS,
+)
+BACKUPS = PodCollection(
+    name="backups",
+    resource_type=ResourceType.BACKUP,
+    detail_path="/backups/detail",
+    show_path="/backups/{id}",
+    singular="backup",
+    sort_fields=CINDER_SORT_FIELDS,
+)
+COLLECTIONS = {collection.name: collection for collection in (VOLUMES, SNAPSHOTS, BACKUPS)}
+# Each collection's summary for its non-detail list (Cinder shows the status of snapshots and
+# backups there too, but id/name/links is what clients rely on for volumes).
+SUMMARIES: dict[str, tuple[str, ...] | None] = {
+    "volumes": SUMMARY_FIELDS,
+    "snapshots": None,
+    "backups": SUMMARY_FIELDS,
+}
+
+
+# --- totals ----------------------------------------------------------------------------------
+def add_totals(total: dict, part: dict) -> dict:
+    """Adds a pod's limits or quota set to the running total: numbers add up, except -1
+    (unlimited) which stays unlimited; nested objects add up key by key; anything else (ids,
+    rate limits) is kept from the first pod."""
+    for key, value in part.items():
+        if key not in total:
+            total[key] = value
+            continue
+        current = total[key]
+        if isinstance(value, dict) and isinstance(current, dict):
+            add_totals(current, value)
+        elif _number(value) and _number(current):
+            total[key] = -1 if -1 in (value, current) else current + value
+    return total
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# --- volume types ----------------------------------------------------------------------------
+def type_body(volume_type: VolumeType) -> dict:
+    return {
+        "id": volume_type.id,
+        "name": volume_type.name,
+        "description": volume_type.description,
+        "is_public": volume_type.is_public,
+        "os-volume-type-access:is_public": volume_type.is_public,
+        "extra_specs": volume_type.extra_specs,
+        "qos_specs_id": None,
+    }
+
+
+def visible_types(is_admin: bool, is_public: str | None = None) -> list[VolumeType]:
+    """Cinder's rule: users see public types; admins see public ones by default, and private
+    ones too with is_public=None (or only private ones with is_public=false)."""
+    types = VolumeType.objects.all()
+    if not is_admin:
+        return list(types.filter(is_public=True))
+    wanted = (is_public or "true").lower()
+    if wanted == "none":
+        return list(types)
+    return list(types.filter(is_public=wanted not in {"false", "0", "no"}))
+
+
+def find_type(ref: str, is_admin: bool) -> VolumeType | None:
+    """A type of the top region by id or name (None: not Tricircle's; the pods may know it)."""
+    found = VolumeType.objects.filter(id=ref).first() or VolumeType.objects.filter(name=ref).first()
+    if found is None or not (found.is_public or is_admin):
+        return None
+    return found
+
+
+def get_type(ref: str, is_admin: bool) -> VolumeType:
+    found = find_type(ref, is_admin)
+    if found is None:
+        raise NotFound(f"Volume type {ref} could not be found.")
+    return found
+
+
+def create_type(body: dict) -> VolumeType:
+    if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not body["name"]:
+        raise BadRequest('The request body must be {"volume_type": {"name": ...}}.')
+    specs = body.get("extra_specs") or {}
+    if not isinstance(specs, dict):
+        raise BadRequest("extra_specs must be an object.")
+    is_public = body.get("os-volume-type-access:is_public", body.get("is_public", True))
+    try:
+        with transaction.atomic():  # a duplicate name must not break the caller's transaction
+            return VolumeType.objects.create(
+                id=str(uuid.uuid4()),
+                name=body["name"],
+                description=body.get("description"),
+                is_public=_boolean(is_public),
+                extra_specs={str(key): str(value) for key, value in specs.items()},
+            )
+    except IntegrityError as exc:
+        raise Conflict(f"Volume Type {body['name']} already exists.") from exc
+
+
+def update_type(volume_type: VolumeType, body: dict) -> VolumeType:
+    if not isinstance(body, dict):
+        raise BadRequest('The request body must be {"volume_type": {...}}.')
+    if body.get("name"):
+        if VolumeType.objects.filter(name=body["name"]).exclude(id=volume_type.id).exists():
+            raise Conflict(f"Volume Type {body['name']} already exists.")
+        volume_type.name = body["name"]
+    if "description" in body:
+        volume_type.description = body["description"]
+    if "is_public" in body:
+        volume_type.is_public = _boolean(body["is_public"])
+    volume_type.save()
+    return volume_type
+
+
+def _boolean(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "1", "yes", "on"}
+    return bool(value)
+
+
+def set_extra_specs(volume_type: VolumeType, specs: dict) -> dict:
+    if not isinstance(specs, dict) or not specs:
+        raise BadRequest('The request body must be {"extra_specs": {key: value, ...}}.')
+    specs = {str(key): str(value) for key, value in specs.items()}
+    volume_type.extra_specs = {**volume_type.extra_specs, **specs}
+    volume_type.save(update_fields=["extra_specs", "updated_at"])
+    _push_to_pods(
+        volume_type,
+        lambda api, bottom: api.post(f"/types/{bottom}/extra_specs", json={"extra_specs": specs}),
+    )
+    return specs
+
+
+def unset_extra_spec(volume_type: VolumeType, key: str) -> None:
+    if key not in volume_type.extra_specs:
+        raise NotFound(f"Volume Type {volume_type.id} has no extra specs with key {key}.")
+    volume_type.extra_specs = {k: v for k, v in volume_type.extra_specs.items() if k != key}
+    volume_type.save(update_fields=["extra_specs", "updated_at"])
+    _push_to_pods(volume_type, lambda api, bottom: api.delete(f"/types/{bottom}/extra_specs/{key}"))
+
+
+def delete_type(volume_type: VolumeType) -> None:
+    """Deletes the top type and, where Cinder lets it (no volume uses it), its pod copies."""
+    for routing in _copies(volume_type):
+        api = clients().adapter(routing.pod.region_name, "volumev3")
+        response = api.delete(f"/types/{routing.bottom_id}")
+        if response.status_code < 300 or response.status_code == 404:
+            routing.delete()
+        else:
+            LOG.warning(
+                "volume type %s stays in %s (HTTP %s); its volumes still use it",
+                volume_type.name,
+                routing.pod.region_name,
+                response.status_code,
+            )
+    volume_type.delete()
+
+
+def _copies(volume_type: VolumeType) -> list[ResourceRouting]:
+    return list(
+        ResourceRouting.objects.select_related("pod")
+        .filter(top_id=volume_type.id, resource_type=ResourceType.VOLUME_TYPE)
+        .exclude(bottom_id="")
+    )
+
+
+def _push_to_pods(volume_type: VolumeType, change: object) -> None:
+    """Keeps the pods' copies' extra specs as the top's; a pod that refuses (a type in use may
+    not change there) keeps its old specs, which the log says."""
+    for routing in _copies(volume_type):
+        api = clients().adapter(routing.pod.region_name, "volumev3")
+        try:
+            response = change(api, routing.bottom_id)  # type: ignore[operator]
+        except Exception as exc:  # a pod that does not answer must not fail the top's change
+            LOG.warning(
+                "extra specs of %s not updated in %s: %s", volume_type.name, routing.pod, exc
+            )
+            continue
+        if response.status_code >= 300:
+            LOG.warning(
+                "extra specs of %s not updated in %s: HTTP %s %s",
+                volume_type.name,
+                routing.pod.region_name,
+                response.status_code,
+                response.text[:200],
+            )
+
+
+def ensure_type_in_pod(pod: Pod, volume_type: VolumeType, project_id: str) -> str:
+    """The pod's copy of the type (same name, same extra specs), made with the service account
+    at most once however many creates race (routing.services.ensure_bottom)."""
+    api = clients().adapter(pod.region_name, "volumev3")
+
+    def check(response: object, what: str) -> dict:
+        status = response.status_code  # type: ignore[attr-defined]
+        if status >= 300:
+            text = response.text[:300]  # type: ignore[attr-defined]
+            raise ServiceUnavailable(
+                f"Cinder of {pod.region_name} refused to {what} volume type "
+                f"{volume_type.name}: HTTP {status} {text}"
+            )
+        return response.json() if status != 204 else {}  # type: ignore[attr-defined]
+
+    def adopt() -> str | None:
+        listed = check(api.get("/types", params={"is_public": "None"}), "list")
+        for candidate in listed.get("volume_types", []):
+            if candidate["name"] == volume_type.name:
+                if volume_type.extra_specs:
+                    check(
+                        api.post(
+                            f"/types/{candidate['id']}/extra_specs",
+                            json={"extra_specs": volume_type.extra_specs},
+                        ),
+                        "set the extra specs of",
+                    )
+                return candidate["id"]
+        return None
+
+    def create() -> str:
+        body = {
+            "volume_type": {
+                "name": volume_type.name,
+                "description": volume_type.description,
+                "os-volume-type-access:is_public": volume_type.is_public,
+                "extra_specs": volume_type.extra_specs,
+            }
+        }
+        return check(api.post("/types", json=body), "create")["volume_type"]["id"]
+
+    bottom_id = ensure_bottom(
+        volume_type.id, pod, ResourceType.VOLUME_TYPE, project_id, create, adopt
+    )
+    if not volume_type.is_public:
+        # Tricircle decided the project may use it; the pod's copy must let it too (a second
+        # grant is a 409 there, which is fine).
+        api.post(f"/types/{bottom_id}/action", json={"addProjectAccess": {"project": project_id}})
+    return bottom_id

@@ -1,0 +1,346 @@
+"""The top region's Block Storage API (Cinder v3): volumes placed in a pod by availability zone
+(or in their source's pod), calls on a volume, snapshot or backup routed by the routing table,
+lists gathered from every pod, volume types global at Tricircle, limits totalled."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+from django.http import HttpResponse, JsonResponse
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+
+from gateway import compute, volume
+from gateway.base import GatewayView
+from gateway.microversions import VersionRange
+from gateway.network_views import parse_json
+from gateway.pod_api import PodServiceView, query_params, zone_info
+from gateway.proxy import Upstream, UpstreamResponse
+from gateway.scatter import gather
+from gateway.upstreams import pod_upstream
+from pods import services as pod_services
+from pods.models import HealthStatus, Pod
+from routing.models import ResourceRouting, ResourceType
+from routing.services import record_bottom
+from tricircle_site.exceptions import BadRequest, Forbidden, NotFound, ServiceUnavailable
+
+API_PREFIX = "/volume/v3"
+CINDER_BASELINE = VersionRange("3.0", "3.0")
+# A project id in the URL (/v3/{project_id}/volumes): Keystone ids are 32 hex digits.
+PROJECT_ID = re.compile(
+    r"^[0-9a-f]{32}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
+ITEM_PATH = re.compile(r"^/(volumes|snapshots|backups)/([^/]+)(/.*)?$")
+TYPE_PATH = re.compile(r"^/types/([^/]+)(?:/extra_specs(?:/([^/]+))?)?$")
+ROUTED_TYPES = {
+    "volumes": (ResourceType.VOLUME, "Volume"),
+    "snapshots": (ResourceType.SNAPSHOT, "Snapshot"),
+    "backups": (ResourceType.BACKUP, "Backup"),
+}
+
+
+def cinder_root(url: str) -> str:
+    """The Cinder endpoint without its version (and project id): where the version document
+    is, unauthenticated."""
+    return re.sub(r"/v3(/.*)?$", "", url.rstrip("/"))
+
+
+def versioned_base(url: str) -> str:
+    """A pod endpoint that carries a project id (/v3/%(project_id)s, substituted with the
+    service account's project) must not be used for the user's calls: Cinder takes /v3 alone."""
+    return re.sub(r"(/v3)/[^/]+$", r"\1", url.rstrip("/"))
+
+
+def version_document(request: Request, versions: VersionRange) -> dict:
+    return {
+        "id": "v3.0",
+        "status": "CURRENT",
+        "version": versions.maximum,
+        "min_version": versions.minimum,
+        "updated": "2023-08-31T00:00:00Z",
+        "links": [{"rel": "self", "href": request.build_absolute_uri(f"{API_PREFIX}/")}],
+        "media-types": [
+            {
+                "base": "application/json",
+                "type": "application/vnd.openstack.volume+json;version=3",
+            }
+        ],
+    }
+
+
+class VolumeVersionsView(GatewayView):
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> JsonResponse:
+        versions = VolumeView.version_range(pod_services.bottom_pods())
+        return JsonResponse({"versions": [version_document(request, versions)]})
+
+
+class VolumeView(PodServiceView):
+    fault_style = "nova"  # Cinder's faults have Nova's shape: {"itemNotFound": {code, message}}
+    service_type = "volumev3"
+    api_prefix = API_PREFIX
+    microversion_name = "volume"
+    baseline = CINDER_BASELINE
+
+    @classmethod
+    def version_upstream(cls, pod: Pod) -> Upstream:
+        upstream = pod_upstream(pod, cls.service_type, "")
+        return replace(upstream, base_url=cinder_root(upstream.base_url))
+
+    def upstream(self, request: Request, pod: Pod) -> Upstream:
+        upstream = super().upstream(request, pod)
+        return replace(upstream, base_url=versioned_base(upstream.base_url))
+
+    def handle(self, request: Request, path: str = "") -> HttpResponse:
+        path = self.without_project(request, "/" + path.strip("/"))
+        method = request.method
+        parts = path.strip("/").split("/")
+        if parts[0] in volume.COLLECTIONS and len(parts) <= 2:
+            collection = volume.COLLECTIONS[parts[0]]
+            if method == "GET" and (len(parts) == 1 or parts[1] == "detail"):
+                summary = volume.SUMMARIES[parts[0]] if len(parts) == 1 else None
+                return self.list_items(request, collection, summary)
+            if method == "POST" and len(parts) == 1:
+                return self.create(request, parts[0])
+        if path == "/volumes/summary":
+            return self.totalled(request, path)
+        item = ITEM_PATH.match(path)
+        if item:
+            return self.on_item(request, path, item.group(1), item.group(2), item.group(3) or "")
+        if path == "/types" or path.startswith("/types/"):
+            return self.types(request, path)
+        if path in {"/os-availability-zone", "/os-availability-zone/detail"}:
+            return self.set_version_headers(JsonResponse({"availabilityZoneInfo": zone_info()}))
+        if path == "/limits" or (path.startswith("/os-quota-sets/") and method == "GET"):
+            return self.totalled(request, path)
+        if path.startswith("/os-quota-sets/"):
+            return self.on_every_pod(request, path)
+        return self.on_any_pod(request, path)
+
+    get = post = put = delete = patch = handle
+
+    def without_project(self, request: Request, path: str) -> str:
+        """/v3/{project_id}/... as older clients call it: the project must be the caller's
+        (or the caller an admin); the pods are called without it."""
+        first, _, rest = path.strip("/").partition("/")
+        identity = self.identity(request)
+        if first and (first == identity.project_id or PROJECT_ID.match(first)):
+            if first != identity.project_id and not identity.is_admin:
+                raise Forbidden(f"Policy doesn't allow a call in project {first}.")
+            return "/" + rest
+        return path
+
+    # --- volumes, snapshots, backups -------------------------------------------------------
+    def list_items(
+        self, request: Request, collection: object, summary: tuple[str, ...] | None
+    ) -> HttpResponse:
+        params = query_params(request)
+        pods = self.pods
+        if collection is volume.VOLUMES and params.get("availability_zone"):
+            # A pod is in one zone: the zone filter picks pods (their own zone names differ).
+            zone = params.pop("availability_zone")[-1]
+            pods = [pod for pod in pods if pod.az_name == zone]
+        return self.list_collection(request, collection, summary, pods, params)  # type: ignore[arg-type]
+
+    def create(self, request: Request, kind: str) -> HttpResponse:
+        body = parse_json(request.body)
+        singular = volume.COLLECTIONS[kind].singular
+        item = body.get(singular)
+        if not isinstance(item, dict):
+            raise BadRequest(f'The request body must be {{"{singular}": {{...}}}}.')
+        identity = self.identity(request)
+        if kind == "volumes":
+            pod = self.prepare_volume(request, item)
+        else:
+            # A snapshot or a backup is made where its volume is.
+            if not item.get("volume_id"):
+                raise BadRequest(f"{singular} needs a volume_id.")
+            pod = compute.routed_pod(item["volume_id"], ResourceType.VOLUME, "Volume")
+        response = self.forward(request, pod, f"/{kind}", json.dumps(body).encode())
+        if response.status < 300:
+            created = response.json()[singular]
+            resource_type = ROUTED_TYPES[kind][0]
+            record_bottom(created["id"], created["id"], pod, resource_type, identity.project_id)
+        return self.respond_item(request, pod, response)
+
+    def prepare_volume(self, request: Request, item: dict) -> Pod:
+        """The pod of a new volume: its source's (snapshot, volume, backup: Cinder makes it
+        from there), else by availability zone like a server; the volume type made there."""
+        identity = self.identity(request)
+        zone = item.pop("availability_zone", None)
+        pod = None
+        for field, resource_type, what in (
+            ("snapshot_id", ResourceType.SNAPSHOT, "Snapshot"),
+            ("source_volid", ResourceType.VOLUME, "Volume"),
+            ("backup_id", ResourceType.BACKUP, "Backup"),
+        ):
+            if item.get(field):
+                pod = compute.routed_pod(item[field], resource_type, what)
+                if zone and zone != pod.az_name:
+                    raise BadRequest(
+                        f"The {what.lower()} {item[field]} is in {pod.az_name}, not in {zone}."
+                    )
+                break
+        if pod is None:
+            pod = compute.choose_pod(identity.project_id, zone)
+            if pod.pod_az_name:
+                item["availability_zone"] = pod.pod_az_name
+        if item.get("volume_type"):
+            item["volume_type"] = self.type_in_pod(request, pod, item["volume_type"])
+        return pod
+
+    def type_in_pod(self, request: Request, pod: Pod, ref: str) -> str:
+        """Tricircle's type is made in the pod (by name); another name is the pod's business."""
+        identity = self.identity(request)
+        found = volume.find_type(ref, identity.is_admin)
+        if found is None:
+            return ref
+        volume.ensure_type_in_pod(pod, found, identity.project_id)
+        return found.name
+
+    def on_item(
+        self, request: Request, path: str, kind: str, item_id: str, rest: str
+    ) -> HttpResponse:
+        resource_type, what = ROUTED_TYPES[kind]
+        pod = compute.routed_pod(item_id, resource_type, what)
+        body = None
+        if kind == "volumes" and rest == "/action" and request.method == "POST":
+            action = parse_json(request.body)
+            retype = action.get("os-retype")
+            if isinstance(retype, dict) and retype.get("new_type"):
+                retype["new_type"] = self.type_in_pod(request, pod, retype["new_type"])
+                body = json.dumps(action).encode()
+        response = self.forward(request, pod, path, body)
+        if request.method == "GET" and not rest and response.status == 404:
+            # The pod no longer has it (deleted): the routing table forgets it too.
+            ResourceRouting.objects.filter(
+                top_id=item_id, resource_type=resource_type, pod=pod
+            ).delete()
+        if kind == "backups" and rest == "/restore" and response.status < 300:
+            restored = response.json().get("restore", {})
+            if restored.get("volume_id"):
+                record_bottom(
+                    restored["volume_id"],
+                    restored["volume_id"],
+                    pod,
+                    ResourceType.VOLUME,
+                    self.identity(request).project_id,
+                )
+        return self.respond_item(request, pod, response)
+
+    def respond_item(self, request: Request, pod: Pod, response: UpstreamResponse) -> HttpResponse:
+        if response.status < 300 and b'"volume"' in response.content:
+            body = response.json()
+            if isinstance(body.get("volume"), dict):
+                volume.present_volume(pod, body["volume"])
+                response = replace(response, content=json.dumps(body).encode())
+        return self.respond(request, pod, response)
+
+    # --- types -----------------------------------------------------------------------------
+    def types(self, request: Request, path: str) -> HttpResponse:
+        identity = self.identity(request)
+        method = request.method
+        if path == "/types":
+            if method == "GET":
+                wanted = query_params(request).get("is_public", [None])[-1]
+                types = volume.visible_types(identity.is_admin, wanted)
+                return self.answer({"volume_types": [volume.type_body(t) for t in types]})
+            if method == "POST":
+                self.require_admin(request)
+                created = volume.create_type(parse_json(request.body).get("volume_type"))
+                return self.answer({"volume_type": volume.type_body(created)})
+            raise BadRequest(f"{method} is not allowed on /types.")
+        match = TYPE_PATH.match(path)
+        if not match:
+            return self.on_any_pod(request, path)
+        volume_type = volume.get_type(match.group(1), identity.is_admin)
+        key = match.group(2)
+        if not path.split("/", 3)[3:]:  # /types/{id}
+            if method == "GET":
+                return self.answer({"volume_type": volume.type_body(volume_type)})
+            self.require_admin(request)
+            if method == "PUT":
+                body = parse_json(request.body).get("volume_type")
+                updated = volume.update_type(volume_type, body)
+                return self.answer({"volume_type": volume.type_body(updated)})
+            if method == "DELETE":
+                volume.delete_type(volume_type)
+                return self.set_version_headers(HttpResponse(status=202))
+            raise BadRequest(f"{method} is not allowed on a volume type.")
+        specs = volume_type.extra_specs
+        if key is None:  # /types/{id}/extra_specs
+            if method == "GET":
+                return self.answer({"extra_specs": specs})
+            self.require_admin(request)
+            if method == "POST":
+                given = parse_json(request.body).get("extra_specs")
+                return self.answer({"extra_specs": volume.set_extra_specs(volume_type, given)})
+            raise BadRequest(f"{method} is not allowed on extra specs.")
+        if method == "GET":
+            if key not in specs:
+                raise NotFound(f"Volume Type {volume_type.id} has no extra specs with key {key}.")
+            return self.answer({key: specs[key]})
+        self.require_admin(request)
+        if method == "PUT":
+            given = parse_json(request.body)
+            if set(given) != {key}:
+                raise BadRequest("The request body must name the key of the URL alone.")
+            return self.answer(volume.set_extra_specs(volume_type, given))
+        if method == "DELETE":
+            volume.unset_extra_spec(volume_type, key)
+            return self.set_version_headers(HttpResponse(status=202))
+        raise BadRequest(f"{method} is not allowed on an extra spec.")
+
+    def require_admin(self, request: Request) -> None:
+        if not self.identity(request).is_admin:
+            raise Forbidden("Policy doesn't allow this change of volume types to be performed.")
+
+    def answer(self, body: dict) -> HttpResponse:
+        return self.set_version_headers(JsonResponse(body))
+
+    # --- every pod ---------------------------------------------------------------------------
+    def answering_pods(self) -> list[Pod]:
+        return [pod for pod in self.pods if pod.health_status != HealthStatus.DOWN]
+
+    def totalled(self, request: Request, path: str) -> HttpResponse:
+        """Limits, quotas and summaries: every pod's answer added up (the project's volumes are
+        spread over the pods); pods that do not answer are named in a header."""
+        body = request.body
+        gathered = gather(self.answering_pods(), lambda pod: self.forward(request, pod, path, body))
+        answers = {pod: answer for pod, answer in gathered.results.items() if answer.status < 300}
+        if not answers:
+            refused = next(iter(gathered.results.items()), None)
+            if refused:
+                return self.respond(request, *refused)
+            raise ServiceUnavailable("No pod is available.")
+        total: dict = {}
+        for pod in sorted(answers, key=lambda pod: pod.region_name):
+            volume.add_totals(total, answers[pod].json())
+        response = self.answer(total)
+        missing = set(gathered.failures) | (set(gathered.results) - set(answers))
+        if missing:
+            response["X-Tricircle-Unavailable-Pods"] = ",".join(
+                sorted(pod.region_name for pod in missing)
+            )
+        return response
+
+    def on_every_pod(self, request: Request, path: str) -> HttpResponse:
+        """Quota changes apply in every pod (each pod enforces its share); the answer is the
+        first refusal, else the total."""
+        body = request.body
+        gathered = gather(self.answering_pods(), lambda pod: self.forward(request, pod, path, body))
+        if gathered.failures:
+            names = ", ".join(sorted(pod.region_name for pod in gathered.failures))
+            raise ServiceUnavailable(f"Not applied in every pod: {names} did not answer.")
+        for pod, answer in sorted(gathered.results.items(), key=lambda item: item[0].region_name):
+            if answer.status >= 300:
+                return self.respond(request, pod, answer)
+        if request.method == "DELETE":
+            return self.set_version_headers(HttpResponse(status=202))
+        total: dict = {}
+        for _pod, answer in sorted(gathered.results.items(), key=lambda item: item[0].region_name):
+            volume.add_totals(total, answer.json() or {})
+        return self.answer(total)

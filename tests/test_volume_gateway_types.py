@@ -1,0 +1,102 @@
+"""Volume types: global at Tricircle, made in a pod (same name, same extra specs) on first use."""
+
+import pytest
+
+from gateway.models import VolumeType
+from routing.models import ResourceRouting
+
+pytestmark = pytest.mark.django_db
+
+
+def make_type(admin, name: str = "gold", **fields) -> dict:
+    response = admin.post(
+        "/volume/v3/types",
+        {"volume_type": {"name": name, "extra_specs": {"tier": "1"}, **fields}},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["volume_type"]
+
+
+def test_admins_manage_types_and_extra_specs_at_the_top(admin, demo, cinders):
+    made = make_type(admin)
+    assert made["extra_specs"] == {"tier": "1"} and made["is_public"] is True
+    assert not cinders["Pod1"].type_posts and not cinders["Pod2"].type_posts
+    assert [t["name"] for t in demo.get("/volume/v3/types").json()["volume_types"]] == ["gold"]
+    assert demo.get("/volume/v3/types/gold").json()["volume_type"]["id"] == made["id"]
+    url = f"/volume/v3/types/{made['id']}/extra_specs"
+    assert admin.post(url, {"extra_specs": {"speed": "fast"}}, format="json").status_code == 200
+    assert demo.get(url).json() == {"extra_specs": {"tier": "1", "speed": "fast"}}
+    assert admin.put(f"{url}/speed", {"speed": "slow"}, format="json").json() == {"speed": "slow"}
+    assert admin.delete(f"{url}/tier").status_code == 202
+    assert demo.get(f"{url}/tier").status_code == 404
+    assert demo.get(f"{url}/speed").json() == {"speed": "slow"}
+    response = admin.put(
+        f"/volume/v3/types/{made['id']}", {"volume_type": {"description": "d"}}, format="json"
+    )
+    assert response.json()["volume_type"]["description"] == "d"
+    assert admin.delete(f"/volume/v3/types/{made['id']}").status_code == 202
+    assert not VolumeType.objects.exists()
+
+
+def test_users_cannot_change_types_and_names_are_unique(admin, demo, cinders):
+    response = demo.post("/volume/v3/types", {"volume_type": {"name": "x"}}, format="json")
+    assert response.status_code == 403
+    make_type(admin)
+    response = admin.post("/volume/v3/types", {"volume_type": {"name": "gold"}}, format="json")
+    assert response.status_code == 409
+    assert demo.get("/volume/v3/types/nope").status_code == 404
+
+
+def test_private_types_are_seen_by_admins_only(admin, demo, cinders):
+    make_type(admin, "secret", **{"os-volume-type-access:is_public": False})
+    assert demo.get("/volume/v3/types").json()["volume_types"] == []
+    assert demo.get("/volume/v3/types/secret").status_code == 404
+    listed = admin.get("/volume/v3/types?is_public=None").json()["volume_types"]
+    assert [t["name"] for t in listed] == ["secret"]
+
+
+def test_a_volume_of_a_top_type_makes_the_type_in_its_pod_once(admin, demo, cinders):
+    made = make_type(admin)
+    for _ in range(2):
+        response = demo.post(
+            "/volume/v3/volumes",
+            {"volume": {"size": 1, "availability_zone": "az2", "volume_type": made["id"]}},
+            format="json",
+        )
+        assert response.status_code == 202, response.content
+    assert cinders["Pod2"].type_posts == [
+        {
+            "name": "gold",
+            "description": None,
+            "os-volume-type-access:is_public": True,
+            "extra_specs": {"tier": "1"},
+        }
+    ]
+    assert [sent["volume_type"] for sent in cinders["Pod2"].created["volumes"]] == ["gold"] * 2
+    assert not cinders["Pod1"].type_posts
+    routing = ResourceRouting.objects.get(top_id=made["id"], resource_type="volume_type")
+    assert (routing.pod.region_name, routing.bottom_id) == ("Pod2", "pod-type-1")
+
+
+def test_a_type_already_in_the_pod_is_adopted_with_the_tops_extra_specs(admin, demo, cinders):
+    cinders["Pod1"].types.append({"id": "old-gold", "name": "gold", "extra_specs": {}})
+    make_type(admin)
+    response = demo.post(
+        "/volume/v3/volumes",
+        {"volume": {"size": 1, "availability_zone": "az1", "volume_type": "gold"}},
+        format="json",
+    )
+    assert response.status_code == 202
+    assert not cinders["Pod1"].type_posts
+    assert cinders["Pod1"].types[-1]["extra_specs"] == {"tier": "1"}
+
+
+def test_a_type_tricircle_does_not_know_is_passed_to_the_pod(demo, cinders):
+    response = demo.post(
+        "/volume/v3/volumes",
+        {"volume": {"size": 1, "availability_zone": "az1", "volume_type": "__DEFAULT__"}},
+        format="json",
+    )
+    assert response.status_code == 202
+    assert cinders["Pod1"].created["volumes"][0]["volume_type"] == "__DEFAULT__"
