@@ -24,6 +24,14 @@ SUBNETS = re.compile(r"^/v2\.0/subnets(?:\.json)?$")
 DELETABLE = re.compile(
     r"^/v2\.0/(networks|subnets|ports|routers|security-groups)/([^/.]+)(?:\.json)?$"
 )
+# Calls after which a router's pods must converge (its router_setup job).
+ROUTER_CHANGED = re.compile(
+    r"^/v2\.0/routers/([^/.]+)"
+    r"(?:/(?:add_router_interface|remove_router_interface|add_extraroutes|remove_extraroutes))?"
+    r"(?:\.json)?$"
+)
+FLOATINGIPS = re.compile(r"^/v2\.0/floatingips(?:\.json)?$")
+FLOATINGIP_ONE = re.compile(r"^/v2\.0/floatingips/([^/.]+)(?:\.json)?$")
 RULES = re.compile(r"^/v2\.0/security-group-rules(?:\.json)?$")
 RULE_ONE = re.compile(r"^/v2\.0/security-group-rules/([^/.]+)(?:\.json)?$")
 SINGULAR = {
@@ -70,7 +78,12 @@ class NetworkGatewayView(GatewayView):
         deleted = DELETABLE.match(path)
         rule_deleted = RULE_ONE.match(path) if method == "DELETE" else None
         group_of_rule = services.group_of_rule(rule_deleted.group(1)) if rule_deleted else None
+        floatingip = FLOATINGIP_ONE.match(path) if method in {"PUT", "DELETE"} else None
+        # A floating IP moved or deleted also changes the router it was on before.
+        router_before = services.router_of_floatingip(floatingip.group(1)) if floatingip else None
         response = self.forward(request, path)
+        if response.status < 300:
+            routers_changed(method, path, response, router_before)
         if (
             method == "GET"
             and response.status < 300
@@ -109,6 +122,27 @@ class NetworkGatewayView(GatewayView):
             for subnet in resource_items(response.json(), "subnets"):
                 services.subnet_created(subnet)
         return response.to_django(self.upstream(request))
+
+
+def routers_changed(
+    method: str, path: str, response: UpstreamResponse, router_before: str | None
+) -> None:
+    """Ask the router_setup job of every router a successful call changed."""
+    routers: set[str] = set()
+    changed = ROUTER_CHANGED.match(path)
+    if method == "PUT" and changed:
+        routers.add(changed.group(1))
+    if (method == "POST" and FLOATINGIPS.match(path)) or (
+        method in {"PUT", "DELETE"} and FLOATINGIP_ONE.match(path)
+    ):
+        answer = response.json() if response.content else None
+        answer = answer if isinstance(answer, dict) else {}
+        items = answer.get("floatingips") or [answer.get("floatingip") or {}]
+        routers.update(item["router_id"] for item in items if item.get("router_id"))
+        if router_before:
+            routers.add(router_before)
+    for router_id in sorted(routers):
+        services.router_changed(router_id)
 
 
 def central_upstream(request: Request) -> Upstream:

@@ -3,10 +3,17 @@ bottom copies are made in the server's pod, and both go when the server goes."""
 
 from __future__ import annotations
 
+import logging
+
+from django.utils import timezone
+
 from networking import bottom
-from networking.neutron import central_neutron
+from networking.neutron import NeutronError, central_neutron
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
+from tricircle_site.exceptions import ServiceUnavailable
+
+LOG = logging.getLogger(__name__)
 
 # Marks the top ports the gateway made for a server (deleted with it; ports the user made are
 # only released).
@@ -14,7 +21,25 @@ GATEWAY_PORT = "tricircle:server-port"
 
 
 def bottom_ports(pod: Pod, project_id: str, top_port_ids: list[str]) -> list[str]:
-    return [bottom.ensure_port(pod, port_id, project_id) for port_id in top_port_ids]
+    started = timezone.now()
+    made = [bottom.ensure_port(pod, port_id, project_id) for port_id in top_port_ids]
+    # A network that just arrived in this pod puts the pod under its routers: their jobs give
+    # the pod a bottom router and every pod the routes to it.
+    new_networks = list(
+        ResourceRouting.objects.filter(
+            pod=pod, resource_type=ResourceType.NETWORK, created_at__gte=started
+        ).values_list("top_id", flat=True)
+    )
+    if new_networks:
+        from networking.services import router_changed, routers_of_networks
+
+        try:
+            for router_id, owner in routers_of_networks(new_networks).items():
+                router_changed(router_id, owner or project_id)
+        except (NeutronError, ServiceUnavailable):
+            # The boot goes on; the router's next change (or a redo) converges it.
+            LOG.warning("routers of networks %s not found; their jobs not asked", new_networks)
+    return made
 
 
 def ports_attached(top_port_ids: list[str], server_id: str, pod: Pod) -> None:

@@ -63,6 +63,9 @@ def ensure_network(pod: Pod, top_network_id: str, project_id: str) -> str:
         for field in PROVIDER_FIELDS:
             if top.get(field) is not None:
                 body[field] = top[field]
+        # An external network lives in one pod (its hint), where routers take gateways on it.
+        if top.get("router:external"):
+            body["router:external"] = True
         return pod_neutron(pod).post("/networks", {"network": body})["network"]["id"]
 
     return ensure_bottom(
@@ -105,6 +108,8 @@ def ensure_subnet(pod: Pod, top_subnet_id: str, project_id: str) -> str:
 
     def create() -> str:
         body = {field: top[field] for field in SUBNET_FIELDS if top.get(field) is not None}
+        # No gateway at the top means none at the bottom (left out, the pod would pick one).
+        body["gateway_ip"] = top.get("gateway_ip")
         # DHCP off first: the pod's DHCP agent would otherwise make its own port with another
         # address; it adopts the port made below instead.
         body.update(

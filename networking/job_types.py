@@ -7,11 +7,12 @@ from collections.abc import Mapping
 
 from jobs.models import Job
 from jobs.registry import job_type
-from networking import boot, services
+from networking import boot, l3, services
 from routing.services import project_ids_of
 
 BOTTOM_CLEANUP = "bottom_cleanup"
 SECURITY_GROUP_SYNC = "security_group_sync"
+ROUTER_SETUP = "router_setup"
 
 
 def _top_resource_belongs(project_id: str, resource: Mapping[str, str]) -> bool:
@@ -51,3 +52,11 @@ def boot_port_release(job: Job) -> None:
     port the gateway made (deleted) or `user` for the user's own (freed)."""
     port_id = job.resource["port_id"]
     boot.release_ports([port_id], {port_id} if job.resource["origin"] == "gateway" else set())
+
+
+@job_type(ROUTER_SETUP, resource_fields=("router_id",))
+def router_setup(job: Job) -> None:
+    """Make the pods match a top router: a bottom router per pod with its interfaces, the
+    project's bridge network, extra routes, the gateway and floating IPs in the exit pod; or
+    remove them all when the top router is gone."""
+    l3.converge_router(job.resource["router_id"])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from networking import bottom, placement
+from networking import bottom, l3, placement
 from networking.neutron import NeutronError, central_neutron, pod_neutron
 from routing.models import ResourceRouting, ResourceType
+from routing.services import project_ids_of
 from tricircle_site.exceptions import ServiceUnavailable
 
 LOG = logging.getLogger(__name__)
@@ -32,6 +33,9 @@ def zoned_resource_created(resource_type: str, item: dict, hints: list[str]) -> 
     placement.store_hints(item["id"], resource_type, project_id, hints)
     item["availability_zone_hints"] = hints
     pod = placement.home_pod(hints)
+    if resource_type == ResourceType.ROUTER and hints:
+        # A router bound to pods gets its bottom routers there without waiting for a server.
+        router_changed(item["id"], project_id)
     if resource_type == ResourceType.NETWORK and pod is not None:
         # A local network belongs to one pod from the start; if the pod cannot take it now,
         # the first server there makes it (materialisation is on demand and idempotent).
@@ -65,6 +69,12 @@ def top_resource_deleted(collection: str, top_id: str) -> None:
     placement.forget_hints(top_id)
     resource_type = COLLECTION_TYPES[collection]
     owner = _owner_of(top_id, resource_type)
+    if resource_type == ResourceType.ROUTER:
+        # Bottom routers go in the order Neutron accepts (routes, floating IPs, gateway,
+        # interfaces), which the router's own job knows; a plain cleanup would be refused.
+        if owner is not None:
+            router_changed(top_id, owner)
+        return
     if owner is not None:
         request_job(BOTTOM_CLEANUP, owner, {"resource_type": resource_type, "top_id": top_id})
 
@@ -125,3 +135,47 @@ def group_of_rule(rule_id: str) -> str | None:
     except NeutronError:
         return None
     return rule["security_group_rule"]["security_group_id"]
+
+
+def router_changed(router_id: str, project_id: str | None = None) -> None:
+    """Something about a top router changed (interfaces, gateway, routes, floating IPs, a
+    server in a new pod): its router_setup job converges the pods. Requests merge, and the job
+    reads the state when it runs, so asking often is cheap and never loses a change."""
+    from jobs.services import request_job
+    from networking.job_types import ROUTER_SETUP
+
+    if not project_id:
+        owners = project_ids_of(router_id, ResourceType.ROUTER)
+        project_id = next(iter(owners)) if len(owners) == 1 else None
+    if not project_id:
+        try:
+            router = central_neutron().get(f"/routers/{router_id}")["router"]
+        except NeutronError as exc:
+            if exc.status_code == 404:
+                return
+            raise
+        project_id = router.get("project_id") or router.get("tenant_id")
+    if project_id:
+        request_job(ROUTER_SETUP, project_id, {"router_id": router_id})
+
+
+def routers_of_networks(network_ids: list[str]) -> dict[str, str]:
+    """{top router id: its project} of the routers with an interface on these top networks."""
+    if not network_ids:
+        return {}
+    ports = central_neutron().get(
+        "/ports",
+        network_id=network_ids,
+        device_owner=l3.ROUTER_INTERFACE,
+        fields=["device_id", "project_id"],
+    )["ports"]
+    return {port["device_id"]: port.get("project_id", "") for port in ports if port["device_id"]}
+
+
+def router_of_floatingip(floatingip_id: str) -> str | None:
+    """The router a floating IP is on before a change to it (None: none, or unknown)."""
+    try:
+        fip = central_neutron().get(f"/floatingips/{floatingip_id}")["floatingip"]
+    except NeutronError:
+        return None
+    return fip.get("router_id")

@@ -172,6 +172,12 @@ ADMIN_ROLE = env("TRICIRCLE_ADMIN_ROLE", "admin")
 POD_TIMEOUT = env_float("TRICIRCLE_POD_TIMEOUT", 30.0)
 LIST_TIMEOUT = env_float("TRICIRCLE_LIST_TIMEOUT", 10.0)
 FANOUT_WORKERS = env_int("TRICIRCLE_FANOUT_WORKERS", 16)
+# Cross-pod L3: each project's bridge network (joining its bottom routers) is allocated at the
+# top from this CIDR with this segment type (vxlan, or vlan on BRIDGE_PHYSICAL_NETWORK), so the
+# central Neutron hands out one segment and every pod uses it.
+BRIDGE_CIDR = env("TRICIRCLE_BRIDGE_CIDR", "100.0.0.0/9")
+BRIDGE_NETWORK_TYPE = env("TRICIRCLE_BRIDGE_NETWORK_TYPE", "vxlan")
+BRIDGE_PHYSICAL_NETWORK = env("TRICIRCLE_BRIDGE_PHYSICAL_NETWORK", "")
 
 # keystonemiddleware wraps the WSGI app; these are its options (auth_token section).
 KEYSTONE_AUTHTOKEN = {
