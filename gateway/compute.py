@@ -81,3 +81,22 @@ def choose_pod(project_id: str, az_name: str | None) -> Pod:
     )
     pod = min(usable, key=lambda candidate: (load.get(candidate.pk, 0), candidate.region_name))
     return pod_services.bind_pod(project_id, az_name, pod) if az_name else pod
+
+
+def bottom_id_in(pod: Pod, top_id: str, resource_type: str, what: str) -> str:
+    routing = (
+        ResourceRouting.objects.filter(top_id=top_id, pod=pod, resource_type=resource_type)
+        .exclude(bottom_id="")
+        .first()
+    )
+    if routing is None:
+        raise NotFound(f"{what} {top_id} could not be found in the server's pod.")
+    return routing.bottom_id
+
+
+def top_id_of(pod: Pod, bottom_id: str, resource_type: str) -> str:
+    """The top id of a bottom resource of the pod (itself when the table does not know it)."""
+    routing = ResourceRouting.objects.filter(
+        bottom_id=bottom_id, pod=pod, resource_type=resource_type
+    ).first()
+    return routing.top_id if routing else bottom_id

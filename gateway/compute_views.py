@@ -22,7 +22,7 @@ from gateway.proxy import UpstreamResponse, call, user_headers
 from jobs.services import request_job
 from networking import boot
 from networking.job_types import BOOT_PORT_RELEASE, SERVER_PORTS_RELEASE
-from networking.neutron import NeutronError
+from networking.neutron import NeutronError, central_neutron
 from pods import services as pod_services
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
@@ -35,6 +35,7 @@ API_PREFIX = "/compute/v2.1"
 NOVA_BASELINE = VersionRange("2.1", "2.1")
 SERVER_PATH = re.compile(r"^/servers/([^/]+)(/.*)?$")
 ATTACHMENTS_PATH = re.compile(r"^/servers/([^/]+)/os-volume_attachments$")
+INTERFACES_PATH = re.compile(r"^/servers/([^/]+)/os-interface(?:/([^/]+))?$")
 STUB_MIN_VERSION = (2, 69)
 
 
@@ -105,6 +106,9 @@ class ComputeView(PodServiceView):
     # --- servers -----------------------------------------------------------------------------
     def on_server(self, request: Request, path: str, server_id: str) -> HttpResponse:
         pod = compute.routed_pod(server_id, ResourceType.SERVER, "Instance")
+        interfaces = INTERFACES_PATH.match(path)
+        if interfaces:
+            return self.on_interfaces(request, pod, server_id, interfaces.group(2))
         if request.method == "POST" and ATTACHMENTS_PATH.match(path):
             self.check_volume_in_pod(request, pod)
         response = self.forward(request, pod, path)
@@ -112,6 +116,68 @@ class ComputeView(PodServiceView):
             request_job(
                 SERVER_PORTS_RELEASE, self.identity(request).project_id, {"server_id": server_id}
             )
+        return self.respond(request, pod, response)
+
+    def on_interfaces(
+        self, request: Request, pod: Pod, server_id: str, top_port_id: str | None
+    ) -> HttpResponse:
+        """os-interface speaks top ids: a port or network to attach is materialised in the
+        server's pod and its bottom copy attached; answers show top ids again."""
+        project_id = self.identity(request).project_id
+        base = f"/servers/{server_id}/os-interface"
+        if top_port_id:
+            bottom_id = compute.bottom_id_in(pod, top_port_id, ResourceType.PORT, "Port")
+            response = self.forward(request, pod, f"{base}/{bottom_id}", b"")
+            if request.method == "DELETE" and response.status < 300:
+                origin = "gateway" if made_by_gateway(top_port_id) else "user"
+                request_job(
+                    BOOT_PORT_RELEASE, project_id, {"port_id": top_port_id, "origin": origin}
+                )
+            return self.respond_with_top_ids(request, pod, response)
+        if request.method != "POST":
+            return self.respond_with_top_ids(request, pod, self.forward(request, pod, base))
+        attachment = self.json_body(request).get("interfaceAttachment")
+        if not isinstance(attachment, dict):
+            raise BadRequest('The request body must be {"interfaceAttachment": {...}}.')
+        if attachment.get("port_id"):
+            top_ports, made = [attachment["port_id"]], set()
+        elif attachment.get("net_id"):
+            fixed = (attachment.get("fixed_ips") or [{}])[0].get("ip_address")
+            top_port = self.make_top_port(
+                request, {"uuid": attachment["net_id"], "fixed_ip": fixed}, []
+            )
+            top_ports, made = [top_port], {top_port}
+        else:
+            raise BadRequest("Give the port_id or the net_id of the interface to attach.")
+        try:
+            (bottom_port,) = boot.bottom_ports(pod, project_id, top_ports)
+            body = {"interfaceAttachment": {"port_id": bottom_port}}
+            if attachment.get("tag"):
+                body["interfaceAttachment"]["tag"] = attachment["tag"]
+            response = self.forward(request, pod, base, json.dumps(body).encode())
+        except BaseException:
+            self.release(project_id, top_ports, made)
+            raise
+        if response.status >= 300:
+            self.release(project_id, top_ports, made)
+        else:
+            boot.ports_attached(top_ports, server_id, pod)
+        return self.respond_with_top_ids(request, pod, response)
+
+    def respond_with_top_ids(
+        self, request: Request, pod: Pod, response: UpstreamResponse
+    ) -> HttpResponse:
+        if response.status < 300 and response.content:
+            body = response.json()
+            attachments = body.get("interfaceAttachments") or [body.get("interfaceAttachment")]
+            for attachment in filter(None, attachments):
+                for field, kind in (
+                    ("port_id", ResourceType.PORT),
+                    ("net_id", ResourceType.NETWORK),
+                ):
+                    if attachment.get(field):
+                        attachment[field] = compute.top_id_of(pod, attachment[field], kind)
+            response.content = json.dumps(body).encode()
         return self.respond(request, pod, response)
 
     def check_volume_in_pod(self, request: Request, server_pod: Pod) -> None:
@@ -280,6 +346,14 @@ class ComputeView(PodServiceView):
         return JsonResponse(
             {"availabilityZoneInfo": [{**zone, "hosts": None} for zone in zone_info()]}
         )
+
+
+def made_by_gateway(top_port_id: str) -> bool:
+    try:
+        port = central_neutron().get(f"/ports/{top_port_id}")["port"]
+    except (NeutronError, ServiceUnavailable):
+        return False
+    return port.get("description") == boot.GATEWAY_PORT
 
 
 def raise_neutron_refusal(response: UpstreamResponse) -> None:

@@ -167,3 +167,30 @@ def test_actions_are_forwarded_whatever_the_accept_header(demo, novas, keystone)
     )
     assert response.status_code == 202
     assert action.last_request.json() == {"os-stop": None}
+
+
+def test_interfaces_speak_top_port_ids(demo, novas, keystone, settings):
+    from pods.models import Pod
+
+    settings.CENTRAL_NEUTRON_URL = "http://central.test"
+    novas["Pod1"].add("a", "one", "2026-01-01T00:00:01Z")
+    route("a", "Pod1")
+    pod1 = Pod.objects.get(region_name="Pod1")
+    RoutingFactory(top_id="p1", bottom_id="bp1", pod=pod1, resource_type="port")
+    RoutingFactory(top_id="n1", bottom_id="bn1", pod=pod1, resource_type="network")
+    base = f"{novas['Pod1'].base}/servers/a/os-interface"
+    keystone.mocker.get(
+        base,
+        json={
+            "interfaceAttachments": [{"port_id": "bp1", "net_id": "bn1", "port_state": "ACTIVE"}]
+        },
+    )
+    listed = demo.get("/compute/v2.1/servers/a/os-interface").json()["interfaceAttachments"]
+    assert listed == [{"port_id": "p1", "net_id": "n1", "port_state": "ACTIVE"}]
+    detached = keystone.mocker.delete(f"{base}/bp1", status_code=202)
+    keystone.mocker.get("http://central.test/v2.0/ports/p1", json={"port": {"description": ""}})
+    assert demo.delete("/compute/v2.1/servers/a/os-interface/p1").status_code == 202
+    assert detached.called
+    job = Job.objects.get(type="boot_port_release")
+    assert job.resource == {"port_id": "p1", "origin": "user"}
+    assert demo.delete("/compute/v2.1/servers/a/os-interface/unknown").status_code == 404

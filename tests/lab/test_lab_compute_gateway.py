@@ -133,6 +133,36 @@ def test_availability_zones_are_tricircles(openstack):
     assert {zone["Zone Name"] for zone in zones} >= {"az1", "az2"}
 
 
+def test_interfaces_attach_and_detach_with_top_ports(openstack, servers, shared_network):
+    net, _ = shared_network
+    server_id = servers["az1"]["id"]
+    port = openstack(
+        "lab-demo", "port", "create", f"if-{uuid.uuid4().hex[:6]}", "--network", net["id"]
+    )
+    openstack("lab-demo", "server", "add", "port", server_id, port["id"])
+    try:
+        listed = openstack("lab-demo", "port", "list", "--server", server_id)
+        assert port["id"] in {row["ID"] for row in listed}
+        bottom = openstack("lab-admin", "port", "list", "--server", server_id, region="Pod1")
+        assert port["mac_address"] in {row["MAC Address"] for row in bottom}
+        interfaces = openstack("lab-demo", "server", "show", server_id)["addresses"]
+        assert port["fixed_ips"][0]["ip_address"] in str(interfaces)
+    finally:
+        openstack("lab-demo", "server", "remove", "port", server_id, port["id"])
+    assert eventually(
+        lambda: (
+            port["mac_address"]
+            not in {
+                row["MAC Address"]
+                for row in openstack(
+                    "lab-admin", "port", "list", "--server", server_id, region="Pod1"
+                )
+            }
+        )
+    )
+    openstack("lab-demo", "port", "delete", port["id"])
+
+
 def test_a_stopped_pod_nova_does_not_fail_the_list(openstack, servers):
     """Kept last in the module: it stops Pod2's Nova API and starts it again."""
     with stopped("pod2-nova-api"):
