@@ -19,6 +19,7 @@ from gateway.microversions import VersionRange
 from gateway.network_views import central_upstream, parse_json
 from gateway.pod_api import PodServiceView, zone_info
 from gateway.proxy import UpstreamResponse, call, user_headers
+from gateway.scatter import gather
 from jobs.services import request_job
 from networking import boot
 from networking.job_types import BOOT_PORT_RELEASE, SERVER_PORTS_RELEASE
@@ -27,7 +28,13 @@ from pods import services as pod_services
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import record_bottom
-from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUnavailable
+from tricircle_site.exceptions import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+)
 
 LOG = logging.getLogger(__name__)
 PREFIX = "/compute"
@@ -35,6 +42,12 @@ API_PREFIX = "/compute/v2.1"
 NOVA_BASELINE = VersionRange("2.1", "2.1")
 SERVER_PATH = re.compile(r"^/servers/([^/]+)(/.*)?$")
 ATTACHMENTS_PATH = re.compile(r"^/servers/([^/]+)/os-volume_attachments$")
+# Admin lists of what runs in the pods, answered with every pod's items.
+ADMIN_LISTS = {
+    "/os-hypervisors": "hypervisors",
+    "/os-hypervisors/detail": "hypervisors",
+    "/os-services": "services",
+}
 INTERFACES_PATH = re.compile(r"^/servers/([^/]+)/os-interface(?:/([^/]+))?$")
 STUB_MIN_VERSION = (2, 69)
 
@@ -99,6 +112,16 @@ class ComputeView(PodServiceView):
             return flavor_views.handle_flavors(self, request, path)
         if path == "/os-keypairs" or path.startswith("/os-keypairs/"):
             return flavor_views.handle_keypairs(self, request, path)
+        if method == "GET" and (path == "/limits" or path.startswith("/os-quota-sets/")):
+            return self.totalled(request, path)
+        if path.startswith("/os-quota-sets/"):
+            return self.on_every_pod(request, path)
+        if method == "GET" and path == "/os-hypervisors/statistics":
+            return self.totalled(request, path)
+        if method == "GET" and path in ADMIN_LISTS:
+            return self.concatenated(request, path, ADMIN_LISTS[path])
+        if method == "GET" and path == "/os-aggregates":
+            return self.aggregates(request)
         return self.on_any_pod(request, path)
 
     get = post = put = delete = patch = handle
@@ -179,6 +202,37 @@ class ComputeView(PodServiceView):
                         attachment[field] = compute.top_id_of(pod, attachment[field], kind)
             response.content = json.dumps(body).encode()
         return self.respond(request, pod, response)
+
+    def aggregates(self, request: Request) -> HttpResponse:
+        """Each pod is an aggregate of its AZ, as pod creation made one in Tricircle's design;
+        its hosts are the pod's compute services."""
+        if not self.identity(request).is_admin:
+            raise Forbidden("Policy doesn't allow os_compute_api:os-aggregates:index.")
+        gathered = gather(
+            self.answering_pods(),
+            lambda pod: self.forward_get(request, pod, "/os-services?binary=nova-compute"),
+        )
+        hosts = {
+            pod: sorted({service["host"] for service in answer.json().get("services", [])})
+            for pod, answer in gathered.results.items()
+            if answer.status < 300
+        }
+        aggregates = [
+            {
+                "id": index,
+                "uuid": str(pod.id),
+                "name": pod.region_name,
+                "availability_zone": pod.az_name,
+                "hosts": hosts.get(pod, []),
+                "metadata": {"availability_zone": pod.az_name},
+                "created_at": pod.created_at.isoformat(),
+                "updated_at": None,
+                "deleted": False,
+                "deleted_at": None,
+            }
+            for index, pod in enumerate(sorted(self.pods, key=lambda pod: pod.region_name), 1)
+        ]
+        return self.answer({"aggregates": aggregates})
 
     def check_volume_in_pod(self, request: Request, server_pod: Pod) -> None:
         """A pod's Nova attaches only its own Cinder's volumes: refuse clearly, before the pod

@@ -15,6 +15,7 @@ from gateway.base import GatewayView
 from gateway.collections import PodCollection, list_across_pods
 from gateway.microversions import VersionRange, supported_range
 from gateway.proxy import Upstream, UpstreamResponse, call, user_headers
+from gateway.scatter import gather
 from gateway.upstreams import pod_upstream
 from pods import services as pod_services
 from pods.models import HealthStatus, Pod
@@ -53,6 +54,26 @@ def zone_info() -> list[dict]:
         }
         for name, pods in sorted(pod_services.availability_zones().items())
     ]
+
+
+def add_totals(total: dict, part: dict) -> dict:
+    """Adds a pod's limits or quota set to the running total: numbers add up, except -1
+    (unlimited) which stays unlimited; nested objects add up key by key; anything else (ids,
+    rate limits) is kept from the first pod."""
+    for key, value in part.items():
+        if key not in total:
+            total[key] = value
+            continue
+        current = total[key]
+        if isinstance(value, dict) and isinstance(current, dict):
+            add_totals(current, value)
+        elif _number(value) and _number(current):
+            total[key] = -1 if -1 in (value, current) else current + value
+    return total
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 class PodServiceView(GatewayView):
@@ -198,3 +219,65 @@ class PodServiceView(GatewayView):
         """What stands for the resources of pods that did not answer: nothing, unless the API
         has a notion of it (Nova's down-cell stubs)."""
         return []
+
+    def answer(self, body: dict) -> HttpResponse:
+        return self.set_version_headers(JsonResponse(body))
+
+    # --- every pod ---------------------------------------------------------------------------
+    def answering_pods(self) -> list[Pod]:
+        return [pod for pod in self.pods if pod.health_status != HealthStatus.DOWN]
+
+    def totalled(self, request: Request, path: str) -> HttpResponse:
+        """Limits, quotas and summaries: every pod's answer added up (the project's volumes are
+        spread over the pods); pods that do not answer are named in a header."""
+        body = request.body
+        gathered = gather(self.answering_pods(), lambda pod: self.forward(request, pod, path, body))
+        answers = {pod: answer for pod, answer in gathered.results.items() if answer.status < 300}
+        if not answers:
+            refused = next(iter(gathered.results.items()), None)
+            if refused:
+                return self.respond(request, *refused)
+            raise ServiceUnavailable("No pod is available.")
+        total: dict = {}
+        for pod in sorted(answers, key=lambda pod: pod.region_name):
+            add_totals(total, answers[pod].json())
+        response = self.answer(total)
+        missing = set(gathered.failures) | (set(gathered.results) - set(answers))
+        if missing:
+            response["X-Tricircle-Unavailable-Pods"] = ",".join(
+                sorted(pod.region_name for pod in missing)
+            )
+        return response
+
+    def on_every_pod(self, request: Request, path: str) -> HttpResponse:
+        """Quota changes apply in every pod (each pod enforces its share); the answer is the
+        first refusal, else the total."""
+        body = request.body
+        gathered = gather(self.answering_pods(), lambda pod: self.forward(request, pod, path, body))
+        if gathered.failures:
+            names = ", ".join(sorted(pod.region_name for pod in gathered.failures))
+            raise ServiceUnavailable(f"Not applied in every pod: {names} did not answer.")
+        for pod, answer in sorted(gathered.results.items(), key=lambda item: item[0].region_name):
+            if answer.status >= 300:
+                return self.respond(request, pod, answer)
+        if request.method == "DELETE":
+            return self.set_version_headers(HttpResponse(status=202))
+        total: dict = {}
+        for _pod, answer in sorted(gathered.results.items(), key=lambda item: item[0].region_name):
+            add_totals(total, answer.json() or {})
+        return self.answer(total)
+
+    def concatenated(self, request: Request, path: str, key: str) -> HttpResponse:
+        """Admin lists of what each pod runs (hypervisors, services): every pod's items."""
+        gathered = gather(self.answering_pods(), lambda pod: self.forward_get(request, pod, path))
+        items: list = []
+        for pod, answer in sorted(gathered.results.items(), key=lambda item: item[0].region_name):
+            if answer.status >= 300:
+                return self.respond(request, pod, answer)
+            items += (answer.json() or {}).get(key, [])
+        response = self.answer({key: items})
+        if gathered.failures:
+            response["X-Tricircle-Unavailable-Pods"] = ",".join(
+                sorted(pod.region_name for pod in gathered.failures)
+            )
+        return response

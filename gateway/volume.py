@@ -67,26 +67,6 @@ SUMMARIES: dict[str, tuple[str, ...] | None] = {
 
 
 # --- totals ----------------------------------------------------------------------------------
-def add_totals(total: dict, part: dict) -> dict:
-    """Adds a pod's limits or quota set to the running total: numbers add up, except -1
-    (unlimited) which stays unlimited; nested objects add up key by key; anything else (ids,
-    rate limits) is kept from the first pod."""
-    for key, value in part.items():
-        if key not in total:
-            total[key] = value
-            continue
-        current = total[key]
-        if isinstance(value, dict) and isinstance(current, dict):
-            add_totals(current, value)
-        elif _number(value) and _number(current):
-            total[key] = -1 if -1 in (value, current) else current + value
-    return total
-
-
-def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 # --- volume types ----------------------------------------------------------------------------
 def type_body(volume_type: VolumeType) -> dict:
     return {

@@ -18,13 +18,12 @@ from gateway.microversions import VersionRange
 from gateway.network_views import parse_json
 from gateway.pod_api import PodServiceView, query_params, zone_info
 from gateway.proxy import Upstream, UpstreamResponse
-from gateway.scatter import gather
 from gateway.upstreams import pod_upstream
 from pods import services as pod_services
-from pods.models import HealthStatus, Pod
+from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import record_bottom
-from tricircle_site.exceptions import BadRequest, Forbidden, NotFound, ServiceUnavailable
+from tricircle_site.exceptions import BadRequest, Forbidden, NotFound
 
 API_PREFIX = "/volume/v3"
 CINDER_BASELINE = VersionRange("3.0", "3.0")
@@ -297,50 +296,3 @@ class VolumeView(PodServiceView):
     def require_admin(self, request: Request) -> None:
         if not self.identity(request).is_admin:
             raise Forbidden("Policy doesn't allow this change of volume types to be performed.")
-
-    def answer(self, body: dict) -> HttpResponse:
-        return self.set_version_headers(JsonResponse(body))
-
-    # --- every pod ---------------------------------------------------------------------------
-    def answering_pods(self) -> list[Pod]:
-        return [pod for pod in self.pods if pod.health_status != HealthStatus.DOWN]
-
-    def totalled(self, request: Request, path: str) -> HttpResponse:
-        """Limits, quotas and summaries: every pod's answer added up (the project's volumes are
-        spread over the pods); pods that do not answer are named in a header."""
-        body = request.body
-        gathered = gather(self.answering_pods(), lambda pod: self.forward(request, pod, path, body))
-        answers = {pod: answer for pod, answer in gathered.results.items() if answer.status < 300}
-        if not answers:
-            refused = next(iter(gathered.results.items()), None)
-            if refused:
-                return self.respond(request, *refused)
-            raise ServiceUnavailable("No pod is available.")
-        total: dict = {}
-        for pod in sorted(answers, key=lambda pod: pod.region_name):
-            volume.add_totals(total, answers[pod].json())
-        response = self.answer(total)
-        missing = set(gathered.failures) | (set(gathered.results) - set(answers))
-        if missing:
-            response["X-Tricircle-Unavailable-Pods"] = ",".join(
-                sorted(pod.region_name for pod in missing)
-            )
-        return response
-
-    def on_every_pod(self, request: Request, path: str) -> HttpResponse:
-        """Quota changes apply in every pod (each pod enforces its share); the answer is the
-        first refusal, else the total."""
-        body = request.body
-        gathered = gather(self.answering_pods(), lambda pod: self.forward(request, pod, path, body))
-        if gathered.failures:
-            names = ", ".join(sorted(pod.region_name for pod in gathered.failures))
-            raise ServiceUnavailable(f"Not applied in every pod: {names} did not answer.")
-        for pod, answer in sorted(gathered.results.items(), key=lambda item: item[0].region_name):
-            if answer.status >= 300:
-                return self.respond(request, pod, answer)
-        if request.method == "DELETE":
-            return self.set_version_headers(HttpResponse(status=202))
-        total: dict = {}
-        for _pod, answer in sorted(gathered.results.items(), key=lambda item: item[0].region_name):
-            volume.add_totals(total, answer.json() or {})
-        return self.answer(total)

@@ -1,0 +1,70 @@
+"""Admin and quota views of the Compute API gathered from every pod."""
+
+import pytest
+
+from gateway import microversions
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_version_cache():
+    microversions._ranges.clear()
+
+
+def test_limits_are_the_projects_totals_across_pods(demo, novas, keystone):
+    for name, used in (("Pod1", 2), ("Pod2", 3)):
+        keystone.mocker.get(
+            f"{novas[name].base}/limits",
+            json={
+                "limits": {
+                    "rate": [],
+                    "absolute": {
+                        "maxTotalInstances": 10,
+                        "totalInstancesUsed": used,
+                        "maxTotalKeypairs": -1,
+                    },
+                }
+            },
+        )
+    absolute = demo.get("/compute/v2.1/limits").json()["limits"]["absolute"]
+    assert absolute == {"maxTotalInstances": 20, "totalInstancesUsed": 5, "maxTotalKeypairs": -1}
+
+
+def test_quota_update_is_applied_in_every_pod(admin, novas, keystone):
+    updates = [
+        keystone.mocker.put(
+            f"{novas[name].base}/os-quota-sets/p1", json={"quota_set": {"instances": 5}}
+        )
+        for name in ("Pod1", "Pod2")
+    ]
+    response = admin.put(
+        "/compute/v2.1/os-quota-sets/p1", {"quota_set": {"instances": 5}}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json() == {"quota_set": {"instances": 10}}
+    assert all(update.called for update in updates)
+
+
+def test_hypervisors_and_services_of_every_pod(admin, novas, keystone):
+    for name in ("Pod1", "Pod2"):
+        keystone.mocker.get(
+            f"{novas[name].base}/os-hypervisors/detail",
+            json={"hypervisors": [{"id": f"h-{name}", "hypervisor_hostname": f"{name}-compute"}]},
+        )
+    hypervisors = admin.get("/compute/v2.1/os-hypervisors/detail").json()["hypervisors"]
+    assert [row["id"] for row in hypervisors] == ["h-Pod1", "h-Pod2"]
+
+
+def test_each_pod_is_an_aggregate_of_its_zone(admin, demo, novas, keystone):
+    for name in ("Pod1", "Pod2"):
+        keystone.mocker.get(
+            f"{novas[name].base}/os-services?binary=nova-compute",
+            json={"services": [{"host": f"{name}-compute"}]},
+        )
+    aggregates = admin.get("/compute/v2.1/os-aggregates").json()["aggregates"]
+    assert [(a["name"], a["availability_zone"], a["hosts"]) for a in aggregates] == [
+        ("Pod1", "az1", ["Pod1-compute"]),
+        ("Pod2", "az2", ["Pod2-compute"]),
+    ]
+    assert demo.get("/compute/v2.1/os-aggregates").status_code == 403
