@@ -1,0 +1,169 @@
+"""Cross-pod L3 convergence time against the lab: from `router add subnet` (the gateway's PUT
+add_router_interface) to every pod's Neutron showing the converged state (each pod's bottom
+router with its interfaces and exactly the expected extra routes).
+
+    .venv/bin/python bench/bench_l3.py [--rounds 5]
+
+Needs the lab (`python3.11 tests/lab/lab.py up`); starts its own Tricircle on 127.0.0.1:19999
+(waits for the port). Uses every pod of the lab (the lab holds two): one network local to each
+pod (availability zone hint = the pod, so it is materialised at creation, no server needed) on
+one router. Each round removes the last pod's subnet, waits until the pods converge, adds it
+back and times that. Prints each round and the median, for the lab's pod count."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from keystoneauth1 import adapter, session  # noqa: E402
+from keystoneauth1.identity import v3  # noqa: E402
+
+from tests.lab.tricircle_server import TricircleServer  # noqa: E402
+
+TIMEOUT = 180.0
+
+
+def client(lab: dict, user: str, endpoint: str) -> adapter.Adapter:
+    project = lab["users"][user]["project"]
+    auth = v3.Password(
+        auth_url=lab["keystone_url"],
+        username=user,
+        password=lab["users"][user]["password"],
+        project_name=project,
+        user_domain_name="Default",
+        project_domain_name="Default",
+    )
+    return adapter.Adapter(session.Session(auth=auth), endpoint_override=endpoint + "/v2.0")
+
+
+def pod_state(neutron: adapter.Adapter, router_id: str) -> tuple[int, set[tuple[str, str]]]:
+    """(interfaces, routes) of the pod's bottom router; (-1, set()) when there is none."""
+    routers = neutron.get("/routers", params={"name": router_id}).json()["routers"]
+    if not routers:
+        return -1, set()
+    ports = neutron.get(
+        "/ports",
+        params={"device_id": routers[0]["id"], "device_owner": "network:router_interface"},
+    ).json()["ports"]
+    return len(ports), {(r["destination"], r["nexthop"]) for r in routers[0]["routes"]}
+
+
+def wait_for(check: Callable[[], bool], timeout: float = TIMEOUT) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if check():
+            return time.perf_counter() - started
+        time.sleep(0.2)
+    raise RuntimeError(f"not converged within {timeout} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    lab = json.loads((REPO / "var/lab/lab.json").read_text())
+    server = TricircleServer(lab)
+    server.start()
+    gateway = client(lab, "demo", lab["tricircle_url"] + "/networking")
+    pods = {pod["region_name"]: client(lab, "admin", pod["neutron_url"]) for pod in lab["pods"]}
+    made_nets: list[str] = []
+    router_id = ""
+    subnets: list[dict] = []
+    try:
+        for pod in lab["pods"]:
+            server.manage("onboard_pod", pod["region_name"], "--az", pod["az_name"])
+        tag = uuid.uuid4().hex[:6]
+        for index, region in enumerate(pods):
+            net = gateway.post(
+                "/networks",
+                json={"network": {"name": f"b-{tag}", "availability_zone_hints": [region]}},
+            ).json()["network"]
+            made_nets.append(net["id"])
+            subnets.append(
+                gateway.post(
+                    "/subnets",
+                    json={
+                        "subnet": {
+                            "network_id": net["id"],
+                            "cidr": f"10.{60 + index}.0.0/24",
+                            "ip_version": 4,
+                        }
+                    },
+                ).json()["subnet"]
+            )
+        router_id = gateway.post("/routers", json={"router": {"name": f"b-{tag}"}}).json()[
+            "router"
+        ]["id"]
+        for subnet in subnets:
+            gateway.put(
+                f"/routers/{router_id}/add_router_interface", json={"subnet_id": subnet["id"]}
+            )
+        regions = list(pods)
+        last = subnets[-1]
+
+        def full() -> bool:
+            # Every pod: its subnet + the bridge; a route to each other pod's subnet.
+            return all(
+                pod_state(pods[region], router_id)[0] == 2
+                and len(pod_state(pods[region], router_id)[1]) == len(regions) - 1
+                for region in regions
+            )
+
+        def without_last() -> bool:
+            gone = pod_state(pods[regions[-1]], router_id)[0] == -1
+            return gone and all(
+                last["cidr"] not in {dest for dest, _ in pod_state(pods[region], router_id)[1]}
+                for region in regions[:-1]
+            )
+
+        print(f"{len(regions)} pods; first setup converged in {wait_for(full):.2f} s")
+        times = []
+        for round_ in range(args.rounds):
+            gateway.put(
+                f"/routers/{router_id}/remove_router_interface", json={"subnet_id": last["id"]}
+            )
+            removal = wait_for(without_last)
+            started = time.perf_counter()
+            gateway.put(
+                f"/routers/{router_id}/add_router_interface", json={"subnet_id": last["id"]}
+            )
+            wait_for(full)
+            elapsed = time.perf_counter() - started
+            times.append(elapsed)
+            print(
+                f"round {round_ + 1}: add subnet -> all {len(regions)} pods converged in "
+                f"{elapsed:.2f} s (removal converged in {removal:.2f} s)"
+            )
+        print(
+            f"{len(regions)} pods: median {statistics.median(times):.2f} s, "
+            f"min {min(times):.2f} s, max {max(times):.2f} s over {len(times)} rounds"
+        )
+    finally:
+        if router_id:
+            for subnet in subnets:
+                gateway.put(
+                    f"/routers/{router_id}/remove_router_interface",
+                    json={"subnet_id": subnet["id"]},
+                    raise_exc=False,
+                )
+            try:
+                wait_for(lambda: all(pod_state(n, router_id)[0] == -1 for n in pods.values()), 120)
+            except RuntimeError:
+                print("bottom routers still there after 120 s", file=sys.stderr)
+            gateway.delete(f"/routers/{router_id}", raise_exc=False)
+        for net_id in made_nets:
+            gateway.delete(f"/networks/{net_id}", raise_exc=False)
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
