@@ -121,3 +121,96 @@ def test_local_network_is_made_in_its_pod_right_away(openstack, name):
     assert eventually(
         lambda: openstack("lab-admin", "network", "list", "--name", net["id"], region="Pod1") == []
     )
+
+
+def test_port_with_an_ip_already_taken_is_a_409(openstack, name):
+    net = openstack("lab-demo", "network", "create", name)
+    try:
+        subnet = openstack(
+            "lab-demo",
+            "subnet",
+            "create",
+            name,
+            "--network",
+            net["id"],
+            "--subnet-range",
+            "10.12.0.0/24",
+        )
+        openstack(
+            "lab-demo",
+            "port",
+            "create",
+            f"{name}-a",
+            "--network",
+            net["id"],
+            "--fixed-ip",
+            f"subnet={subnet['id']},ip-address=10.12.0.50",
+        )
+        result = openstack.run(
+            "lab-demo",
+            "port",
+            "create",
+            f"{name}-b",
+            "--network",
+            net["id"],
+            "--fixed-ip",
+            f"subnet={subnet['id']},ip-address=10.12.0.50",
+        )
+        assert result.returncode != 0
+        assert "10.12.0.50" in result.stderr and "already allocated" in result.stderr
+        assert len(openstack("lab-demo", "port", "list", "--network", net["id"])) == 1
+    finally:
+        for port in openstack("lab-demo", "port", "list", "--network", net["id"]):
+            openstack.run("lab-demo", "port", "delete", port["ID"])
+        openstack("lab-demo", "network", "delete", net["id"])
+
+
+def test_local_network_used_in_another_pod_is_refused_and_leaves_nothing(openstack, name):
+    net = openstack("lab-demo", "network", "create", name, "--availability-zone-hint", "Pod1")
+    try:
+        openstack(
+            "lab-demo",
+            "subnet",
+            "create",
+            name,
+            "--network",
+            net["id"],
+            "--subnet-range",
+            "10.13.0.0/24",
+        )
+        result = openstack.run(
+            "lab-demo",
+            "server",
+            "create",
+            name,
+            "--flavor",
+            "m1.tiny",
+            "--image",
+            "lab-tiny",
+            "--network",
+            net["id"],
+            "--availability-zone",
+            "az2",
+        )
+        assert result.returncode != 0
+        assert "cannot be used in Pod2" in result.stderr
+        # The top port made for the boot is released by a job; nothing was made in Pod2.
+        assert eventually(
+            lambda: (
+                [
+                    row
+                    for row in openstack(
+                        "lab-demo", "port", "list", "--network", net["id"], "--long"
+                    )
+                    if row["Device Owner"] != "network:dhcp"
+                ]
+                == []
+            )
+        )
+        assert openstack("lab-admin", "network", "list", "--name", net["id"], region="Pod2") == []
+    finally:
+        openstack("lab-demo", "network", "delete", net["id"])
+    # Deleting the top network removes its bottom copy (a job does it).
+    assert eventually(
+        lambda: openstack("lab-admin", "network", "list", "--name", net["id"], region="Pod1") == []
+    )

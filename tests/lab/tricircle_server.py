@@ -4,6 +4,7 @@ var/lab/tricircle, fresh for each test session."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -57,8 +58,18 @@ class TricircleServer:
         )
 
     def start(self) -> None:
-        # Another test session's Tricircle may be finishing: wait for it a while.
-        deadline = time.monotonic() + 600
+        # One Tricircle per lab at a time: test sessions side by side take turns.
+        self.lock = open(Path(self.lab["lab_dir"]).parent / ".tricircle-server.lock", "w")  # noqa: SIM115
+        deadline = time.monotonic() + 1800
+        while True:
+            try:
+                fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("Another test session holds the lab's Tricircle.") from None
+                time.sleep(2)
+        deadline = time.monotonic() + 120
         while _port_open(PORT) and time.monotonic() < deadline:
             time.sleep(2)
         if _port_open(PORT):
@@ -136,3 +147,5 @@ class TricircleServer:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
         self.processes.clear()
+        if getattr(self, "lock", None):
+            self.lock.close()  # releases the flock
