@@ -184,7 +184,7 @@ class ComputeView(PodServiceView):
         if response.status >= 300:
             self.release(project_id, top_ports, made)
         else:
-            boot.ports_attached(top_ports, server_id, pod)
+            boot.ports_attached(top_ports, server_id, pod, project_id)
         return self.respond_with_top_ids(request, pod, response)
 
     def respond_with_top_ids(
@@ -280,7 +280,7 @@ class ComputeView(PodServiceView):
         created = response.json()["server"]
         record_bottom(created["id"], created["id"], pod, ResourceType.SERVER, identity.project_id)
         try:
-            boot.ports_attached(top_ports, created["id"], pod)
+            boot.ports_attached(top_ports, created["id"], pod, identity.project_id)
         except (NeutronError, ServiceUnavailable):
             # The server runs; only the top's view of its ports lags (and their release on
             # delete, which finds them by device_id).

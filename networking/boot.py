@@ -42,14 +42,22 @@ def bottom_ports(pod: Pod, project_id: str, top_port_ids: list[str]) -> list[str
     return made
 
 
-def ports_attached(top_port_ids: list[str], server_id: str, pod: Pod) -> None:
-    """Show the top ports as the server's, as Nova would have made them at the top."""
+def ports_attached(top_port_ids: list[str], server_id: str, pod: Pod, project_id: str) -> None:
+    """Show the top ports as the server's, as Nova would have made them at the top; their
+    networks' other pods learn where the ports are (shadow ports, networking.l2)."""
+    from jobs.services import request_job
+    from networking.job_types import SHADOW_PORTS_SYNC
+
     central = central_neutron()
+    networks = set()
     for port_id in top_port_ids:
-        central.put(
+        port = central.put(
             f"/ports/{port_id}",
             {"port": {"device_id": server_id, "device_owner": f"compute:{pod.az_name}"}},
-        )
+        )["port"]
+        networks.add(port["network_id"])
+    for network_id in sorted(networks):
+        request_job(SHADOW_PORTS_SYNC, project_id, {"network_id": network_id})
 
 
 def release_ports(top_port_ids: list[str], made_by_gateway: set[str]) -> None:

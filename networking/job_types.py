@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from jobs.models import Job
 from jobs.registry import job_type
-from networking import boot, l3, services
+from networking import boot, l2, l3, services
 from routing.services import project_ids_of
 
 BOTTOM_CLEANUP = "bottom_cleanup"
@@ -60,3 +60,12 @@ def router_setup(job: Job) -> None:
     project's bridge network, extra routes, the gateway and floating IPs in the exit pod; or
     remove them all when the top router is gone."""
     l3.converge_router(job.resource["router_id"])
+
+
+SHADOW_PORTS_SYNC = "shadow_ports_sync"
+
+
+@job_type(SHADOW_PORTS_SYNC, resource_fields=("network_id",))
+def shadow_ports_sync(job: Job) -> None:
+    """Give every pod of a stretched VxLAN network shadows of the VM ports of its other pods."""
+    l2.converge_shadow_ports(job.resource["network_id"])

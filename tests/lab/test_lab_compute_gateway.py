@@ -163,6 +163,32 @@ def test_interfaces_attach_and_detach_with_top_ports(openstack, servers, shared_
     openstack("lab-demo", "port", "delete", port["id"])
 
 
+def test_vxlan_network_across_pods_has_shadow_ports(openstack, servers, shared_network):
+    net, _ = shared_network
+    top_ports = {
+        row["ID"]: row
+        for row in openstack("lab-demo", "port", "list", "--network", net["id"], "--long")
+    }
+    for zone, region in (("az1", "Pod2"), ("az2", "Pod1")):
+        (remote,) = openstack("lab-demo", "port", "list", "--server", servers[zone]["id"])
+
+        def shadow_there(remote=remote, region=region) -> bool:
+            ports = openstack(
+                "lab-admin",
+                "port",
+                "list",
+                "--name",
+                remote["ID"],
+                "--device-owner",
+                "compute:shadow",
+                region=region,
+            )
+            return len(ports) == 1 and ports[0]["MAC Address"] == remote["MAC Address"]
+
+        assert eventually(shadow_there), f"no shadow of {zone}'s port in {region}"
+        assert remote["ID"] in top_ports
+
+
 def test_a_stopped_pod_nova_does_not_fail_the_list(openstack, servers):
     """Kept last in the module: it stops Pod2's Nova API and starts it again."""
     with stopped("pod2-nova-api"):
