@@ -29,6 +29,7 @@ from keystoneauth1 import session as ks_session  # noqa: E402
 from keystoneauth1.identity import v3  # noqa: E402
 
 from tests.lab.cli import OpenStackCLI  # noqa: E402
+from tests.lab.lab import lab_paths  # noqa: E402
 from tests.lab.tricircle_server import TricircleServer  # noqa: E402
 
 
@@ -70,7 +71,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()
-    lab = json.loads((REPO / "var/lab/lab.json").read_text())
+    lab = json.loads((lab_paths().root / "lab.json").read_text())
     server = TricircleServer(lab)
     server.start()
     cli = OpenStackCLI(lab)

@@ -27,6 +27,7 @@ sys.path.insert(0, str(REPO))
 from keystoneauth1 import adapter, session  # noqa: E402
 from keystoneauth1.identity import v3  # noqa: E402
 
+from tests.lab.lab import lab_paths  # noqa: E402
 from tests.lab.tricircle_server import TricircleServer  # noqa: E402
 
 TIMEOUT = 180.0
@@ -70,7 +71,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    lab = json.loads((REPO / "var/lab/lab.json").read_text())
+    lab = json.loads((lab_paths().root / "lab.json").read_text())
     server = TricircleServer(lab)
     server.start()
     gateway = client(lab, "demo", lab["tricircle_url"] + "/networking")

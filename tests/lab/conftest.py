@@ -8,13 +8,14 @@ runs) and left running afterwards: bringing it up costs minutes, reusing it a se
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.lab.lab import lab_paths
 
 LAB_TESTS = Path(__file__).resolve().parent
 LAB_TOOL = LAB_TESTS / "lab.py"
@@ -23,7 +24,7 @@ UP_TIMEOUT = 1800  # seconds; a first run installs OpenStack into the cache firs
 
 
 def lab_dir() -> Path:
-    return Path(os.environ.get("LAB_DIR", REPO_ROOT / "var" / "lab")).resolve()
+    return lab_paths().root
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker

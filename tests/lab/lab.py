@@ -13,10 +13,11 @@ Nova (fake virt driver), Placement, Neutron (ML2 openvswitch + a fake OVS agent)
 volume driver).
 
 Stdlib only: the OpenStack services run from a cached virtualenv (LAB_CACHE, default
-~/.cache/tricircle-lab) and everything the lab writes goes to LAB_DIR (default var/lab in the
-repo). MariaDB and RabbitMQ already listening on their standard ports are reused with the lab's
-own databases (lab_*), vhosts (lab_*) and user (lab); where there are none, the lab runs its own
-on other ports (LAB_INFRA=own forces that, LAB_INFRA=shared forbids it).
+~/.cache/tricircle-lab) and everything the lab writes goes to LAB_DIR (default
+~/.local/share/tricircle-lab: one lab per machine, shared by every checkout). MariaDB and
+RabbitMQ already listening on their standard ports are reused with the lab's own databases
+(lab_*), vhosts (lab_*) and user (lab); where there are none, the lab runs its own on other
+ports (LAB_INFRA=own forces that, LAB_INFRA=shared forbids it).
 """
 
 from __future__ import annotations
@@ -195,8 +196,15 @@ class Paths:
             folder.mkdir(parents=True, exist_ok=True)
 
 
+def default_lab_dir() -> Path:
+    """One lab per machine (its ports are the machine's): every checkout of the project, and
+    CI's clean clones, find the same lab and its data instead of starting a second one."""
+    data_home = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return data_home / "tricircle-lab"
+
+
 def lab_paths() -> Paths:
-    return Paths(Path(os.environ.get("LAB_DIR", REPO_ROOT / "var" / "lab")).resolve())
+    return Paths(Path(os.environ.get("LAB_DIR", default_lab_dir())).resolve())
 
 
 def venv_dir() -> Path:
@@ -1862,8 +1870,12 @@ def main(argv: list[str] | None = None) -> int:
     stop = commands.add_parser("stop", help="stop some services (`up` starts them again)")
     stop.add_argument("services", nargs="+", help="e.g. pod2-nova-api (see `status`)")
     commands.add_parser("status", help="show each service; exit 0 only if all answer")
+    commands.add_parser("dir", help="print the lab's data folder (lab.json, clouds.yaml ...)")
     commands.add_parser("wipe", help="down + drop the lab's databases, vhosts and data")
     args = parser.parse_args(argv)
+    if args.command == "dir":
+        print(lab_paths().root)
+        return 0
     try:
         if args.command != "status":
             hold_lock(lab_paths())

@@ -1,6 +1,6 @@
 """Tricircle itself as the lab tests use it: a real gunicorn and Celery worker on 127.0.0.1:19999
 (the address the lab's catalog gives the top region), with a database of their own under
-var/lab/tricircle, fresh for each test session."""
+tricircle/ in the lab's data folder, fresh for each test session."""
 
 from __future__ import annotations
 
