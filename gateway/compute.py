@@ -100,3 +100,27 @@ def top_id_of(pod: Pod, bottom_id: str, resource_type: str) -> str:
         bottom_id=bottom_id, pod=pod, resource_type=resource_type
     ).first()
     return routing.top_id if routing else bottom_id
+
+
+def name_networks_in_addresses(servers: list[dict]) -> None:
+    """A pod's Nova labels addresses with the bottom network's name, which is the top id;
+    users expect the top network's name, as a single Nova would show."""
+    from networking.neutron import NeutronError, central_neutron
+
+    labels = {label for server in servers for label in (server.get("addresses") or {})}
+    top_ids = set(
+        ResourceRouting.objects.filter(
+            resource_type=ResourceType.NETWORK, top_id__in=labels
+        ).values_list("top_id", flat=True)
+    )
+    if not top_ids:
+        return
+    try:
+        networks = central_neutron().get("/networks", id=sorted(top_ids), fields=["id", "name"])
+    except (NeutronError, ServiceUnavailable):
+        return  # the ids still say which network; names come back with the central Neutron
+    names = {net["id"]: net["name"] for net in networks["networks"] if net.get("name")}
+    for server in servers:
+        addresses = server.get("addresses")
+        if addresses:
+            server["addresses"] = {names.get(label, label): ips for label, ips in addresses.items()}

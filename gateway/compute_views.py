@@ -135,6 +135,10 @@ class ComputeView(PodServiceView):
         if request.method == "POST" and ATTACHMENTS_PATH.match(path):
             self.check_volume_in_pod(request, pod)
         response = self.forward(request, pod, path)
+        if request.method == "GET" and path == f"/servers/{server_id}" and response.status == 200:
+            body = response.json()
+            compute.name_networks_in_addresses([body["server"]])
+            response.content = json.dumps(body).encode()
         if request.method == "DELETE" and path == f"/servers/{server_id}" and response.status < 300:
             request_job(
                 SERVER_PORTS_RELEASE, self.identity(request).project_id, {"server_id": server_id}
@@ -202,6 +206,9 @@ class ComputeView(PodServiceView):
                         attachment[field] = compute.top_id_of(pod, attachment[field], kind)
             response.content = json.dumps(body).encode()
         return self.respond(request, pod, response)
+
+    def present_items(self, items: list[dict]) -> None:
+        compute.name_networks_in_addresses(items)
 
     def aggregates(self, request: Request) -> HttpResponse:
         """Each pod is an aggregate of its AZ, as pod creation made one in Tricircle's design;

@@ -193,6 +193,7 @@ class PodServiceView(GatewayView):
             limit,
         )
         items = merged.items
+        self.present_items(items)
         if summary_fields is not None:
             items = [{name: item.get(name) for name in summary_fields} for item in items]
         items += self.down_pod_items(request, collection, merged.unavailable, params)
@@ -208,6 +209,9 @@ class PodServiceView(GatewayView):
                 sorted(pod.region_name for pod in merged.unavailable)
             )
         return response
+
+    def present_items(self, items: list[dict]) -> None:
+        """A page of merged items, before it is answered: what needs one call for all."""
 
     def down_pod_items(
         self,

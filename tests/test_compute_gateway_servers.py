@@ -194,3 +194,26 @@ def test_interfaces_speak_top_port_ids(demo, novas, keystone, settings):
     job = Job.objects.get(type="boot_port_release")
     assert job.resource == {"port_id": "p1", "origin": "user"}
     assert demo.delete("/compute/v2.1/servers/a/os-interface/unknown").status_code == 404
+
+
+def test_addresses_are_labelled_with_top_network_names(demo, novas, keystone, settings):
+    from pods.models import Pod
+
+    settings.CENTRAL_NEUTRON_URL = "http://central.test"
+    novas["Pod1"].add(
+        "a", "one", "2026-01-01T00:00:01Z", addresses={"n1": [{"addr": "10.0.0.5", "version": 4}]}
+    )
+    route("a", "Pod1")
+    RoutingFactory(
+        top_id="n1",
+        bottom_id="bn1",
+        pod=Pod.objects.get(region_name="Pod1"),
+        resource_type="network",
+    )
+    keystone.mocker.get(
+        "http://central.test/v2.0/networks", json={"networks": [{"id": "n1", "name": "private"}]}
+    )
+    shown = demo.get("/compute/v2.1/servers/a").json()["server"]
+    assert shown["addresses"] == {"private": [{"addr": "10.0.0.5", "version": 4}]}
+    listed = demo.get("/compute/v2.1/servers/detail").json()["servers"]
+    assert listed[0]["addresses"] == {"private": [{"addr": "10.0.0.5", "version": 4}]}
