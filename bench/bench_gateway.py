@@ -77,23 +77,7 @@ def main() -> None:
     cli = OpenStackCLI(lab)
     created: list[tuple[str, str]] = []
     try:
-        for pod in lab["pods"]:
-            server.manage("onboard_pod", pod["region_name"], "--az", pod["az_name"])
-        for flavor in lab["flavors"]:
-            cli(
-                "lab-admin",
-                "flavor",
-                "create",
-                flavor["name"],
-                "--id",
-                flavor["id"],
-                "--ram",
-                str(flavor["ram"]),
-                "--vcpus",
-                str(flavor["vcpus"]),
-                "--disk",
-                str(flavor["disk"]),
-            )
+        server.prepare()
         auth = v3.Password(
             auth_url=lab["keystone_url"],
             username="demo",

@@ -80,8 +80,7 @@ def main() -> None:
     router_id = ""
     subnets: list[dict] = []
     try:
-        for pod in lab["pods"]:
-            server.manage("onboard_pod", pod["region_name"], "--az", pod["az_name"])
+        server.prepare()
         tag = uuid.uuid4().hex[:6]
         for index, region in enumerate(pods):
             net = gateway.post(

@@ -20,30 +20,10 @@ def tricircle(lab: dict[str, Any]) -> Iterator[TricircleServer]:
     server = TricircleServer(lab)
     server.start()
     try:
-        for pod in lab["pods"]:
-            result = server.manage(
-                "onboard_pod", pod["region_name"], "--az", pod["az_name"], check=False
-            )
-            if result.returncode != 0:
-                pytest.fail(f"onboard_pod {pod['region_name']} failed:\n{result.stderr}")
-            server.onboarded += result.stdout
-        # Flavors are Tricircle's own: an operator makes them at the top, once.
-        cli = OpenStackCLI(lab)
-        for flavor in lab["flavors"]:
-            cli(
-                "lab-admin",
-                "flavor",
-                "create",
-                flavor["name"],
-                "--id",
-                flavor["id"],
-                "--ram",
-                str(flavor["ram"]),
-                "--vcpus",
-                str(flavor["vcpus"]),
-                "--disk",
-                str(flavor["disk"]),
-            )
+        try:
+            server.prepare()
+        except RuntimeError as exc:
+            pytest.fail(str(exc))
         yield server
     finally:
         server.stop()

@@ -123,6 +123,35 @@ class TricircleServer:
                 time.sleep(0.5)
         raise RuntimeError(f"Tricircle did not start; see {self.logs / 'gunicorn.log'}")
 
+    def prepare(self) -> None:
+        """What an operator does once: onboard the lab's pods with `manage.py onboard_pod` and
+        make the lab's flavors at the top (flavors are Tricircle's own)."""
+        from tests.lab.cli import OpenStackCLI
+
+        for pod in self.lab["pods"]:
+            result = self.manage(
+                "onboard_pod", pod["region_name"], "--az", pod["az_name"], check=False
+            )
+            if result.returncode != 0:
+                raise RuntimeError(f"onboard_pod {pod['region_name']} failed:\n{result.stderr}")
+            self.onboarded += result.stdout
+        cli = OpenStackCLI(self.lab)
+        for flavor in self.lab["flavors"]:
+            cli(
+                "lab-admin",
+                "flavor",
+                "create",
+                flavor["name"],
+                "--id",
+                flavor["id"],
+                "--ram",
+                str(flavor["ram"]),
+                "--vcpus",
+                str(flavor["vcpus"]),
+                "--disk",
+                str(flavor["disk"]),
+            )
+
     def spawn(self, name: str, argv: list[str]) -> None:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
         self.processes.append(
