@@ -132,6 +132,8 @@ class ComputeView(PodServiceView):
         interfaces = INTERFACES_PATH.match(path)
         if interfaces:
             return self.on_interfaces(request, pod, server_id, interfaces.group(2))
+        if request.method == "POST" and path == f"/servers/{server_id}/action":
+            self.prepare_resize(request, pod)
         if request.method == "POST" and ATTACHMENTS_PATH.match(path):
             self.check_volume_in_pod(request, pod)
         response = self.forward(request, pod, path)
@@ -293,6 +295,19 @@ class ComputeView(PodServiceView):
             # delete, which finds them by device_id).
             LOG.warning("top ports %s not marked as server %s's", top_ports, created["id"])
         return self.respond(request, pod, response)
+
+    def prepare_resize(self, request: Request, pod: Pod) -> None:
+        """A resize names one of Tricircle's flavors: it must exist in the server's pod."""
+        action = self.json_body(request)
+        resize = action.get("resize") if isinstance(action, dict) else None
+        if isinstance(resize, dict) and resize.get("flavorRef"):
+            identity = self.identity(request)
+            flavor_ref = str(resize["flavorRef"]).rstrip("/").rsplit("/", 1)[-1]
+            try:
+                flavor = flavors.get_flavor(flavor_ref, identity.project_id, identity.is_admin)
+            except NotFound as exc:
+                raise BadRequest(f"Flavor {flavor_ref} could not be found.") from exc
+            flavors.ensure_flavor_in_pod(pod, flavor, identity.project_id)
 
     def prepare_flavor_and_keypair(self, request: Request, server: dict, pod: Pod) -> None:
         """The server's flavor and key pair are Tricircle's; make them exist in the pod."""

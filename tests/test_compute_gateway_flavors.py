@@ -121,3 +121,24 @@ def test_boot_with_an_unknown_flavor_is_a_400(demo, novas):
     )
     assert response.status_code == 400
     assert "Flavor 404 could not be found" in response.json()["badRequest"]["message"]
+
+
+def test_resize_copies_the_new_flavor_into_the_servers_pod(admin, demo, novas, keystone):
+    from pods.models import Pod
+    from tests.factories import RoutingFactory
+
+    admin.post(
+        "/compute/v2.1/flavors", {"flavor": {**TINY, "id": "9", "name": "m1.big"}}, format="json"
+    )
+    novas["Pod2"].add("a", "one", "2026-01-01T00:00:01Z")
+    RoutingFactory(top_id="a", pod=Pod.objects.get(region_name="Pod2"), project_id="demo-project")
+    action = keystone.mocker.post(f"{novas['Pod2'].base}/servers/a/action", status_code=202)
+    response = demo.post(
+        "/compute/v2.1/servers/a/action", {"resize": {"flavorRef": "9"}}, format="json"
+    )
+    assert response.status_code == 202
+    assert action.called and "9" in novas["Pod2"].flavors
+    unknown = demo.post(
+        "/compute/v2.1/servers/a/action", {"resize": {"flavorRef": "404"}}, format="json"
+    )
+    assert unknown.status_code == 400

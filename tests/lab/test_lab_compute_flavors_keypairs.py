@@ -67,13 +67,21 @@ def test_flavor_and_key_pair_made_at_the_top_are_copied_to_the_pod_of_a_boot(ope
         assert "hw:cpu_policy" in str(copy["properties"])
         direct = openstack("lab-admin", "server", "show", server["id"], region="Pod2")
         assert direct["key_name"] == f"k-{suffix}"
+        (top_port,) = openstack("lab-demo", "port", "list", "--server", server["id"])
     finally:
         if server:
             openstack("lab-demo", "server", "delete", "--wait", server["id"])
         openstack("lab-demo", "keypair", "delete", f"k-{suffix}")
         openstack("lab-admin", "flavor", "delete", flavor["id"])
-        openstack.run("lab-demo", "network", "delete", net["id"])
-    # Deleting at the top removes the pod's copy (a job).
+    # The server's port goes with it, at the top and in the pod (a job).
+    assert eventually(
+        lambda: (
+            openstack("lab-admin", "port", "list", "--name", top_port["ID"], region="Pod2") == []
+        )
+    )
+    assert openstack.run("lab-demo", "port", "show", top_port["ID"]).returncode != 0
+    openstack.run("lab-demo", "network", "delete", net["id"])
+    # Deleting the flavor at the top removes the pod's copy (a job).
     assert eventually(
         lambda: (
             openstack.run("lab-admin", "flavor", "show", flavor["id"], region="Pod2").returncode

@@ -189,6 +189,38 @@ def test_vxlan_network_across_pods_has_shadow_ports(openstack, servers, shared_n
         assert remote["ID"] in top_ports
 
 
+def status_of(openstack, server_id: str) -> str:
+    return openstack("lab-demo", "server", "show", server_id)["status"]
+
+
+def test_server_actions_reach_the_pod(openstack, servers):
+    """The actions the lab's pods support, each through Tricircle to the server's pod (resize
+    needs a second compute host or allow_resize_to_same_host, which the lab has not)."""
+    server_id = servers["az1"]["id"]
+    steps = [
+        (("reboot", "--wait"), "ACTIVE"),
+        (("pause",), "PAUSED"),
+        (("unpause",), "ACTIVE"),
+        (("suspend",), "SUSPENDED"),
+        (("resume",), "ACTIVE"),
+        (("lock",), "ACTIVE"),
+        (("unlock",), "ACTIVE"),
+        (("rescue",), "RESCUE"),
+        (("unrescue",), "ACTIVE"),
+        (("rebuild", "--image", "lab-tiny", "--wait"), "ACTIVE"),
+        (("shelve",), "SHELVED_OFFLOADED"),
+        (("unshelve",), "ACTIVE"),
+    ]
+    for action, expected in steps:
+        openstack("lab-demo", "server", *action, server_id)
+        assert eventually(lambda expected=expected: status_of(openstack, server_id) == expected), (
+            f"{action} did not reach {expected}"
+        )
+    direct = openstack("lab-admin", "server", "show", server_id, region="Pod1")
+    assert direct["status"] == "ACTIVE"
+    assert openstack.run("lab-demo", "console", "log", "show", server_id).returncode == 0
+
+
 def test_a_stopped_pod_nova_does_not_fail_the_list(openstack, servers):
     """Kept last in the module: it stops Pod2's Nova API and starts it again."""
     with stopped("pod2-nova-api"):
