@@ -8,7 +8,7 @@ from gateway.collections import PodCollection
 from pods import services as pod_services
 from pods.models import HealthStatus, Pod, PodBinding
 from routing.models import ResourceRouting, ResourceType
-from tricircle_site.exceptions import BadRequest, NotFound, ServiceUnavailable
+from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUnavailable
 
 
 def server_stub(routing: ResourceRouting) -> dict:
@@ -124,3 +124,27 @@ def name_networks_in_addresses(servers: list[dict]) -> None:
         addresses = server.get("addresses")
         if addresses:
             server["addresses"] = {names.get(label, label): ips for label, ips in addresses.items()}
+
+
+def pod_of_boot_volumes(server: dict, zone: str | None) -> Pod | None:
+    """A server booted from (or with) existing volumes must be made in their pod: a pod's Nova
+    uses only its own Cinder's volumes."""
+    volume_ids = [
+        mapping.get("uuid") or mapping.get("volume_id")
+        for key in ("block_device_mapping_v2", "block_device_mapping")
+        for mapping in server.get(key) or []
+        if isinstance(mapping, dict)
+        and (mapping.get("source_type") == "volume" or mapping.get("volume_id"))
+    ]
+    pods = {routed_pod(volume_id, ResourceType.VOLUME, "Volume") for volume_id in volume_ids}
+    if not pods:
+        return None
+    if len(pods) > 1:
+        raise Conflict("The server's volumes are in different pods; a server uses one pod's.")
+    (pod,) = pods
+    if zone and pod.az_name != zone:
+        raise Conflict(
+            f"The server's volumes are in {pod.region_name} ({pod.az_name}); "
+            f"the server cannot be created in {zone}."
+        )
+    return pod

@@ -266,7 +266,10 @@ class ComputeView(PodServiceView):
             raise BadRequest('The request body must be {"server": {...}}.')
         identity = self.identity(request)
         zone = server.pop("availability_zone", None)
-        pod = compute.choose_pod(identity.project_id, zone.split(":")[0] if zone else None)
+        zone = zone.split(":")[0] if zone else None
+        pod = compute.pod_of_boot_volumes(server, zone) or compute.choose_pod(
+            identity.project_id, zone
+        )
         if pod.pod_az_name:
             server["availability_zone"] = pod.pod_az_name
         self.prepare_flavor_and_keypair(request, server, pod)

@@ -217,3 +217,25 @@ def test_addresses_are_labelled_with_top_network_names(demo, novas, keystone, se
     assert shown["addresses"] == {"private": [{"addr": "10.0.0.5", "version": 4}]}
     listed = demo.get("/compute/v2.1/servers/detail").json()["servers"]
     assert listed[0]["addresses"] == {"private": [{"addr": "10.0.0.5", "version": 4}]}
+
+
+def test_boot_from_a_volume_goes_to_the_volumes_pod(demo, novas):
+    from pods.models import Pod
+
+    Flavor.objects.create(id="1", name="m1.tiny", ram=512, vcpus=1, disk=1)
+    RoutingFactory(top_id="v1", pod=Pod.objects.get(region_name="Pod2"), resource_type="volume")
+    bdm = [{"uuid": "v1", "source_type": "volume", "destination_type": "volume", "boot_index": 0}]
+    body = {
+        "server": {
+            "name": "vm",
+            "flavorRef": "1",
+            "networks": "none",
+            "block_device_mapping_v2": bdm,
+        }
+    }
+    assert demo.post("/compute/v2.1/servers", body, format="json").status_code == 202
+    assert novas["Pod2"].created and not novas["Pod1"].created
+    body["server"]["availability_zone"] = "az1"
+    response = demo.post("/compute/v2.1/servers", body, format="json")
+    assert response.status_code == 409
+    assert "Pod2" in response.json()["conflictingRequest"]["message"]
