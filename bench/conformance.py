@@ -1,0 +1,188 @@
+"""Tempest conformance: the same selection of Tempest API tests against the lab's top region
+(Tricircle) and, as the reference, against Pod1 directly.
+
+    .venv/bin/python bench/conformance.py [--groups compute,volume,network]
+
+Needs the lab (`python3.11 tests/lab/lab.py up`). Installs Tempest from PyPI (with the lab's
+OpenStack constraints) into its own venv under conformance/ in the lab's data folder, once;
+starts its own Tricircle on 127.0.0.1:19999 (as the lab tests do); writes one Tempest
+workspace per region whose tempest.conf names the region (Tempest then finds every endpoint in
+the Keystone catalog: CentralRegion's are Tricircle's); runs each group's tests in both; prints
+per group passed / failed / skipped through Tricircle and directly, then every test that passes
+directly but fails through Tricircle. Tempest's dynamic credentials make a project and user per
+test class (admin of the lab)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.lab.lab import lab_paths  # noqa: E402
+from tests.lab.tricircle_server import TricircleServer  # noqa: E402
+
+TEMPEST = "tempest==47.0.0"
+# The API tests the lab's fake drivers support, by group (regular expressions on test ids).
+GROUPS = {
+    "compute": r"^tempest\.api\.compute\.(flavors\.test_flavors|keypairs\.test_keypairs"
+    r"|servers\.test_availability_zone)\.",
+    "volume": r"^tempest\.api\.volume\.(test_volumes_get|test_volumes_list)\.",
+    "network": r"^tempest\.api\.network\.test_networks\.NetworksTest\.",
+}
+RESULT = re.compile(
+    r"^\{\d+\} (tempest\.\S+?)(?:\[[^\]]*\])? \[[\d.]+s\] \.\.\. (ok|FAILED|SKIPPED)"
+)
+
+
+def tempest_conf(lab: dict, region: str) -> str:
+    admin = lab["users"]["admin"]
+    return f"""[DEFAULT]
+log_file = tempest.log
+[auth]
+admin_username = admin
+admin_password = {admin["password"]}
+admin_project_name = {admin["project"]}
+admin_domain_name = Default
+use_dynamic_credentials = true
+create_isolated_networks = false
+[identity]
+uri_v3 = {lab["keystone_url"]}
+auth_version = v3
+region = {region}
+[identity-feature-enabled]
+api_v2 = false
+[compute]
+region = {region}
+image_ref = {lab["image_id"]}
+image_ref_alt = {lab["image_id"]}
+flavor_ref = 1
+flavor_ref_alt = 2
+build_timeout = 120
+[compute-feature-enabled]
+console_output = false
+resize = false
+live_migration = false
+[network]
+region = {region}
+project_network_cidr = 10.100.0.0/16
+[network-feature-enabled]
+ipv6 = false
+[volume]
+region = {region}
+catalog_type = volumev3
+build_timeout = 120
+[validation]
+run_validation = false
+[service_available]
+nova = true
+cinder = true
+neutron = true
+glance = true
+swift = false
+horizon = false
+"""
+
+
+def install(home: Path) -> Path:
+    tempest = home / "venv" / "bin" / "tempest"
+    if not tempest.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(home / "venv")], check=True)
+        constraints = REPO / "tests" / "lab" / "uc-2026.1.txt"
+        subprocess.run(
+            [str(home / "venv" / "bin" / "pip"), "install", "-q", TEMPEST, "-c", str(constraints)],
+            check=True,
+            timeout=900,
+        )
+    return tempest
+
+
+def workspace(tempest: Path, home: Path, lab: dict, region: str) -> Path:
+    path = home / f"ws-{region}"
+    if not (path / ".stestr.conf").exists():
+        # `tempest init` registers the workspace by name and refuses it a second time.
+        shutil.rmtree(path, ignore_errors=True)
+        subprocess.run(
+            [str(tempest), "init", "--name", f"tricircle-{region}-{time.time_ns()}", str(path)],
+            check=True,
+            capture_output=True,
+        )
+    (path / "etc" / "tempest.conf").write_text(tempest_conf(lab, region))
+    return path
+
+
+def run(tempest: Path, path: Path, group: str, timeout: float) -> dict[str, str]:
+    """Each test's outcome (ok / FAILED / SKIPPED); a class whose setup failed counts as one."""
+    result = subprocess.run(
+        [str(tempest), "run", "--concurrency", "2", "--regex", GROUPS[group]],
+        cwd=path,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    (path / f"run-{group}.log").write_text(result.stdout + result.stderr)
+    outcomes: dict[str, str] = {}
+    for line in result.stdout.splitlines():
+        match = RESULT.match(line)
+        if match:
+            outcomes[match.group(1)] = match.group(2)
+    return outcomes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--groups", default=",".join(GROUPS))
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per group run")
+    args = parser.parse_args()
+    home = lab_paths().root / "conformance"
+    home.mkdir(parents=True, exist_ok=True)
+    lab = json.loads((lab_paths().root / "lab.json").read_text())
+    tempest = install(home)
+    regions = {"tricircle": lab["top_region"], "direct": lab["pods"][0]["region_name"]}
+    spaces = {side: workspace(tempest, home, lab, region) for side, region in regions.items()}
+    server = TricircleServer(lab)
+    server.start()
+    results: dict[str, dict[str, dict[str, str]]] = {}
+    try:
+        server.prepare()
+        for group in args.groups.split(","):
+            results[group] = {
+                side: run(tempest, spaces[side], group, args.timeout) for side in spaces
+            }
+    finally:
+        server.stop()
+
+    print(f"\nTempest ({TEMPEST}) conformance, {time.strftime('%Y-%m-%d %H:%M %Z')}")
+    print(
+        f"| group | through Tricircle ({regions['tricircle']}) | directly ({regions['direct']}) |"
+    )
+    print("|---|---|---|")
+    regressions = []
+    for group, sides in results.items():
+        cells = []
+        for side in ("tricircle", "direct"):
+            outcomes = list(sides[side].values())
+            cells.append(
+                f"{outcomes.count('ok')} passed / {outcomes.count('FAILED')} failed / "
+                f"{outcomes.count('SKIPPED')} skipped"
+            )
+        print(f"| {group} | {cells[0]} | {cells[1]} |")
+        regressions += [
+            test
+            for test, outcome in sides["direct"].items()
+            if outcome == "ok" and sides["tricircle"].get(test) != "ok"
+        ]
+    print("\nPassing directly, failing through Tricircle:")
+    for test in sorted(regressions) or ["(none)"]:
+        print(f"- {test}")
+
+
+if __name__ == "__main__":
+    main()
