@@ -63,6 +63,7 @@ def top_network(openstack):
             "destination=10.99.0.0/16,gateway=10.20.0.254",
         )
         group = openstack("lab-demo", "security", "group", "create", name)
+        made.append(("lab-demo-group", group["id"]))
         openstack(
             "lab-demo",
             "security",
@@ -92,6 +93,8 @@ def top_network(openstack):
     for kind, resource_id in reversed(made):
         if kind == "lab-demo-port":
             openstack.run("lab-demo", "port", "delete", resource_id)
+        elif kind == "lab-demo-group":
+            openstack.run("lab-demo", "security", "group", "delete", resource_id)
         else:
             openstack.run(kind, "network", "delete", resource_id)
 

@@ -158,7 +158,10 @@ def test_port_with_an_ip_already_taken_is_a_409(openstack, name):
         )
         assert result.returncode != 0
         assert "10.12.0.50" in result.stderr and "already allocated" in result.stderr
-        assert len(openstack("lab-demo", "port", "list", "--network", net["id"])) == 1
+        ports = openstack("lab-demo", "port", "list", "--network", net["id"], "--long")
+        assert [row["Name"] for row in ports if row["Device Owner"] != "network:dhcp"] == [
+            f"{name}-a"
+        ]
     finally:
         for port in openstack("lab-demo", "port", "list", "--network", net["id"]):
             openstack.run("lab-demo", "port", "delete", port["ID"])

@@ -136,6 +136,25 @@ class TricircleServer:
                 raise RuntimeError(f"onboard_pod {pod['region_name']} failed:\n{result.stderr}")
             self.onboarded += result.stdout
         cli = OpenStackCLI(self.lab)
+        # Test runs make many networks and security groups (and their copies in the pods):
+        # Neutron's default quotas (10 security groups) would end them, not a Tricircle bug.
+        unlimited = [
+            "--secgroups",
+            "-1",
+            "--secgroup-rules",
+            "-1",
+            "--networks",
+            "-1",
+            "--subnets",
+            "-1",
+            "--ports",
+            "-1",
+            "--routers",
+            "-1",
+        ]
+        for region in [None, *(pod["region_name"] for pod in self.lab["pods"])]:
+            for project in ("demo", "alt_demo", "admin"):
+                cli("lab-admin", "quota", "set", *unlimited, project, region=region)
         for flavor in self.lab["flavors"]:
             cli(
                 "lab-admin",
