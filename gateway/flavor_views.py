@@ -186,14 +186,20 @@ def handle_keypairs(view: ComputeView, request: Request, path: str) -> HttpRespo
                 _admin_only(view, request)
                 user_id = data["user_id"]
             keypair, private_key = flavors.create_keypair(user_id, data, view.version_tuple)
-            body = flavors.keypair_body(keypair, detail=False)
+            body = flavors.keypair_body(keypair, False, view.version_tuple)
             body["user_id"] = keypair.user_id
             if private_key:
                 body["private_key"] = private_key
             return _json(view, {"keypair": body}, 201 if view.version_tuple >= (2, 2) else 200)
         keypairs = flavors.KeyPair.objects.filter(user_id=user_id).order_by("name")
         return _json(
-            view, {"keypairs": [{"keypair": flavors.keypair_body(k, False)} for k in keypairs]}
+            view,
+            {
+                "keypairs": [
+                    {"keypair": flavors.keypair_body(k, False, view.version_tuple)}
+                    for k in keypairs
+                ]
+            },
         )
     match = KEYPAIR_PATH.match(path)
     if not match:
@@ -207,4 +213,4 @@ def handle_keypairs(view: ComputeView, request: Request, path: str) -> HttpRespo
             KEYPAIR_CLEANUP, identity.project_id, {"user_id": user_id, "name": match.group(1)}
         )
         return _empty(view, 204 if view.version_tuple >= (2, 2) else 202)
-    return _json(view, {"keypair": flavors.keypair_body(keypair, detail=True)})
+    return _json(view, {"keypair": flavors.keypair_body(keypair, True, view.version_tuple)})

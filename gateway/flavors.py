@@ -295,18 +295,23 @@ def get_keypair(user_id: str, name: str) -> KeyPair:
     return keypair
 
 
-def keypair_body(keypair: KeyPair, detail: bool) -> dict:
-    body = {
+def keypair_body(keypair: KeyPair, detail: bool, version: tuple[int, int]) -> dict:
+    """Nova's shape for the microversion: `type` from 2.2; the show answer has the record's
+    fields (clients validate them strictly)."""
+    body: dict[str, Any] = {
         "name": keypair.name,
         "public_key": keypair.public_key,
         "fingerprint": keypair.fingerprint,
-        "type": keypair.type,
     }
+    if version >= (2, 2):
+        body["type"] = keypair.type
     if detail:
         body.update(
             user_id=keypair.user_id,
-            created_at=keypair.created_at.isoformat(),
+            created_at=keypair.created_at.strftime("%Y-%m-%dT%H:%M:%S.%f"),
+            updated_at=None,
             deleted=False,
+            deleted_at=None,
             id=keypair.pk,
         )
     return body

@@ -94,3 +94,16 @@ def test_boot_copies_the_key_pair_into_the_pod(demo, novas):
         format="json",
     )
     assert unknown.status_code == 400
+
+
+def test_key_pair_answers_have_novas_shape_for_the_microversion(demo, novas):
+    demo.post(
+        "/compute/v2.1/os-keypairs",
+        {"keypair": {"name": "k1", "public_key": PUBLIC_KEY}},
+        format="json",
+    )
+    old = demo.get("/compute/v2.1/os-keypairs/k1").json()["keypair"]
+    assert "type" not in old
+    assert {"updated_at", "deleted_at", "created_at", "deleted", "id", "user_id"} <= set(old)
+    new = demo.get("/compute/v2.1/os-keypairs/k1", HTTP_X_OPENSTACK_NOVA_API_VERSION="2.2")
+    assert new.json()["keypair"]["type"] == "ssh"
