@@ -5,6 +5,7 @@ gateway, and pods that do not answer reported instead of failing the list."""
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -116,7 +117,8 @@ class PodCollection:
         response = call(upstream, "GET", self.detail_path, headers, query=urlencode(params))
         if response.status >= 400:
             raise PodRefused(response.status, response.content.decode(errors="replace")[:300])
-        body = response.json()
+        # The pod's links (self, bookmark) become the gateway's, as for a single resource.
+        body = json.loads(upstream.rewrite(response.content) or b"{}")
         items = body.get(self.name, [])
         more = any(link.get("rel") == "next" for link in body.get(f"{self.name}_links", []))
         return PodPage(items, more or (limit is not None and len(items) >= limit))

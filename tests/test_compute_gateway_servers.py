@@ -63,6 +63,9 @@ def test_links_point_at_the_gateway(demo, novas):
     route("a", "Pod1")
     body = demo.get("/compute/v2.1/servers/a").json()
     assert body["server"]["links"][0]["href"] == "http://testserver/compute/v2.1/servers/a"
+    for path in ("/compute/v2.1/servers", "/compute/v2.1/servers/detail"):
+        (listed,) = demo.get(path).json()["servers"]
+        assert listed["links"][0]["href"] == "http://testserver/compute/v2.1/servers/a"
 
 
 def test_unknown_marker_or_server_is_a_nova_fault(demo, novas):
