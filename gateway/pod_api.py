@@ -198,7 +198,8 @@ class PodServiceView(GatewayView):
             items = [{name: item.get(name) for name in summary_fields} for item in items]
         items += self.down_pod_items(request, collection, merged.unavailable, params)
         body: dict = {collection.name: items}
-        if merged.more and merged.items:
+        # Like Nova and Cinder: a full page always has a next link (the next may be empty).
+        if merged.items and (merged.more or (limit is not None and len(merged.items) >= limit)):
             query = {key: values for key, values in asked.items() if key != "marker"}
             query["marker"] = [merged.items[-1]["id"]]
             href = request.build_absolute_uri(request.path) + "?" + urlencode(query, doseq=True)

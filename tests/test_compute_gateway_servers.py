@@ -242,3 +242,12 @@ def test_boot_from_a_volume_goes_to_the_volumes_pod(demo, novas):
     response = demo.post("/compute/v2.1/servers", body, format="json")
     assert response.status_code == 409
     assert "Pod2" in response.json()["conflictingRequest"]["message"]
+
+
+def test_a_full_last_page_still_has_a_next_link_like_nova(demo, novas):
+    novas["Pod1"].add("a", "one", "2026-01-01T00:00:01Z")
+    route("a", "Pod1")
+    page = demo.get("/compute/v2.1/servers?limit=1").json()
+    assert page["servers_links"][0]["href"].endswith("marker=a")
+    after = demo.get("/compute/v2.1/servers?limit=1&marker=a").json()
+    assert after == {"servers": []}
