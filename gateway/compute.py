@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Count, Q
 
 from gateway.collections import PodCollection
@@ -59,6 +60,7 @@ def choose_pod(project_id: str, az_name: str | None) -> Pod:
     """The pod for a new server or volume: in the requested AZ (any AZ when none is asked),
     the project's pod there if it has one, else the healthy pod holding the fewest of the
     project's resources; the choice is remembered so the project stays in one pod per AZ."""
+    az_name = az_name or settings.DEFAULT_AVAILABILITY_ZONE or None
     pods = pod_services.bottom_pods()
     if az_name:
         pods = [pod for pod in pods if pod.az_name == az_name]

@@ -251,3 +251,12 @@ def test_a_full_last_page_still_has_a_next_link_like_nova(demo, novas):
     assert page["servers_links"][0]["href"].endswith("marker=a")
     after = demo.get("/compute/v2.1/servers?limit=1&marker=a").json()
     assert after == {"servers": []}
+
+
+def test_a_create_without_a_zone_goes_to_the_default_zone(demo, novas, settings):
+    settings.DEFAULT_AVAILABILITY_ZONE = "az2"
+    Flavor.objects.create(id="1", name="m1.tiny", ram=512, vcpus=1, disk=1)
+    body = {"server": {"name": "vm", "flavorRef": "1", "networks": "none"}}
+    for _ in range(2):
+        assert demo.post("/compute/v2.1/servers", body, format="json").status_code == 202
+    assert len(novas["Pod2"].created) == 2 and not novas["Pod1"].created

@@ -168,6 +168,9 @@ SERVICE_AUTH = {
     "project_domain_name": env("TRICIRCLE_SERVICE_PROJECT_DOMAIN", "Default"),
 }
 ADMIN_ROLE = env("TRICIRCLE_ADMIN_ROLE", "admin")
+# Where a create without an availability zone goes, as Nova's and Cinder's
+# default_availability_zone; empty: the project's least-loaded pod of any zone.
+DEFAULT_AVAILABILITY_ZONE = env("TRICIRCLE_DEFAULT_AVAILABILITY_ZONE", "")
 # Seconds to wait for one pod's answer; a list answers without the pods that missed it.
 POD_TIMEOUT = env_float("TRICIRCLE_POD_TIMEOUT", 30.0)
 LIST_TIMEOUT = env_float("TRICIRCLE_LIST_TIMEOUT", 10.0)
