@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from gateway.collections import PodCollection
 from pods import services as pod_services
 from pods.models import HealthStatus, Pod, PodBinding
+from routing import services as routing_services
 from routing.models import ResourceRouting, ResourceType
 from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUnavailable
 
@@ -86,22 +87,10 @@ def choose_pod(project_id: str, az_name: str | None) -> Pod:
 
 
 def bottom_id_in(pod: Pod, top_id: str, resource_type: str, what: str) -> str:
-    routing = (
-        ResourceRouting.objects.filter(top_id=top_id, pod=pod, resource_type=resource_type)
-        .exclude(bottom_id="")
-        .first()
-    )
-    if routing is None:
+    bottom_id = routing_services.bottom_id_in(pod, top_id, resource_type)
+    if bottom_id is None:
         raise NotFound(f"{what} {top_id} could not be found in the server's pod.")
-    return routing.bottom_id
-
-
-def top_id_of(pod: Pod, bottom_id: str, resource_type: str) -> str:
-    """The top id of a bottom resource of the pod (itself when the table does not know it)."""
-    routing = ResourceRouting.objects.filter(
-        bottom_id=bottom_id, pod=pod, resource_type=resource_type
-    ).first()
-    return routing.top_id if routing else bottom_id
+    return bottom_id
 
 
 def name_networks_in_addresses(servers: list[dict]) -> None:

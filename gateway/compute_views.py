@@ -26,6 +26,7 @@ from networking.job_types import BOOT_PORT_RELEASE, SERVER_PORTS_RELEASE
 from networking.neutron import NeutronError, central_neutron
 from pods import services as pod_services
 from pods.models import Pod
+from routing import services as routing_services
 from routing.models import ResourceRouting, ResourceType
 from routing.services import record_bottom
 from tricircle_site.exceptions import (
@@ -205,7 +206,7 @@ class ComputeView(PodServiceView):
                     ("net_id", ResourceType.NETWORK),
                 ):
                     if attachment.get(field):
-                        attachment[field] = compute.top_id_of(pod, attachment[field], kind)
+                        attachment[field] = routing_services.top_id_of(pod, attachment[field], kind)
             response.content = json.dumps(body).encode()
         return self.respond(request, pod, response)
 

@@ -22,20 +22,22 @@ def routings_visible_to(project_id: str | None, is_admin: bool) -> QuerySet[Reso
     return routings.filter(project_id=project_id or "")
 
 
-def find_by_top_id(top_id: str, resource_type: str) -> list[ResourceRouting]:
-    return list(
-        ResourceRouting.objects.select_related("pod").filter(
-            top_id=top_id, resource_type=resource_type
-        )
-    )
-
-
-def find_by_bottom_id(bottom_id: str, resource_type: str) -> ResourceRouting | None:
-    return (
-        ResourceRouting.objects.select_related("pod")
-        .filter(bottom_id=bottom_id, resource_type=resource_type)
+def bottom_id_in(pod: Pod, top_id: str, resource_type: str) -> str | None:
+    """The id of top_id's finished bottom copy in the pod (None: the pod has none)."""
+    routing = (
+        ResourceRouting.objects.filter(top_id=top_id, pod=pod, resource_type=resource_type)
+        .exclude(bottom_id="")
         .first()
     )
+    return routing.bottom_id if routing else None
+
+
+def top_id_of(pod: Pod, bottom_id: str, resource_type: str) -> str:
+    """The top id of a bottom resource of the pod (itself when the table does not know it)."""
+    routing = ResourceRouting.objects.filter(
+        bottom_id=bottom_id, pod=pod, resource_type=resource_type
+    ).first()
+    return routing.top_id if routing else bottom_id
 
 
 # A claim older than this is taken over: its creator died between claiming and recording.
