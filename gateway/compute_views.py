@@ -300,31 +300,30 @@ class ComputeView(PodServiceView):
             LOG.warning("top ports %s not marked as server %s's", top_ports, created["id"])
         return self.respond(request, pod, response)
 
+    def flavor_in_pod(self, request: Request, flavor_ref: object, pod: Pod) -> str:
+        """The Tricircle flavor a boot or a resize names (an id or a link), made to exist in
+        the pod; its id."""
+        identity = self.identity(request)
+        flavor_id = str(flavor_ref or "").rstrip("/").rsplit("/", 1)[-1]
+        if not flavor_id:
+            raise BadRequest("Invalid input for field/attribute flavorRef.")
+        try:
+            flavor = flavors.get_flavor(flavor_id, identity.project_id, identity.is_admin)
+        except NotFound as exc:
+            raise BadRequest(f"Flavor {flavor_id} could not be found.") from exc
+        flavors.ensure_flavor_in_pod(pod, flavor, identity.project_id)
+        return flavor.id
+
     def prepare_resize(self, request: Request, pod: Pod) -> None:
-        """A resize names one of Tricircle's flavors: it must exist in the server's pod."""
         action = self.json_body(request)
         resize = action.get("resize") if isinstance(action, dict) else None
         if isinstance(resize, dict) and resize.get("flavorRef"):
-            identity = self.identity(request)
-            flavor_ref = str(resize["flavorRef"]).rstrip("/").rsplit("/", 1)[-1]
-            try:
-                flavor = flavors.get_flavor(flavor_ref, identity.project_id, identity.is_admin)
-            except NotFound as exc:
-                raise BadRequest(f"Flavor {flavor_ref} could not be found.") from exc
-            flavors.ensure_flavor_in_pod(pod, flavor, identity.project_id)
+            self.flavor_in_pod(request, resize["flavorRef"], pod)
 
     def prepare_flavor_and_keypair(self, request: Request, server: dict, pod: Pod) -> None:
         """The server's flavor and key pair are Tricircle's; make them exist in the pod."""
         identity = self.identity(request)
-        flavor_ref = str(server.get("flavorRef") or "").rstrip("/").rsplit("/", 1)[-1]
-        if not flavor_ref:
-            raise BadRequest("Invalid input for field/attribute flavorRef.")
-        try:
-            flavor = flavors.get_flavor(flavor_ref, identity.project_id, identity.is_admin)
-        except NotFound as exc:
-            raise BadRequest(f"Flavor {flavor_ref} could not be found.") from exc
-        flavors.ensure_flavor_in_pod(pod, flavor, identity.project_id)
-        server["flavorRef"] = flavor.id
+        server["flavorRef"] = self.flavor_in_pod(request, server.get("flavorRef"), pod)
         if server.get("key_name"):
             try:
                 keypair = flavors.get_keypair(identity.user_id, server["key_name"])
