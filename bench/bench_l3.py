@@ -5,10 +5,11 @@ router with its interfaces and exactly the expected extra routes).
     .venv/bin/python bench/bench_l3.py [--rounds 5]
 
 Needs the lab (`python3.11 tests/lab/lab.py up`); starts its own Tricircle on 127.0.0.1:19999
-(waits for the port). Uses every pod of the lab (the lab holds two): one network local to each
-pod (availability zone hint = the pod, so it is materialised at creation, no server needed) on
-one router. Each round removes the last pod's subnet, waits until the pods converge, adds it
-back and times that. Prints each round and the median, for the lab's pod count."""
+(waits for the port). For each pod count N (default: 2 and every pod of the lab; `lab.py up
+--pods 5` gives the most), the lab's first N pods: one network local to each pod (availability
+zone hint = the pod, so it is materialised at creation, no server needed) on one router. Each
+round removes the last pod's subnet, waits until the pods converge, adds it back and times that.
+Prints each round and the median, per pod count."""
 
 from __future__ import annotations
 
@@ -67,22 +68,16 @@ def wait_for(check: Callable[[], bool], timeout: float = TIMEOUT) -> float:
     raise RuntimeError(f"not converged within {timeout} s")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
-    lab = json.loads((lab_paths().root / "lab.json").read_text())
-    server = TricircleServer(lab)
-    server.start()
-    gateway = client(lab, "demo", lab["tricircle_url"] + "/networking")
-    pods = {pod["region_name"]: client(lab, "admin", pod["neutron_url"]) for pod in lab["pods"]}
+def measure(gateway: adapter.Adapter, pods: dict[str, adapter.Adapter], rounds: int) -> None:
+    """Times `router add subnet` until every pod in `pods` converged, for one router whose
+    networks are local to those pods; prints each round and the median."""
     made_nets: list[str] = []
     router_id = ""
     subnets: list[dict] = []
+    regions = list(pods)
     try:
-        server.prepare()
         tag = uuid.uuid4().hex[:6]
-        for index, region in enumerate(pods):
+        for index, region in enumerate(regions):
             net = gateway.post(
                 "/networks",
                 json={"network": {"name": f"b-{tag}", "availability_zone_hints": [region]}},
@@ -107,7 +102,6 @@ def main() -> None:
             gateway.put(
                 f"/routers/{router_id}/add_router_interface", json={"subnet_id": subnet["id"]}
             )
-        regions = list(pods)
         last = subnets[-1]
 
         def full() -> bool:
@@ -127,7 +121,7 @@ def main() -> None:
 
         print(f"{len(regions)} pods; first setup converged in {wait_for(full):.2f} s")
         times = []
-        for round_ in range(args.rounds):
+        for round_ in range(rounds):
             gateway.put(
                 f"/routers/{router_id}/remove_router_interface", json={"subnet_id": last["id"]}
             )
@@ -162,6 +156,31 @@ def main() -> None:
             gateway.delete(f"/routers/{router_id}", raise_exc=False)
         for net_id in made_nets:
             gateway.delete(f"/networks/{net_id}", raise_exc=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--pods",
+        default="",
+        help="comma-separated pod counts to measure, each with the lab's first N pods "
+        "(default: 2 and all the lab's pods)",
+    )
+    args = parser.parse_args()
+    lab = json.loads((lab_paths().root / "lab.json").read_text())
+    pods = {pod["region_name"]: client(lab, "admin", pod["neutron_url"]) for pod in lab["pods"]}
+    counts = sorted({int(n) for n in args.pods.split(",") if n} or {min(2, len(pods)), len(pods)})
+    if not all(1 <= n <= len(pods) for n in counts):
+        parser.error(f"the lab holds {len(pods)} pods (lab.py up --pods N for more)")
+    server = TricircleServer(lab)
+    server.start()
+    try:
+        server.prepare()
+        gateway = client(lab, "demo", lab["tricircle_url"] + "/networking")
+        for count in counts:
+            measure(gateway, dict(list(pods.items())[:count]), args.rounds)
+    finally:
         server.stop()
 
 

@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db.models import Count, Q
+from keystoneauth1 import exceptions as ks_exceptions
 
 from gateway.collections import PodCollection
 from pods import services as pod_services
+from pods.clients import clients
 from pods.models import HealthStatus, Pod, PodBinding
 from routing import services as routing_services
 from routing.models import ResourceRouting, ResourceType
 from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUnavailable
+
+# Tricircle's own calls into a pod's Nova (flavor copies with their description need 2.55).
+POD_ADMIN_VERSION = "2.55"
+
+
+def nova_call(pod: Pod, method: str, path: str, version: str, **kwargs: Any) -> Any:
+    headers = {"X-OpenStack-Nova-API-Version": version}
+    try:
+        response = (
+            clients()
+            .adapter(pod.region_name, "compute")
+            .request(path, method, headers=headers, raise_exc=False, **kwargs)
+        )
+    except ks_exceptions.ClientException as exc:
+        raise ServiceUnavailable(f"Nova of {pod.region_name} is not answering.") from exc
+    if response.status_code >= 500:
+        raise ServiceUnavailable(f"Nova of {pod.region_name} failed: HTTP {response.status_code}")
+    return response
+
+
+def server_in_pod(server_id: str) -> bool:
+    """Whether the server's pod still has it: a deleted server stays there (ACTIVE, then
+    DELETED, or SOFT_DELETED) until the pod answers 404."""
+    routing = (
+        ResourceRouting.objects.select_related("pod")
+        .filter(top_id=server_id, resource_type=ResourceType.SERVER)
+        .first()
+    )
+    if routing is None:
+        return False
+    response = nova_call(routing.pod, "GET", f"/servers/{server_id}", POD_ADMIN_VERSION)
+    return response.status_code != 404
 
 
 def server_stub(routing: ResourceRouting) -> dict:

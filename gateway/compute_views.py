@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from gateway import compute, flavor_views, flavors
 from gateway.base import GatewayView
 from gateway.collections import PodCollection
+from gateway.job_types import SERVER_PORTS_RELEASE
 from gateway.microversions import VersionRange
 from gateway.network_views import central_upstream, parse_json
 from gateway.pod_api import PodServiceView, zone_info
@@ -22,7 +23,7 @@ from gateway.proxy import UpstreamResponse, call, user_headers
 from gateway.scatter import gather
 from jobs.services import request_job
 from networking import boot
-from networking.job_types import BOOT_PORT_RELEASE, SERVER_PORTS_RELEASE
+from networking.job_types import BOOT_PORT_RELEASE
 from networking.neutron import NeutronError, central_neutron
 from pods import services as pod_services
 from pods.models import Pod

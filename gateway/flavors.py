@@ -13,18 +13,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
-from keystoneauth1 import exceptions as ks_exceptions
 
+from gateway.compute import POD_ADMIN_VERSION, nova_call
 from gateway.models import Flavor, FlavorAccess, KeyPair
-from pods.clients import clients
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import ensure_bottom
-from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUnavailable
+from tricircle_site.exceptions import BadRequest, Conflict, NotFound
 
-# Admin calls into a pod's Nova need these microversions: flavor description (2.55),
-# key pairs of another user (2.10).
-POD_ADMIN_VERSION = "2.55"
+# Key pairs of another user need 2.10 in the pod's Nova.
 KEYPAIR_VERSION = "2.10"
 
 
@@ -155,26 +152,11 @@ def remove_access(flavor: Flavor, project_id: str) -> None:
         raise NotFound(f"Flavor access not found for {flavor.id} / {project_id} combination.")
 
 
-def _nova_call(pod: Pod, method: str, path: str, version: str, **kwargs: Any) -> Any:
-    headers = {"X-OpenStack-Nova-API-Version": version}
-    try:
-        response = (
-            clients()
-            .adapter(pod.region_name, "compute")
-            .request(path, method, headers=headers, raise_exc=False, **kwargs)
-        )
-    except ks_exceptions.ClientException as exc:
-        raise ServiceUnavailable(f"Nova of {pod.region_name} is not answering.") from exc
-    if response.status_code >= 500:
-        raise ServiceUnavailable(f"Nova of {pod.region_name} failed: HTTP {response.status_code}")
-    return response
-
-
 def ensure_flavor_in_pod(pod: Pod, flavor: Flavor, project_id: str) -> None:
     """The flavor exists in the pod under the same id (created there on first use)."""
 
     def create() -> str:
-        found = _nova_call(pod, "GET", f"/flavors/{flavor.id}", POD_ADMIN_VERSION)
+        found = nova_call(pod, "GET", f"/flavors/{flavor.id}", POD_ADMIN_VERSION)
         if found.status_code == 404:
             body = {
                 "flavor": {
@@ -190,7 +172,7 @@ def ensure_flavor_in_pod(pod: Pod, flavor: Flavor, project_id: str) -> None:
                     "description": flavor.description,
                 }
             }
-            made = _nova_call(pod, "POST", "/flavors", POD_ADMIN_VERSION, json=body)
+            made = nova_call(pod, "POST", "/flavors", POD_ADMIN_VERSION, json=body)
             if made.status_code >= 400:
                 raise Conflict(
                     f"Flavor {flavor.name} cannot be made in {pod.region_name}: {made.text[:200]}"
@@ -203,12 +185,12 @@ def ensure_flavor_in_pod(pod: Pod, flavor: Flavor, project_id: str) -> None:
 
 def sync_flavor_copy(pod: Pod, flavor: Flavor, project_id: str | None = None) -> None:
     """Extra specs and access of the pod's copy equal the top's."""
-    current = _nova_call(pod, "GET", f"/flavors/{flavor.id}/os-extra_specs", POD_ADMIN_VERSION)
+    current = nova_call(pod, "GET", f"/flavors/{flavor.id}/os-extra_specs", POD_ADMIN_VERSION)
     present = current.json().get("extra_specs", {}) if current.status_code < 300 else {}
     for key in set(present) - set(flavor.extra_specs):
-        _nova_call(pod, "DELETE", f"/flavors/{flavor.id}/os-extra_specs/{key}", POD_ADMIN_VERSION)
+        nova_call(pod, "DELETE", f"/flavors/{flavor.id}/os-extra_specs/{key}", POD_ADMIN_VERSION)
     if flavor.extra_specs and present != flavor.extra_specs:
-        _nova_call(
+        nova_call(
             pod,
             "POST",
             f"/flavors/{flavor.id}/os-extra_specs",
@@ -218,7 +200,7 @@ def sync_flavor_copy(pod: Pod, flavor: Flavor, project_id: str | None = None) ->
     if not flavor.is_public:
         for access in flavor.access.all():
             # 409 (already there) is the converged state.
-            _nova_call(
+            nova_call(
                 pod,
                 "POST",
                 f"/flavors/{flavor.id}/action",
@@ -234,7 +216,7 @@ def sync_flavor(flavor_id: str) -> None:
         top_id=flavor_id, resource_type=ResourceType.FLAVOR
     ):
         if flavor is None:
-            _nova_call(routing.pod, "DELETE", f"/flavors/{flavor_id}", POD_ADMIN_VERSION)
+            nova_call(routing.pod, "DELETE", f"/flavors/{flavor_id}", POD_ADMIN_VERSION)
             routing.delete()
         else:
             sync_flavor_copy(routing.pod, flavor)
@@ -331,7 +313,7 @@ def ensure_keypair_in_pod(pod: Pod, keypair: KeyPair, project_id: str) -> None:
                 "user_id": keypair.user_id,
             }
         }
-        made = _nova_call(pod, "POST", "/os-keypairs", KEYPAIR_VERSION, json=body)
+        made = nova_call(pod, "POST", "/os-keypairs", KEYPAIR_VERSION, json=body)
         if made.status_code >= 400 and made.status_code != 409:
             raise Conflict(
                 f"Key pair {keypair.name} cannot be made in {pod.region_name}: {made.text[:200]}"
@@ -352,7 +334,7 @@ def delete_keypair_copies(user_id: str, name: str) -> None:
     for routing in ResourceRouting.objects.select_related("pod").filter(
         top_id=keypair_routing_id(user_id, name), resource_type=ResourceType.KEYPAIR
     ):
-        _nova_call(
+        nova_call(
             routing.pod,
             "DELETE",
             f"/os-keypairs/{name}",

@@ -1,15 +1,39 @@
-"""Jobs of the gateway's global records (flavors, key pairs) in the pods."""
+"""Jobs of the compute gateway: its global records (flavors, key pairs) in the pods, and what
+a deleted server leaves behind."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
-from gateway import flavors
+from django.conf import settings
+
+from gateway import compute, flavors
 from jobs.models import Job
 from jobs.registry import job_type
+from networking import boot
 
 FLAVOR_SYNC = "flavor_sync"
 KEYPAIR_CLEANUP = "keypair_cleanup"
+SERVER_PORTS_RELEASE = "server_ports_release"
+
+
+class ServerStillInPod(Exception):
+    pass
+
+
+@job_type(SERVER_PORTS_RELEASE, resource_fields=("server_id",))
+def server_ports_release(job: Job) -> None:
+    """Once a deleted server has left its pod: its ports (bottom copies, the top ports the
+    gateway made for it) and its routing entry go. Until then it stays routed, shown and listed
+    as its pod shows it, and the job is retried."""
+    server_id = job.resource["server_id"]
+    deadline = time.monotonic() + settings.SERVER_DELETE_WAIT_SECONDS
+    while compute.server_in_pod(server_id):
+        if time.monotonic() >= deadline:
+            raise ServerStillInPod(f"Server {server_id} is still in its pod (being deleted).")
+        time.sleep(1)
+    boot.release_server_ports(server_id)
 
 
 def _cloud_wide(project_id: str, resource: Mapping[str, str]) -> bool:

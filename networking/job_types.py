@@ -35,15 +35,7 @@ def security_group_sync(job: Job) -> None:
     services.sync_security_group_copies(job.resource["security_group_id"])
 
 
-SERVER_PORTS_RELEASE = "server_ports_release"
 BOOT_PORT_RELEASE = "boot_port_release"
-
-
-@job_type(SERVER_PORTS_RELEASE, resource_fields=("server_id",))
-def server_ports_release(job: Job) -> None:
-    """Remove the ports of a deleted server: bottom copies, the top ports the gateway made for
-    it, and its routing entry."""
-    boot.release_server_ports(job.resource["server_id"])
 
 
 @job_type(BOOT_PORT_RELEASE, resource_fields=("port_id", "origin"))

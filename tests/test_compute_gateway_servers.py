@@ -140,16 +140,6 @@ def test_bad_create_body_is_a_400(demo, novas):
     assert response.status_code == 400
 
 
-def test_delete_is_routed_and_releases_the_ports_through_a_job(demo, novas, keystone):
-    novas["Pod2"].add("a", "one", "2026-01-01T00:00:01Z")
-    route("a", "Pod2")
-    deleted = keystone.mocker.delete(f"{novas['Pod2'].base}/servers/a", status_code=204)
-    assert demo.delete("/compute/v2.1/servers/a").status_code == 204
-    assert deleted.called
-    job = Job.objects.get(type="server_ports_release")
-    assert job.resource == {"server_id": "a"}
-
-
 def test_availability_zones_are_the_pods_zones(demo, novas):
     zones = demo.get("/compute/v2.1/os-availability-zone").json()["availabilityZoneInfo"]
     assert [zone["zoneName"] for zone in zones] == ["az1", "az2"]

@@ -175,6 +175,9 @@ DEFAULT_AVAILABILITY_ZONE = env("TRICIRCLE_DEFAULT_AVAILABILITY_ZONE", "")
 POD_TIMEOUT = env_float("TRICIRCLE_POD_TIMEOUT", 30.0)
 LIST_TIMEOUT = env_float("TRICIRCLE_LIST_TIMEOUT", 10.0)
 FANOUT_WORKERS = env_int("TRICIRCLE_FANOUT_WORKERS", 16)
+# How long a deleted server's cleanup job waits for the pod to finish the delete before it
+# tries again later (with the jobs' backoff).
+SERVER_DELETE_WAIT_SECONDS = env_float("TRICIRCLE_SERVER_DELETE_WAIT_SECONDS", 20.0)
 # Cross-pod L3: each project's bridge network (joining its bottom routers) is allocated at the
 # top from this CIDR with this segment type (vxlan, or vlan on BRIDGE_PHYSICAL_NETWORK), so the
 # central Neutron hands out one segment and every pod uses it.

@@ -73,7 +73,8 @@ SHARED_MARIADB_PORT = 3306
 SHARED_RABBIT_PORT = 5672
 
 # Pod K listens on these ports + (K-1) * POD_PORT_STEP; 5 pods keep every port below 65536.
-POD_BASE_PORTS = {"nova": 8774, "cinder": 8776, "placement": 8778, "neutron": 9696}
+# novnc: only the port of the console URLs Nova hands out; no proxy is started
+POD_BASE_PORTS = {"nova": 8774, "cinder": 8776, "placement": 8778, "neutron": 9696, "novnc": 6080}
 POD_PORT_STEP = 10000
 MAX_PODS = 5
 DEFAULT_PODS = 2
@@ -735,13 +736,15 @@ class Config:
                 "compute_driver": "fake.FakeDriverWithoutFakeNodes",
                 "heal_instance_info_cache_interval": -1,
                 "default_availability_zone": pod.az,
+                # each pod has one compute host: resize and cold migrate stay on it
+                "allow_resize_to_same_host": True,
             },
             "api": {"auth_strategy": "keystone"},
             "api_database": self.database(f"{INSTANCE}_{pod.key}_nova_api"),
             "database": self.database(f"{INSTANCE}_{pod.key}_nova"),
             "scheduler": {"discover_hosts_in_cells_interval": 10, "workers": 1},
             "conductor": {"workers": 1},
-            "vnc": {"enabled": False},
+            "vnc": {"enabled": True, "novncproxy_base_url": pod.url("novnc") + "/vnc_lite.html"},
             "wsgi": {"api_paste_config": etc / "api-paste.ini"},
             "service_user": {**service_auth("nova", None), "send_service_user_token": True},
             "keystone_authtoken": authtoken("nova", pod.region, "compute"),
@@ -1549,6 +1552,7 @@ class Lab:
                     "neutron_url": pod.url("neutron"),
                     "cinder_url": pod.cinder_url,
                     "placement_url": pod.url("placement"),
+                    "novnc_url": pod.url("novnc"),
                 }
                 for pod in pods
             ],

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import openstack
 import pytest
 from openstack.connection import Connection
+
+from tests.lab.sdk import connect
 
 BOOT_TIMEOUT = 120  # seconds; a fake-driver boot takes ~10 s on an idle lab
 VOLUME_TIMEOUT = 60
@@ -24,22 +25,6 @@ VOLUME_TIMEOUT = 60
 
 def unique(prefix: str) -> str:
     return f"labtest-{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def connect(lab: dict[str, Any], user: str, region: str, **overrides: Any) -> Connection:
-    account = lab["users"][user]
-    return openstack.connect(
-        auth_url=lab["keystone_url"],
-        username=user,
-        password=account["password"],
-        project_name=account["project"],
-        user_domain_name="Default",
-        project_domain_name="Default",
-        region_name=region,
-        load_yaml_config=False,  # only what lab.json says, whatever clouds.yaml the user has
-        load_envvars=False,
-        **overrides,
-    )
 
 
 def openstack_cli(lab: dict[str, Any], *args: str) -> Any:

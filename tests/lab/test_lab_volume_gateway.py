@@ -202,7 +202,8 @@ def server(openstack, suffix):
     )
     yield made
     openstack.run("lab-demo", "server", "delete", "--wait", made["id"])
-    openstack.run("lab-demo", "network", "delete", net["id"])
+    # the servers' ports are released by a job once their pods have deleted them
+    eventually(lambda: openstack.run("lab-demo", "network", "delete", net["id"]).returncode == 0)
 
 
 def test_attach_in_the_same_pod_and_a_clear_error_across_pods(openstack, volumes, server):

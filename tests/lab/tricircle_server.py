@@ -85,16 +85,10 @@ class TricircleServer:
             [
                 str(VENV_BIN / "gunicorn"),
                 "tricircle_site.wsgi:application",
+                "--config",
+                "python:tricircle_site.gunicorn_conf",
                 "--bind",
                 f"127.0.0.1:{PORT}",
-                "--workers",
-                "2",
-                "--threads",
-                "8",
-                "--worker-class",
-                "gthread",
-                "--timeout",
-                "180",
             ],
         )
         if (REPO / "jobs" / "tasks.py").exists():

@@ -1,0 +1,53 @@
+"""Deleting a server: routed to its pod; its ports and routing entry go through a job once the
+pod has finished the delete, and not before."""
+
+import pytest
+
+from jobs import services as jobs
+from jobs.models import Job
+from pods.models import Pod
+from routing.models import ResourceRouting
+from tests.factories import RoutingFactory
+
+pytestmark = pytest.mark.django_db
+
+NEUTRON = "http://central-neutron.test:9696"
+
+
+@pytest.fixture
+def deleted_server(demo, novas, keystone, settings):
+    """Server `a` of Pod2 deleted through the gateway; its top port p1 was made for it."""
+    settings.CENTRAL_NEUTRON_URL = NEUTRON
+    settings.SERVER_DELETE_WAIT_SECONDS = 0
+    novas["Pod2"].add("a", "one", "2026-01-01T00:00:01Z")
+    RoutingFactory(top_id="a", pod=Pod.objects.get(region_name="Pod2"), project_id="demo-project")
+    deleted = keystone.mocker.delete(f"{novas['Pod2'].base}/servers/a", status_code=204)
+    assert demo.delete("/compute/v2.1/servers/a").status_code == 204
+    assert deleted.called
+    keystone.mocker.get(
+        f"{NEUTRON}/v2.0/ports?device_id=a",
+        json={"ports": [{"id": "p1", "description": "tricircle:server-port"}]},
+    )
+    return Job.objects.get(type="server_ports_release")
+
+
+def test_the_job_waits_while_the_pod_still_has_the_server(deleted_server, demo):
+    assert deleted_server.resource == {"server_id": "a"}
+    jobs.run(deleted_server.pk)
+    deleted_server.refresh_from_db()
+    assert deleted_server.status == "FAIL"
+    assert "still in its pod" in deleted_server.last_error
+    assert deleted_server.next_run_at is not None
+    # Still routed: shown as the pod shows it until the pod is done.
+    assert demo.get("/compute/v2.1/servers/a").status_code == 200
+
+
+def test_once_the_pod_is_done_ports_and_routing_go(deleted_server, novas, keystone, demo):
+    novas["Pod2"].servers.clear()
+    port_deleted = keystone.mocker.delete(f"{NEUTRON}/v2.0/ports/p1", status_code=204)
+    jobs.run(deleted_server.pk)
+    deleted_server.refresh_from_db()
+    assert deleted_server.status == "SUCCESS", deleted_server.last_error
+    assert port_deleted.called
+    assert not ResourceRouting.objects.filter(top_id="a").exists()
+    assert demo.get("/compute/v2.1/servers/a").status_code == 404
