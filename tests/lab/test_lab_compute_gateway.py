@@ -99,8 +99,12 @@ def test_actions_are_routed_to_the_servers_pod(openstack, servers):
     assert eventually(
         lambda: openstack("lab-demo", "server", "show", server_id)["status"] == "ACTIVE"
     )
-    openstack("lab-demo", "server", "set", "--property", "role=test", server_id)
+    openstack("lab-demo", "server", "set", "--property", "role=test", "--tag", "blue", server_id)
     assert "role" in str(openstack("lab-demo", "server", "show", server_id)["properties"])
+    direct = openstack("lab-admin", "server", "show", server_id, region="Pod2")
+    assert "role" in str(direct["properties"]) and "blue" in direct["tags"]
+    openstack("lab-demo", "server", "unset", "--tag", "blue", server_id)
+    assert "blue" not in openstack("lab-demo", "server", "show", server_id)["tags"]
 
 
 def test_unknown_server_is_a_404(openstack):
