@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from gateway.models import Flavor, FlavorAccess, KeyPair, VolumeType
+from gateway.models import (
+    Flavor,
+    FlavorAccess,
+    KeyPair,
+    ProjectQuota,
+    VolumeType,
+    VolumeTypeAccess,
+)
 
 
 class FlavorAccessInline(admin.TabularInline):
@@ -29,8 +36,36 @@ class KeyPairAdmin(admin.ModelAdmin):
     search_fields = ["name", "=user_id"]
 
 
+class VolumeTypeAccessInline(admin.TabularInline):
+    model = VolumeTypeAccess
+    extra = 0
+
+
 @admin.register(VolumeType)
 class VolumeTypeAdmin(admin.ModelAdmin):
     list_display = ["name", "id", "is_public", "created_at"]
     list_filter = ["is_public"]
     search_fields = ["=id", "name"]
+    inlines = [VolumeTypeAccessInline]
+
+
+@admin.register(VolumeTypeAccess)
+class VolumeTypeAccessAdmin(admin.ModelAdmin):
+    list_display = ["volume_type", "project_id"]
+    search_fields = ["=project_id", "=volume_type__id"]
+
+
+@admin.register(ProjectQuota)
+class ProjectQuotaAdmin(admin.ModelAdmin):
+    """Limits set through os-quota-sets at the top region; change them there, so every pod
+    gets them too."""
+
+    list_display = ["project_id", "service", "resource", "hard_limit"]
+    list_filter = ["service", "resource"]
+    search_fields = ["=project_id"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

@@ -12,11 +12,12 @@ from django.http import HttpResponse, JsonResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
-from gateway import compute, flavor_views, flavors
+from gateway import compute, flavor_views, flavors, quotas
 from gateway.base import GatewayView
 from gateway.collections import PodCollection
 from gateway.job_types import SERVER_PORTS_RELEASE
 from gateway.microversions import VersionRange
+from gateway.models import Flavor
 from gateway.network_views import central_upstream, parse_json
 from gateway.pod_api import PodServiceView, zone_info
 from gateway.proxy import UpstreamResponse, call, user_headers
@@ -86,6 +87,7 @@ class ComputeView(PodServiceView):
     service_type = "compute"
     api_prefix = API_PREFIX
     microversion_name = "compute"
+    quota_service = quotas.COMPUTE
     legacy_version_header = "X-OpenStack-Nova-API-Version"
     baseline = NOVA_BASELINE
 
@@ -114,10 +116,8 @@ class ComputeView(PodServiceView):
             return flavor_views.handle_flavors(self, request, path)
         if path == "/os-keypairs" or path.startswith("/os-keypairs/"):
             return flavor_views.handle_keypairs(self, request, path)
-        if method == "GET" and (path == "/limits" or path.startswith("/os-quota-sets/")):
-            return self.totalled(request, path)
-        if path.startswith("/os-quota-sets/"):
-            return self.on_every_pod(request, path)
+        if path == "/limits" or path.startswith("/os-quota-sets/"):
+            return self.quotas(request, path)
         if method == "GET" and path == "/os-hypervisors/statistics":
             return self.totalled(request, path)
         if method == "GET" and path in ADMIN_LISTS:
@@ -274,6 +274,7 @@ class ComputeView(PodServiceView):
         )
         if pod.pod_az_name:
             server["availability_zone"] = pod.pod_az_name
+        self.enforce_boot_quota(request, server)
         self.prepare_flavor_and_keypair(request, server, pod)
         top_ports, made = self.top_ports(request, server)
         try:
@@ -301,18 +302,30 @@ class ComputeView(PodServiceView):
             LOG.warning("top ports %s not marked as server %s's", top_ports, created["id"])
         return self.respond(request, pod, response)
 
-    def flavor_in_pod(self, request: Request, flavor_ref: object, pod: Pod) -> str:
-        """The Tricircle flavor a boot or a resize names (an id or a link), made to exist in
-        the pod; its id."""
+    def enforce_boot_quota(self, request: Request, server: dict) -> None:
+        try:
+            count = max(int(server.get("min_count") or 1), 1)
+        except (TypeError, ValueError) as exc:
+            raise BadRequest("Invalid input for field/attribute min_count.") from exc
+        flavor = self.top_flavor(request, server.get("flavorRef"))
+        requested = {"instances": count, "cores": flavor.vcpus * count, "ram": flavor.ram * count}
+        self.enforce_quota(request, requested)
+
+    def top_flavor(self, request: Request, flavor_ref: object) -> Flavor:
+        """The Tricircle flavor a boot or a resize names (an id or a link)."""
         identity = self.identity(request)
         flavor_id = str(flavor_ref or "").rstrip("/").rsplit("/", 1)[-1]
         if not flavor_id:
             raise BadRequest("Invalid input for field/attribute flavorRef.")
         try:
-            flavor = flavors.get_flavor(flavor_id, identity.project_id, identity.is_admin)
+            return flavors.get_flavor(flavor_id, identity.project_id, identity.is_admin)
         except NotFound as exc:
             raise BadRequest(f"Flavor {flavor_id} could not be found.") from exc
-        flavors.ensure_flavor_in_pod(pod, flavor, identity.project_id)
+
+    def flavor_in_pod(self, request: Request, flavor_ref: object, pod: Pod) -> str:
+        """The flavor a boot or a resize names, made to exist in the pod; its id."""
+        flavor = self.top_flavor(request, flavor_ref)
+        flavors.ensure_flavor_in_pod(pod, flavor, self.identity(request).project_id)
         return flavor.id
 
     def prepare_resize(self, request: Request, pod: Pod) -> None:

@@ -75,3 +75,40 @@ class VolumeType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class VolumeTypeAccess(models.Model):
+    """Projects allowed to use a private volume type (os-volume-type-access)."""
+
+    volume_type = models.ForeignKey(VolumeType, on_delete=models.CASCADE, related_name="access")
+    project_id = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["volume_type", "project_id"], name="one_type_access_per_project"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volume_type_id} for {self.project_id}"
+
+
+class ProjectQuota(models.Model):
+    """A project's limit of one resource across all pods, set through os-quota-sets at the top
+    region (gateway.quotas)."""
+
+    project_id = models.CharField(max_length=64)
+    service = models.CharField(max_length=16)  # compute or volume
+    resource = models.CharField(max_length=64)
+    hard_limit = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project_id", "service", "resource"], name="one_limit_per_resource"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.resource} of {self.project_id}: {self.hard_limit}"

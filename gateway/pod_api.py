@@ -5,15 +5,17 @@ back, calls routed by the routing table, and lists gathered from every pod with 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode
 
 from django.http import HttpResponse, JsonResponse
 from rest_framework.request import Request
 
-from gateway import compute
+from gateway import compute, quotas
 from gateway.base import GatewayView
 from gateway.collections import PodCollection, list_across_pods
 from gateway.microversions import VersionRange, supported_range
+from gateway.network_views import parse_json
 from gateway.proxy import Upstream, UpstreamResponse, call, user_headers
 from gateway.scatter import gather
 from gateway.upstreams import pod_upstream
@@ -86,6 +88,7 @@ class PodServiceView(GatewayView):
     microversion_name: str = ""  # in OpenStack-API-Version: "compute", "volume"
     legacy_version_header: str | None = None  # Nova's X-OpenStack-Nova-API-Version
     baseline = VersionRange("1.0", "1.0")  # what is assumed when no pod answers
+    quota_service: str = ""  # its resources in gateway.quotas.COUNTED: "compute", "volume"
 
     # --- microversions ----------------------------------------------------------------------
     @classmethod
@@ -232,9 +235,12 @@ class PodServiceView(GatewayView):
     def answering_pods(self) -> list[Pod]:
         return [pod for pod in self.pods if pod.health_status != HealthStatus.DOWN]
 
-    def totalled(self, request: Request, path: str) -> HttpResponse:
+    def totalled(
+        self, request: Request, path: str, present: Callable[[dict], None] | None = None
+    ) -> HttpResponse:
         """Limits, quotas and summaries: every pod's answer added up (the project's volumes are
-        spread over the pods); pods that do not answer are named in a header."""
+        spread over the pods), then `present`ed; pods that do not answer are named in a
+        header."""
         body = request.body
         gathered = gather(self.answering_pods(), lambda pod: self.forward(request, pod, path, body))
         answers = {pod: answer for pod, answer in gathered.results.items() if answer.status < 300}
@@ -246,6 +252,8 @@ class PodServiceView(GatewayView):
         total: dict = {}
         for pod in sorted(answers, key=lambda pod: pod.region_name):
             add_totals(total, answers[pod].json())
+        if present:
+            present(total)
         response = self.answer(total)
         missing = set(gathered.failures) | (set(gathered.results) - set(answers))
         if missing:
@@ -254,9 +262,11 @@ class PodServiceView(GatewayView):
             )
         return response
 
-    def on_every_pod(self, request: Request, path: str) -> HttpResponse:
-        """Quota changes apply in every pod (each pod enforces its share); the answer is the
-        first refusal, else the total."""
+    def on_every_pod(
+        self, request: Request, path: str, applied: Callable[[dict], None] | None = None
+    ) -> HttpResponse:
+        """Quota changes apply in every pod; the answer is the first refusal, else the total,
+        given to `applied` (the change was made everywhere) before it is answered."""
         body = request.body
         gathered = gather(self.answering_pods(), lambda pod: self.forward(request, pod, path, body))
         if gathered.failures:
@@ -265,12 +275,68 @@ class PodServiceView(GatewayView):
         for pod, answer in sorted(gathered.results.items(), key=lambda item: item[0].region_name):
             if answer.status >= 300:
                 return self.respond(request, pod, answer)
-        if request.method == "DELETE":
-            return self.set_version_headers(HttpResponse(status=202))
         total: dict = {}
         for _pod, answer in sorted(gathered.results.items(), key=lambda item: item[0].region_name):
-            add_totals(total, answer.json() or {})
+            if answer.content:
+                add_totals(total, answer.json() or {})
+        if applied:
+            applied(total)
+        if request.method == "DELETE":
+            return self.set_version_headers(HttpResponse(status=202))
         return self.answer(total)
+
+    # --- quotas ------------------------------------------------------------------------------
+    def quotas(self, request: Request, path: str) -> HttpResponse:
+        """`/limits` and `/os-quota-sets/{project}[/detail|/defaults]`: the pods' answers added
+        up, showing Tricircle's limit where the project has one (gateway.quotas); a change
+        goes to every pod and, once all took it, is recorded."""
+        identity = self.identity(request)
+        service = self.quota_service
+        asked = query_params(request)
+        if path == "/limits":
+            project_id = identity.project_id
+            if identity.is_admin:
+                project_id = (asked.get("tenant_id") or asked.get("project_id") or [project_id])[-1]
+            return self.totalled(
+                request, path, lambda body: quotas.present_limits(body, project_id, service)
+            )
+        parts = path.strip("/").split("/")  # os-quota-sets, {project}, [detail | defaults]
+        project_id = parts[1] if len(parts) > 1 else ""
+        per_user = "user_id" in asked  # a user's share inside the project: the pods' business
+        if request.method == "GET":
+            if parts[2:] == ["defaults"] or per_user:
+                return self.totalled(request, path)
+            return self.totalled(
+                request, path, lambda body: quotas.present_quota_set(body, project_id, service)
+            )
+        if len(parts) != 2 or per_user or request.method not in {"PUT", "DELETE"}:
+            return self.on_every_pod(request, path)
+        if request.method == "DELETE":
+            return self.on_every_pod(request, path, lambda _: quotas.forget(project_id, service))
+        limits = quotas.given_limits(service, parse_json(request.body).get("quota_set"))
+
+        def applied(body: dict) -> None:
+            quotas.record(project_id, service, limits)
+            quotas.present_quota_set(body, project_id, service)
+
+        return self.on_every_pod(request, path, applied)
+
+    def enforce_quota(self, request: Request, requested: dict[str, int]) -> None:
+        """Refuses a create that would take the caller's project beyond a limit Tricircle
+        keeps, counting its use in every pod (a pod that does not answer counts nothing: its
+        own limit still holds there)."""
+        project_id = self.identity(request).project_id
+        if not quotas.limits_of(project_id, self.quota_service):
+            return
+        gathered = gather(
+            self.answering_pods(), lambda pod: self.forward_get(request, pod, "/limits")
+        )
+        total: dict = {}
+        for _pod, answer in sorted(gathered.results.items(), key=lambda item: item[0].region_name):
+            if answer.status < 300:
+                add_totals(total, answer.json())
+        absolute = total.get("limits", {}).get("absolute", {})
+        quotas.check(project_id, self.quota_service, requested, absolute)
 
     def concatenated(self, request: Request, path: str, key: str) -> HttpResponse:
         """Admin lists of what each pod runs (hypervisors, services): every pod's items."""

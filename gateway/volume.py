@@ -8,13 +8,15 @@ import logging
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from gateway.collections import PodCollection
-from gateway.models import VolumeType
+from gateway.models import VolumeType, VolumeTypeAccess
 from pods.clients import clients
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import ensure_bottom
+from tricircle_site.auth import KeystoneIdentity
 from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUnavailable
 
 LOG = logging.getLogger(__name__)
@@ -80,28 +82,30 @@ def type_body(volume_type: VolumeType) -> dict:
     }
 
 
-def visible_types(is_admin: bool, is_public: str | None = None) -> list[VolumeType]:
-    """Cinder's rule: users see public types; admins see public ones by default, and private
-    ones too with is_public=None (or only private ones with is_public=false)."""
+def visible_types(identity: KeystoneIdentity, is_public: str | None = None) -> list[VolumeType]:
+    """Cinder's rule: users see public types and the private ones their project was given;
+    admins see public ones by default, and private ones too with is_public=None (or only
+    private ones with is_public=false)."""
     types = VolumeType.objects.all()
-    if not is_admin:
-        return list(types.filter(is_public=True))
+    if not identity.is_admin:
+        given = Q(is_public=True) | Q(access__project_id=identity.project_id)
+        return list(types.filter(given).distinct())
     wanted = (is_public or "true").lower()
     if wanted == "none":
         return list(types)
     return list(types.filter(is_public=wanted not in {"false", "0", "no"}))
 
 
-def find_type(ref: str, is_admin: bool) -> VolumeType | None:
+def find_type(ref: str, identity: KeystoneIdentity) -> VolumeType | None:
     """A type of the top region by id or name (None: not Tricircle's; the pods may know it)."""
     found = VolumeType.objects.filter(id=ref).first() or VolumeType.objects.filter(name=ref).first()
-    if found is None or not (found.is_public or is_admin):
-        return None
-    return found
+    if found is None or found.is_public or identity.is_admin:
+        return found
+    return found if found.access.filter(project_id=identity.project_id).exists() else None
 
 
-def get_type(ref: str, is_admin: bool) -> VolumeType:
-    found = find_type(ref, is_admin)
+def get_type(ref: str, identity: KeystoneIdentity) -> VolumeType:
+    found = find_type(ref, identity)
     if found is None:
         raise NotFound(f"Volume type {ref} could not be found.")
     return found
@@ -186,6 +190,49 @@ def delete_type(volume_type: VolumeType) -> None:
     volume_type.delete()
 
 
+def type_access(volume_type: VolumeType) -> list[dict]:
+    if volume_type.is_public:
+        raise NotFound("Access list not available for public volume types.")
+    return [
+        {"volume_type_id": volume_type.id, "project_id": project_id}
+        for project_id in volume_type.access.values_list("project_id", flat=True)
+    ]
+
+
+def add_access(volume_type: VolumeType, project_id: object) -> None:
+    """Lets the project use the private type; the pods' copies let it when it first makes a
+    volume of that type there (ensure_type_in_pod)."""
+    if volume_type.is_public:
+        raise Conflict("Type access modification is not applicable to public volume type.")
+    if not isinstance(project_id, str) or not project_id:
+        raise BadRequest("project is required.")
+    _, created = VolumeTypeAccess.objects.get_or_create(
+        volume_type=volume_type, project_id=project_id
+    )
+    if not created:
+        raise Conflict(
+            f"Volume type access for {volume_type.id}/{project_id} combination already exists."
+        )
+
+
+def remove_access(volume_type: VolumeType, project_id: object) -> None:
+    if volume_type.is_public:
+        raise Conflict("Type access modification is not applicable to public volume type.")
+    deleted, _ = VolumeTypeAccess.objects.filter(
+        volume_type=volume_type, project_id=project_id
+    ).delete()
+    if not deleted:
+        raise NotFound(
+            f"Volume type access not found for {volume_type.id}/{project_id} combination."
+        )
+    _push_to_pods(
+        volume_type,
+        lambda api, bottom: api.post(
+            f"/types/{bottom}/action", json={"removeProjectAccess": {"project": project_id}}
+        ),
+    )
+
+
 def _copies(volume_type: VolumeType) -> list[ResourceRouting]:
     return list(
         ResourceRouting.objects.select_related("pod")
@@ -195,20 +242,18 @@ def _copies(volume_type: VolumeType) -> list[ResourceRouting]:
 
 
 def _push_to_pods(volume_type: VolumeType, change: object) -> None:
-    """Keeps the pods' copies' extra specs as the top's; a pod that refuses (a type in use may
-    not change there) keeps its old specs, which the log says."""
+    """Keeps the pods' copies (extra specs, access) as the top's; a pod that refuses (a type in
+    use may not change there) keeps its old copy, which the log says."""
     for routing in _copies(volume_type):
         api = clients().adapter(routing.pod.region_name, "volumev3")
         try:
             response = change(api, routing.bottom_id)  # type: ignore[operator]
         except Exception as exc:  # a pod that does not answer must not fail the top's change
-            LOG.warning(
-                "extra specs of %s not updated in %s: %s", volume_type.name, routing.pod, exc
-            )
+            LOG.warning("copy of %s not updated in %s: %s", volume_type.name, routing.pod, exc)
             continue
         if response.status_code >= 300:
             LOG.warning(
-                "extra specs of %s not updated in %s: HTTP %s %s",
+                "copy of %s not updated in %s: HTTP %s %s",
                 volume_type.name,
                 routing.pod.region_name,
                 response.status_code,

@@ -12,9 +12,10 @@ from django.http import HttpResponse, JsonResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
-from gateway import compute, volume
+from gateway import compute, quotas, volume
 from gateway.base import GatewayView
 from gateway.microversions import VersionRange
+from gateway.models import VolumeType
 from gateway.network_views import parse_json
 from gateway.pod_api import PodServiceView, query_params, zone_info
 from gateway.proxy import Upstream, UpstreamResponse
@@ -33,6 +34,7 @@ PROJECT_ID = re.compile(
 )
 ITEM_PATH = re.compile(r"^/(volumes|snapshots|backups)/([^/]+)(/.*)?$")
 TYPE_PATH = re.compile(r"^/types/([^/]+)(?:/extra_specs(?:/([^/]+))?)?$")
+TYPE_ACCESS_PATH = re.compile(r"^/types/([^/]+)/(os-volume-type-access|action)$")
 ROUTED_TYPES = {
     "volumes": (ResourceType.VOLUME, "Volume"),
     "snapshots": (ResourceType.SNAPSHOT, "Snapshot"),
@@ -77,11 +79,24 @@ class VolumeVersionsView(GatewayView):
         return JsonResponse({"versions": [version_document(request, versions)]})
 
 
+def requested_quota(kind: str, item: dict) -> dict[str, int]:
+    """What a create takes of the project's quota (the size of a snapshot or backup is
+    counted by its pod alone)."""
+    if kind != "volumes":
+        return {kind: 1}
+    try:
+        size = int(item.get("size") or 0)
+    except (TypeError, ValueError) as exc:
+        raise BadRequest(f"Invalid input received: size {item.get('size')!r}.") from exc
+    return {"volumes": 1, "gigabytes": size}
+
+
 class VolumeView(PodServiceView):
     fault_style = "nova"  # Cinder's faults have Nova's shape: {"itemNotFound": {code, message}}
     service_type = "volumev3"
     api_prefix = API_PREFIX
     microversion_name = "volume"
+    quota_service = quotas.VOLUME
     baseline = CINDER_BASELINE
 
     @classmethod
@@ -113,10 +128,8 @@ class VolumeView(PodServiceView):
             return self.types(request, path)
         if path in {"/os-availability-zone", "/os-availability-zone/detail"}:
             return self.set_version_headers(JsonResponse({"availabilityZoneInfo": zone_info()}))
-        if path == "/limits" or (path.startswith("/os-quota-sets/") and method == "GET"):
-            return self.totalled(request, path)
-        if path.startswith("/os-quota-sets/"):
-            return self.on_every_pod(request, path)
+        if path == "/limits" or path.startswith("/os-quota-sets/"):
+            return self.quotas(request, path)
         return self.on_any_pod(request, path)
 
     get = post = put = delete = patch = handle
@@ -151,6 +164,7 @@ class VolumeView(PodServiceView):
         if not isinstance(item, dict):
             raise BadRequest(f'The request body must be {{"{singular}": {{...}}}}.')
         identity = self.identity(request)
+        self.enforce_quota(request, requested_quota(kind, item))
         if kind == "volumes":
             pod = self.prepare_volume(request, item)
         else:
@@ -194,7 +208,7 @@ class VolumeView(PodServiceView):
     def type_in_pod(self, request: Request, pod: Pod, ref: str) -> str:
         """Tricircle's type is made in the pod (by name); another name is the pod's business."""
         identity = self.identity(request)
-        found = volume.find_type(ref, identity.is_admin)
+        found = volume.find_type(ref, identity)
         if found is None:
             return ref
         volume.ensure_type_in_pod(pod, found, identity.project_id)
@@ -245,17 +259,21 @@ class VolumeView(PodServiceView):
         if path == "/types":
             if method == "GET":
                 wanted = query_params(request).get("is_public", [None])[-1]
-                types = volume.visible_types(identity.is_admin, wanted)
+                types = volume.visible_types(identity, wanted)
                 return self.answer({"volume_types": [volume.type_body(t) for t in types]})
             if method == "POST":
                 self.require_admin(request)
                 created = volume.create_type(parse_json(request.body).get("volume_type"))
                 return self.answer({"volume_type": volume.type_body(created)})
             raise BadRequest(f"{method} is not allowed on /types.")
+        access = TYPE_ACCESS_PATH.match(path)
+        if access:
+            self.require_admin(request)
+            return self.type_access(request, volume.get_type(access.group(1), identity), access)
         match = TYPE_PATH.match(path)
         if not match:
             return self.on_any_pod(request, path)
-        volume_type = volume.get_type(match.group(1), identity.is_admin)
+        volume_type = volume.get_type(match.group(1), identity)
         key = match.group(2)
         if not path.split("/", 3)[3:]:  # /types/{id}
             if method == "GET":
@@ -292,6 +310,25 @@ class VolumeView(PodServiceView):
             volume.unset_extra_spec(volume_type, key)
             return self.set_version_headers(HttpResponse(status=202))
         raise BadRequest(f"{method} is not allowed on an extra spec.")
+
+    def type_access(
+        self, request: Request, volume_type: VolumeType, match: re.Match
+    ) -> HttpResponse:
+        """os-volume-type-access: GET the projects of a private type; POST addProjectAccess or
+        removeProjectAccess to its action (admins only)."""
+        if match.group(2) == "os-volume-type-access" and request.method == "GET":
+            return self.answer({"volume_type_access": volume.type_access(volume_type)})
+        if match.group(2) == "action" and request.method == "POST":
+            action = parse_json(request.body)
+            for name, change in (
+                ("addProjectAccess", volume.add_access),
+                ("removeProjectAccess", volume.remove_access),
+            ):
+                if isinstance(action.get(name), dict):
+                    change(volume_type, action[name].get("project"))
+                    return self.set_version_headers(HttpResponse(status=202))
+            raise BadRequest("Give addProjectAccess or removeProjectAccess with a project.")
+        raise BadRequest(f"{request.method} is not allowed on {request.path}.")
 
     def require_admin(self, request: Request) -> None:
         if not self.identity(request).is_admin:

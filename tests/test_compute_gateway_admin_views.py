@@ -31,21 +31,6 @@ def test_limits_are_the_projects_totals_across_pods(demo, novas, keystone):
     assert absolute == {"maxTotalInstances": 20, "totalInstancesUsed": 5, "maxTotalKeypairs": -1}
 
 
-def test_quota_update_is_applied_in_every_pod(admin, novas, keystone):
-    updates = [
-        keystone.mocker.put(
-            f"{novas[name].base}/os-quota-sets/p1", json={"quota_set": {"instances": 5}}
-        )
-        for name in ("Pod1", "Pod2")
-    ]
-    response = admin.put(
-        "/compute/v2.1/os-quota-sets/p1", {"quota_set": {"instances": 5}}, format="json"
-    )
-    assert response.status_code == 200
-    assert response.json() == {"quota_set": {"instances": 10}}
-    assert all(update.called for update in updates)
-
-
 def test_hypervisors_and_services_of_every_pod(admin, novas, keystone):
     for name in ("Pod1", "Pod2"):
         keystone.mocker.get(

@@ -56,6 +56,53 @@ def test_private_types_are_seen_by_admins_only(admin, demo, cinders):
     assert [t["name"] for t in listed] == ["secret"]
 
 
+def test_a_project_given_a_private_type_sees_and_uses_it(admin, demo, alt_demo, cinders, keystone):
+    made = make_type(admin, "secret", **{"os-volume-type-access:is_public": False})
+    access = f"/volume/v3/types/{made['id']}/os-volume-type-access"
+    action = f"/volume/v3/types/{made['id']}/action"
+    assert admin.get(access).json() == {"volume_type_access": []}
+    grant = {"addProjectAccess": {"project": "demo-project"}}
+    assert demo.post(action, grant, format="json").status_code == 403
+    assert admin.post(action, grant, format="json").status_code == 202
+    assert admin.post(action, grant, format="json").status_code == 409
+    assert admin.get(access).json() == {
+        "volume_type_access": [{"volume_type_id": made["id"], "project_id": "demo-project"}]
+    }
+    assert [t["name"] for t in demo.get("/volume/v3/types").json()["volume_types"]] == ["secret"]
+    assert demo.get("/volume/v3/types/secret").status_code == 200
+    assert alt_demo.get("/volume/v3/types").json()["volume_types"] == []
+
+    pod_grants = keystone.mocker.post(f"{cinders['Pod2'].base}/types/pod-type-1/action", text="")
+    response = demo.post(
+        "/volume/v3/volumes",
+        {"volume": {"size": 1, "availability_zone": "az2", "volume_type": "secret"}},
+        format="json",
+    )
+    assert response.status_code == 202, response.content
+    assert cinders["Pod2"].type_posts[0]["os-volume-type-access:is_public"] is False
+    assert pod_grants.last_request.json() == grant
+
+    revoke = {"removeProjectAccess": {"project": "demo-project"}}
+    assert admin.post(action, revoke, format="json").status_code == 202
+    assert pod_grants.last_request.json() == revoke  # the pod's copy follows
+    assert admin.post(action, revoke, format="json").status_code == 404
+    assert demo.get("/volume/v3/types/secret").status_code == 404
+
+
+def test_access_lists_are_for_private_types_only(admin, cinders):
+    made = make_type(admin)
+    assert admin.get(f"/volume/v3/types/{made['id']}/os-volume-type-access").status_code == 404
+    response = admin.post(
+        f"/volume/v3/types/{made['id']}/action",
+        {"addProjectAccess": {"project": "demo-project"}},
+        format="json",
+    )
+    assert response.status_code == 409
+    assert "public volume type" in response.json()["conflictingRequest"]["message"]
+    response = admin.post(f"/volume/v3/types/{made['id']}/action", {"x": {}}, format="json")
+    assert response.status_code == 400
+
+
 def test_a_volume_of_a_top_type_makes_the_type_in_its_pod_once(admin, demo, cinders):
     made = make_type(admin)
     for _ in range(2):

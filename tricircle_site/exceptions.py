@@ -33,6 +33,13 @@ class Conflict(TricircleError):
     code = "conflict"
 
 
+class OverLimit(TricircleError):
+    """A create beyond a quota (Cinder's 413; Nova answers such refusals with Forbidden)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    code = "over_limit"
+
+
 class ServiceUnavailable(TricircleError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     code = "service_unavailable"

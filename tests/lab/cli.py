@@ -36,6 +36,37 @@ class OpenStackCLI:
         out = result.stdout.strip()
         return json.loads(out) if out and "-f" in full else out
 
+    def network_with_subnet(
+        self, name: str, cidr: str, *network_options: str, cloud: str = "lab-demo"
+    ) -> tuple[dict, dict]:
+        """A top network and one subnet of the same name."""
+        net = self(cloud, "network", "create", name, *network_options)
+        subnet = self(
+            cloud, "subnet", "create", name, "--network", net["id"], "--subnet-range", cidr
+        )
+        return net, subnet
+
+    def boot(
+        self, name: str, network_id: str, zone: str, *options: str, cloud: str = "lab-demo"
+    ) -> dict:
+        """A server of the lab's tiny flavor and image on the network, waited for (ACTIVE)."""
+        return self(
+            cloud,
+            "server",
+            "create",
+            name,
+            "--flavor",
+            "m1.tiny",
+            "--image",
+            "lab-tiny",
+            "--network",
+            network_id,
+            "--availability-zone",
+            zone,
+            *options,
+            "--wait",
+        )
+
 
 def _formats(args: tuple[str, ...]) -> bool:
     """Commands that print a resource or a table take -f json; actions print nothing."""

@@ -359,12 +359,34 @@ class Service:
     check_url: str | None = None  # must answer HTTP (any status below 500) once up
 
 
+def config_stamp(service: Service, etc: Path) -> str:
+    """What a service runs with: its command, environment and the files under etc that they
+    name (a named folder: every file in it). `up` restarts a running service whose stamp
+    changed, so a changed configuration takes effect without `down`."""
+    digest = hashlib.sha256(json.dumps([service.argv, sorted(service.env.items())]).encode())
+    words = [*service.argv, *service.env.values()]
+    for path in sorted(etc.rglob("*")):
+        if path.is_file() and any(str(path) in word or str(path.parent) == word for word in words):
+            digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 class Processes:
     def __init__(self, paths: Paths) -> None:
         self.paths = paths
 
     def pidfile(self, name: str) -> Path:
         return self.paths.pids / f"{name}.pid"
+
+    def stampfile(self, name: str) -> Path:
+        return self.paths.pids / f"{name}.stamp"
+
+    def stamp(self, name: str) -> str | None:
+        """The config stamp the running service was started with (None: unknown)."""
+        try:
+            return self.stampfile(name).read_text().strip()
+        except OSError:
+            return None
 
     def pid(self, name: str) -> int | None:
         """The pid of a running service the lab started, or None."""
@@ -397,6 +419,7 @@ class Processes:
                 start_new_session=True,  # own process group: signals reach the whole service
             )
         self.pidfile(service.name).write_text(f"{proc.pid} {start_time_of(proc.pid)}\n")
+        self.stampfile(service.name).write_text(config_stamp(service, self.paths.etc) + "\n")
         return proc.pid
 
     def stop(self, names: Iterable[str]) -> list[str]:
@@ -410,6 +433,7 @@ class Processes:
                 for target in trees[name]:
                     self._signal(target, signal.SIGTERM)
             self.pidfile(name).unlink(missing_ok=True)
+            self.stampfile(name).unlink(missing_ok=True)
         deadline = time.monotonic() + STOP_GRACE
         while time.monotonic() < deadline and any(
             self._alive(p) for t in trees.values() for p in t
@@ -1331,6 +1355,17 @@ class Lab:
         return services
 
     def start_missing(self, services: list[Service]) -> list[Service]:
+        """Starts the services that are not running, and restarts those whose configuration
+        changed since they started."""
+        changed = [
+            service.name
+            for service in services
+            if self.procs.pid(service.name) is not None
+            and self.procs.stamp(service.name) != config_stamp(service, self.paths.etc)
+        ]
+        if changed:
+            say(f"configuration changed, restarting: {', '.join(changed)}")
+            self.procs.stop(changed)
         started = []
         for service in services:
             if self.procs.pid(service.name) is None:

@@ -31,17 +31,7 @@ def test_flavor_and_key_pair_made_at_the_top_are_copied_to_the_pod_of_a_boot(ope
         for row in openstack("lab-admin", "flavor", "list", "--all", region="Pod2")
         if row["ID"] == flavor["id"]
     ]
-    net = openstack("lab-demo", "network", "create", f"f-{suffix}")
-    openstack(
-        "lab-demo",
-        "subnet",
-        "create",
-        f"f-{suffix}",
-        "--network",
-        net["id"],
-        "--subnet-range",
-        "10.40.0.0/24",
-    )
+    net, _ = openstack.network_with_subnet(f"f-{suffix}", "10.40.0.0/24")
     server = None
     try:
         server = openstack(

@@ -12,17 +12,7 @@ from tests.lab.waiting import eventually
 @pytest.fixture(scope="module")
 def shared_network(openstack):
     name = f"c-{uuid.uuid4().hex[:8]}"
-    net = openstack("lab-demo", "network", "create", name)
-    subnet = openstack(
-        "lab-demo",
-        "subnet",
-        "create",
-        name,
-        "--network",
-        net["id"],
-        "--subnet-range",
-        "10.30.0.0/24",
-    )
+    net, subnet = openstack.network_with_subnet(name, "10.30.0.0/24")
     yield net, subnet
     # the servers' ports are released by a job once their pods have deleted them
     eventually(lambda: openstack.run("lab-demo", "network", "delete", net["id"]).returncode == 0)
@@ -33,21 +23,7 @@ def servers(openstack, shared_network):
     net, _ = shared_network
     made = {}
     for zone in ("az1", "az2"):
-        made[zone] = openstack(
-            "lab-demo",
-            "server",
-            "create",
-            f"s-{zone}-{uuid.uuid4().hex[:6]}",
-            "--flavor",
-            "m1.tiny",
-            "--image",
-            "lab-tiny",
-            "--network",
-            net["id"],
-            "--availability-zone",
-            zone,
-            "--wait",
-        )
+        made[zone] = openstack.boot(f"s-{zone}-{uuid.uuid4().hex[:6]}", net["id"], zone)
     yield made
     for server in made.values():
         openstack.run("lab-demo", "server", "delete", "--wait", server["id"])

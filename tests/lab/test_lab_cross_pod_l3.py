@@ -22,30 +22,11 @@ CONVERGE_TIMEOUT = 150
 
 
 def _net(openstack, cidr: str) -> tuple[dict, dict]:
-    name = f"l3-{uuid.uuid4().hex[:8]}"
-    net = openstack("lab-demo", "network", "create", name)
-    subnet = openstack(
-        "lab-demo", "subnet", "create", name, "--network", net["id"], "--subnet-range", cidr
-    )
-    return net, subnet
+    return openstack.network_with_subnet(f"l3-{uuid.uuid4().hex[:8]}", cidr)
 
 
 def _boot(openstack, net_id: str, zone: str) -> dict:
-    return openstack(
-        "lab-demo",
-        "server",
-        "create",
-        f"l3-{zone}-{uuid.uuid4().hex[:6]}",
-        "--flavor",
-        "m1.tiny",
-        "--image",
-        "lab-tiny",
-        "--network",
-        net_id,
-        "--availability-zone",
-        zone,
-        "--wait",
-    )
+    return openstack.boot(f"l3-{zone}-{uuid.uuid4().hex[:6]}", net_id, zone)
 
 
 def _in_threads(*calls: Any) -> list[Any]:

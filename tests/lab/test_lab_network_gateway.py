@@ -67,17 +67,7 @@ def test_network_subnet_port_router_and_security_group_crud(openstack, central_n
 
 
 def test_network_in_use_is_refused_with_neutrons_409(openstack, name):
-    net = openstack("lab-demo", "network", "create", name)
-    openstack(
-        "lab-demo",
-        "subnet",
-        "create",
-        name,
-        "--network",
-        net["id"],
-        "--subnet-range",
-        "10.11.0.0/24",
-    )
+    net, _ = openstack.network_with_subnet(name, "10.11.0.0/24")
     port = openstack(
         "lab-demo",
         "port",

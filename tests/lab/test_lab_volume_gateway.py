@@ -1,6 +1,7 @@
 """The top region's Block Storage API through Tricircle with the real openstack CLI: volumes in
 az1 and az2, each in its pod, listed together with pagination, snapshots and volumes made from
-them in their source's pod, extend, a type made only at the top, attach in one pod and a clear
+them in their source's pod, extend, a type made only at the top, a private type given to a
+project, attach in one pod and a clear
 refusal across pods, delete; and a pod whose Cinder is stopped does not fail the list (last)."""
 
 import time
@@ -172,34 +173,51 @@ def test_a_type_made_only_at_the_top_is_used_in_both_pods(openstack, suffix):
             openstack.run("lab-demo", "volume", "delete", volume["id"])
 
 
+def test_a_private_type_given_to_the_project_is_used_in_its_pod(openstack, suffix):
+    name = f"private-{suffix}"
+    project_id = openstack("lab-demo", "token", "issue")["project_id"]
+
+    def demo_sees_it() -> bool:
+        return name in {row["Name"] for row in openstack("lab-demo", "volume", "type", "list")}
+
+    openstack("lab-admin", "volume", "type", "create", "--private", name)
+    volume = None
+    try:
+        assert not demo_sees_it()
+        openstack("lab-admin", "volume", "type", "set", "--project", project_id, name)
+        assert project_id in str(openstack("lab-admin", "volume", "type", "show", name))
+        assert demo_sees_it()
+        volume = openstack(
+            "lab-demo",
+            "volume",
+            "create",
+            f"private-{suffix}",
+            "--size",
+            "1",
+            "--type",
+            name,
+            "--availability-zone",
+            "az2",
+        )
+        wait_status(openstack, volume["id"], "available")
+        copy = openstack("lab-admin", "volume", "type", "show", name, region="Pod2")
+        assert copy["is_public"] is False and project_id in str(copy["access_project_ids"])
+
+        openstack("lab-admin", "volume", "type", "unset", "--project", project_id, name)
+        assert not demo_sees_it()
+        copy = openstack("lab-admin", "volume", "type", "show", name, region="Pod2")
+        assert project_id not in str(copy["access_project_ids"])
+    finally:
+        if volume:
+            openstack.run("lab-demo", "volume", "delete", volume["id"])
+            eventually(lambda: openstack.run("lab-demo", "volume", "show", volume["id"]).returncode)
+        openstack.run("lab-admin", "volume", "type", "delete", name)
+
+
 @pytest.fixture(scope="module")
 def server(openstack, suffix):
-    net = openstack("lab-demo", "network", "create", f"vn-{suffix}")
-    openstack(
-        "lab-demo",
-        "subnet",
-        "create",
-        f"vn-{suffix}",
-        "--network",
-        net["id"],
-        "--subnet-range",
-        "10.31.0.0/24",
-    )
-    made = openstack(
-        "lab-demo",
-        "server",
-        "create",
-        f"vs-{suffix}",
-        "--availability-zone",
-        "az1",
-        "--flavor",
-        "m1.tiny",
-        "--image",
-        "lab-tiny",
-        "--network",
-        net["id"],
-        "--wait",
-    )
+    net, _ = openstack.network_with_subnet(f"vn-{suffix}", "10.31.0.0/24")
+    made = openstack.boot(f"vs-{suffix}", net["id"], "az1")
     yield made
     openstack.run("lab-demo", "server", "delete", "--wait", made["id"])
     # the servers' ports are released by a job once their pods have deleted them

@@ -1,0 +1,112 @@
+"""Quotas across pods. Each pod only sees the part of a project that lives in it, so a quota set
+through the top region is Tricircle's record for the resources the pods count in /limits: every
+pod is given the same limit (no pod refuses first), the top region's answers show it, and the
+gateway refuses a create that would take the project's use, totalled over the pods, beyond it.
+Two creates at the same moment may both pass, as in Nova and Cinder without rechecks."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from gateway.models import ProjectQuota
+from tricircle_site.exceptions import BadRequest, Forbidden, OverLimit
+
+COMPUTE = "compute"
+VOLUME = "volume"
+
+# resource -> the /limits keys of (its limit, its use)
+COUNTED: dict[str, dict[str, tuple[str, str]]] = {
+    COMPUTE: {
+        "instances": ("maxTotalInstances", "totalInstancesUsed"),
+        "cores": ("maxTotalCores", "totalCoresUsed"),
+        "ram": ("maxTotalRAMSize", "totalRAMUsed"),
+    },
+    VOLUME: {
+        "volumes": ("maxTotalVolumes", "totalVolumesUsed"),
+        "gigabytes": ("maxTotalVolumeGigabytes", "totalGigabytesUsed"),
+        "snapshots": ("maxTotalSnapshots", "totalSnapshotsUsed"),
+        "backups": ("maxTotalBackups", "totalBackupsUsed"),
+    },
+}
+
+
+def limits_of(project_id: str, service: str) -> dict[str, int]:
+    rows = ProjectQuota.objects.filter(project_id=project_id, service=service)
+    return dict(rows.values_list("resource", "hard_limit"))
+
+
+def given_limits(service: str, quota_set: object) -> dict[str, int]:
+    """The counted resources a quota update sets, checked before any pod is asked."""
+    if not isinstance(quota_set, dict):
+        raise BadRequest('The request body must be {"quota_set": {...}}.')
+    given = {}
+    for resource in COUNTED[service]:
+        if resource not in quota_set:
+            continue
+        value = quota_set[resource]
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = None
+        if isinstance(value, bool) or number is None or number < -1:
+            raise BadRequest(f"Quota limit {value!r} for {resource} must be -1 or more.")
+        given[resource] = number
+    return given
+
+
+def record(project_id: str, service: str, limits: dict[str, int]) -> None:
+    with transaction.atomic():
+        for resource, limit in limits.items():
+            ProjectQuota.objects.update_or_create(
+                project_id=project_id,
+                service=service,
+                resource=resource,
+                defaults={"hard_limit": limit},
+            )
+
+
+def forget(project_id: str, service: str) -> None:
+    ProjectQuota.objects.filter(project_id=project_id, service=service).delete()
+
+
+def present_quota_set(body: dict, project_id: str, service: str) -> None:
+    """A quota set added up over the pods shows Tricircle's limits where it has them (plain,
+    or the `limit` of a detailed entry whose `in_use` stays the total)."""
+    quota_set = body.get("quota_set")
+    if not isinstance(quota_set, dict):
+        return
+    for resource, limit in limits_of(project_id, service).items():
+        if isinstance(quota_set.get(resource), dict):
+            quota_set[resource]["limit"] = limit
+        elif resource in quota_set:
+            quota_set[resource] = limit
+
+
+def present_limits(body: dict, project_id: str, service: str) -> None:
+    absolute = body.get("limits", {}).get("absolute")
+    if not isinstance(absolute, dict):
+        return
+    for resource, limit in limits_of(project_id, service).items():
+        absolute[COUNTED[service][resource][0]] = limit
+
+
+def check(project_id: str, service: str, requested: dict[str, int], absolute: dict) -> None:
+    """Refuses a create that would take the project beyond one of its limits, in the words and
+    status of the service (Nova: 403; Cinder: 413). `absolute` is /limits totalled over pods."""
+    limits = limits_of(project_id, service)
+    for resource, amount in requested.items():
+        limit = limits.get(resource)
+        if limit is None or limit < 0 or amount <= 0:
+            continue
+        used = int(absolute.get(COUNTED[service][resource][1]) or 0)
+        if used + amount <= limit:
+            continue
+        if service == COMPUTE:
+            raise Forbidden(
+                f"Quota exceeded for {resource}: Requested {amount}, but already used {used} "
+                f"of {limit} {resource}"
+            )
+        raise OverLimit(
+            f"Maximum {resource} allowed ({limit}) exceeded for quota '{resource}': "
+            f"requested {amount}, {used} in use across all availability zones."
+        )

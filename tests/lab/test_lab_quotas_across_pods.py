@@ -1,0 +1,93 @@
+"""A quota set through the top region with the real CLI is the project's limit across all pods:
+shown as set (not once per pod), given to every pod, and a create beyond the project's total
+use in all pods is refused even when the pod it would go to has room."""
+
+import uuid
+
+import pytest
+
+from tests.lab.waiting import eventually
+
+CLOUD = "lab-alt"  # a project of its own: other lab tests keep their servers in demo's
+
+
+@pytest.fixture
+def alt_project(openstack):
+    project_id = openstack(CLOUD, "token", "issue")["project_id"]
+    yield project_id
+    openstack.run("lab-admin", "quota", "delete", "--compute", project_id)
+    openstack.run("lab-admin", "quota", "delete", "--volume", project_id)
+
+
+def test_an_instance_quota_holds_across_pods(openstack, alt_project):
+    openstack("lab-admin", "quota", "set", "--instances", "1", alt_project)
+    shown = openstack("lab-admin", "quota", "show", "--compute", alt_project)
+    assert {row["Resource"]: row["Limit"] for row in shown}["instances"] == 1
+    for region in ("Pod1", "Pod2"):
+        direct = openstack("lab-admin", "quota", "show", "--compute", alt_project, region=region)
+        assert {row["Resource"]: row["Limit"] for row in direct}["instances"] == 1
+
+    name = f"q-{uuid.uuid4().hex[:6]}"
+    net, _ = openstack.network_with_subnet(name, "10.33.0.0/24", cloud=CLOUD)
+    server = None
+    try:
+        server = openstack.boot(name, net["id"], "az1", cloud=CLOUD)
+        refused = openstack.run(
+            CLOUD,
+            "server",
+            "create",
+            f"{name}-2",
+            "--flavor",
+            "m1.tiny",
+            "--image",
+            "lab-tiny",
+            "--network",
+            net["id"],
+            "--availability-zone",
+            "az2",
+        )
+        assert refused.returncode != 0
+        assert "Quota exceeded for instances" in refused.stderr
+        assert (
+            openstack(
+                "lab-admin",
+                "server",
+                "list",
+                "--all-projects",
+                "--name",
+                f"{name}-2",
+                region="Pod2",
+            )
+            == []
+        )
+    finally:
+        if server:
+            openstack(CLOUD, "server", "delete", "--wait", server["id"])
+        assert eventually(
+            lambda: openstack.run(CLOUD, "network", "delete", net["id"]).returncode == 0
+        )
+
+
+def test_a_volume_quota_holds_across_pods(openstack, alt_project):
+    openstack("lab-admin", "quota", "set", "--volumes", "1", alt_project)
+    made = openstack(
+        CLOUD,
+        "volume",
+        "create",
+        f"q-{uuid.uuid4().hex[:6]}",
+        "--size",
+        "1",
+        "--availability-zone",
+        "az1",
+    )
+    try:
+        refused = openstack.run(
+            CLOUD, "volume", "create", "too-many", "--size", "1", "--availability-zone", "az2"
+        )
+        assert refused.returncode != 0
+        assert "volumes" in refused.stderr and "413" in refused.stderr
+    finally:
+        assert eventually(
+            lambda: openstack(CLOUD, "volume", "show", made["id"])["status"] == "available"
+        )
+        openstack(CLOUD, "volume", "delete", made["id"])
