@@ -58,18 +58,46 @@ def zone_info() -> list[dict]:
     ]
 
 
-def add_totals(total: dict, part: dict) -> dict:
+# Limits of one item or one user (a server's metadata and files, a user's key pairs, a group's
+# members, one volume's size): each pod has the same, so they are not added up; the tightest
+# holds, and for a detailed entry its use is the largest.
+PER_ITEM_LIMITS = frozenset(
+    {
+        "metadata_items",
+        "injected_files",
+        "injected_file_content_bytes",
+        "injected_file_path_bytes",
+        "key_pairs",
+        "server_group_members",
+        "per_volume_gigabytes",
+        "maxServerMeta",
+        "maxImageMeta",
+        "maxPersonality",
+        "maxPersonalitySize",
+        "maxTotalKeypairs",
+        "maxServerGroupMembers",
+    }
+)
+
+
+def add_totals(total: dict, part: dict, per_item: bool = False) -> dict:
     """Adds a pod's limits or quota set to the running total: numbers add up, except -1
-    (unlimited) which stays unlimited; nested objects add up key by key; anything else (ids,
-    rate limits) is kept from the first pod."""
+    (unlimited) which stays unlimited, and PER_ITEM_LIMITS; nested objects add up key by key;
+    anything else (ids, rate limits) is kept from the first pod."""
     for key, value in part.items():
         if key not in total:
             total[key] = value
             continue
         current = total[key]
         if isinstance(value, dict) and isinstance(current, dict):
-            add_totals(current, value)
-        elif _number(value) and _number(current):
+            add_totals(current, value, key in PER_ITEM_LIMITS)
+        elif not (_number(value) and _number(current)):
+            continue
+        elif per_item and key != "limit":
+            total[key] = max(current, value)  # the use of the busiest pod
+        elif per_item or key in PER_ITEM_LIMITS:
+            total[key] = current if value == -1 else value if current == -1 else min(current, value)
+        else:
             total[key] = -1 if -1 in (value, current) else current + value
     return total
 

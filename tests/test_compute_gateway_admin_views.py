@@ -23,12 +23,18 @@ def test_limits_are_the_projects_totals_across_pods(demo, novas, keystone):
                         "maxTotalInstances": 10,
                         "totalInstancesUsed": used,
                         "maxTotalKeypairs": -1,
+                        "maxServerMeta": 128,
                     },
                 }
             },
         )
     absolute = demo.get("/compute/v2.1/limits").json()["limits"]["absolute"]
-    assert absolute == {"maxTotalInstances": 20, "totalInstancesUsed": 5, "maxTotalKeypairs": -1}
+    assert absolute == {
+        "maxTotalInstances": 20,
+        "totalInstancesUsed": 5,
+        "maxTotalKeypairs": -1,
+        "maxServerMeta": 128,  # a limit of each server: the same in every pod, not added up
+    }
 
 
 def test_hypervisors_and_services_of_every_pod(admin, novas, keystone):

@@ -34,3 +34,15 @@ def test_quota_sets_add_up_key_by_key():
     total = add_totals({}, {"quota_set": {"id": "p", "volumes": {"limit": 10, "in_use": 1}}})
     add_totals(total, {"quota_set": {"id": "p", "volumes": {"limit": -1, "in_use": 2}}})
     assert total == {"quota_set": {"id": "p", "volumes": {"limit": -1, "in_use": 3}}}
+
+
+def test_per_item_limits_are_the_tightest_not_a_sum():
+    total = add_totals(
+        {}, {"quota_set": {"per_volume_gigabytes": -1, "key_pairs": {"limit": 100, "in_use": 2}}}
+    )
+    add_totals(
+        total, {"quota_set": {"per_volume_gigabytes": 50, "key_pairs": {"limit": 80, "in_use": 1}}}
+    )
+    assert total == {
+        "quota_set": {"per_volume_gigabytes": 50, "key_pairs": {"limit": 80, "in_use": 2}}
+    }
