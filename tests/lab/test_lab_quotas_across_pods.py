@@ -28,8 +28,8 @@ def test_an_instance_quota_holds_across_pods(openstack, alt_project):
         direct = openstack("lab-admin", "quota", "show", "--compute", alt_project, region=region)
         in_pod = {row["Resource"]: row["Limit"] for row in direct}
         assert in_pod["instances"] == 1
-        # a limit of each server, the same in every pod: shown as it is, not added up
-        assert top["metadata_items"] == in_pod["metadata_items"]
+        # metadata items: a limit of each server, the same in every pod, not added up
+        assert top["properties"] == in_pod["properties"] == 128
 
     name = f"q-{uuid.uuid4().hex[:6]}"
     net, _ = openstack.network_with_subnet(name, "10.33.0.0/24", cloud=CLOUD)
