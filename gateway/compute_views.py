@@ -274,8 +274,9 @@ class ComputeView(PodServiceView):
         )
         if pod.pod_az_name:
             server["availability_zone"] = pod.pod_az_name
-        self.enforce_boot_quota(request, server)
-        self.prepare_flavor_and_keypair(request, server, pod)
+        flavor = self.top_flavor(request, server.get("flavorRef"))
+        self.enforce_boot_quota(request, server, flavor)
+        self.prepare_flavor_and_keypair(request, server, flavor, pod)
         top_ports, made = self.top_ports(request, server)
         try:
             if top_ports:
@@ -302,12 +303,11 @@ class ComputeView(PodServiceView):
             LOG.warning("top ports %s not marked as server %s's", top_ports, created["id"])
         return self.respond(request, pod, response)
 
-    def enforce_boot_quota(self, request: Request, server: dict) -> None:
+    def enforce_boot_quota(self, request: Request, server: dict, flavor: Flavor) -> None:
         try:
             count = max(int(server.get("min_count") or 1), 1)
         except (TypeError, ValueError) as exc:
             raise BadRequest("Invalid input for field/attribute min_count.") from exc
-        flavor = self.top_flavor(request, server.get("flavorRef"))
         requested = {"instances": count, "cores": flavor.vcpus * count, "ram": flavor.ram * count}
         self.enforce_quota(request, requested)
 
@@ -334,10 +334,13 @@ class ComputeView(PodServiceView):
         if isinstance(resize, dict) and resize.get("flavorRef"):
             self.flavor_in_pod(request, resize["flavorRef"], pod)
 
-    def prepare_flavor_and_keypair(self, request: Request, server: dict, pod: Pod) -> None:
+    def prepare_flavor_and_keypair(
+        self, request: Request, server: dict, flavor: Flavor, pod: Pod
+    ) -> None:
         """The server's flavor and key pair are Tricircle's; make them exist in the pod."""
         identity = self.identity(request)
-        server["flavorRef"] = self.flavor_in_pod(request, server.get("flavorRef"), pod)
+        flavors.ensure_flavor_in_pod(pod, flavor, identity.project_id)
+        server["flavorRef"] = flavor.id
         if server.get("key_name"):
             try:
                 keypair = flavors.get_keypair(identity.user_id, server["key_name"])
