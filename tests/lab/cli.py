@@ -50,22 +50,24 @@ class OpenStackCLI:
         self, name: str, network_id: str, zone: str, *options: str, cloud: str = "lab-demo"
     ) -> dict:
         """A server of the lab's tiny flavor and image on the network, waited for (ACTIVE)."""
-        return self(
-            cloud,
-            "server",
-            "create",
-            name,
-            "--flavor",
-            "m1.tiny",
-            "--image",
-            "lab-tiny",
-            "--network",
-            network_id,
-            "--availability-zone",
-            zone,
-            *options,
-            "--wait",
-        )
+        return self(cloud, *boot_args(name, network_id, zone), *options, "--wait")
+
+
+def boot_args(name: str, network_id: str, zone: str) -> tuple[str, ...]:
+    """`server create` of the lab's tiny flavor and image on a network in a zone."""
+    return (
+        "server",
+        "create",
+        name,
+        "--flavor",
+        "m1.tiny",
+        "--image",
+        "lab-tiny",
+        "--network",
+        network_id,
+        "--availability-zone",
+        zone,
+    )
 
 
 def _formats(args: tuple[str, ...]) -> bool:

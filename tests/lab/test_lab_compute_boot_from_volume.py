@@ -10,19 +10,9 @@ def test_boot_from_a_volume_in_its_pod(openstack):
     volume = openstack(
         "lab-demo", "volume", "create", name, "--size", "1", "--availability-zone", "az2"
     )
-    net = openstack("lab-demo", "network", "create", name)
+    net, _ = openstack.network_with_subnet(name, "10.60.0.0/24")
     server = None
     try:
-        openstack(
-            "lab-demo",
-            "subnet",
-            "create",
-            name,
-            "--network",
-            net["id"],
-            "--subnet-range",
-            "10.60.0.0/24",
-        )
         assert eventually(
             lambda: openstack("lab-demo", "volume", "show", volume["id"])["status"] == "available"
         )

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from tests.lab.cli import boot_args
 from tests.lab.faults import stopped
 from tests.lab.waiting import eventually
 
@@ -91,20 +92,7 @@ def test_unknown_server_is_a_404(openstack):
 
 def test_unknown_zone_is_a_400(openstack, shared_network):
     net, _ = shared_network
-    result = openstack.run(
-        "lab-demo",
-        "server",
-        "create",
-        "nowhere",
-        "--flavor",
-        "m1.tiny",
-        "--image",
-        "lab-tiny",
-        "--network",
-        net["id"],
-        "--availability-zone",
-        "az9",
-    )
+    result = openstack.run("lab-demo", *boot_args("nowhere", net["id"], "az9"))
     assert result.returncode != 0
     assert "az9" in result.stderr
 

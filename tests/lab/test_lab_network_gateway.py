@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from tests.lab.cli import boot_args
 from tests.lab.waiting import eventually
 
 
@@ -171,20 +172,7 @@ def test_local_network_used_in_another_pod_is_refused_and_leaves_nothing(opensta
             "--subnet-range",
             "10.13.0.0/24",
         )
-        result = openstack.run(
-            "lab-demo",
-            "server",
-            "create",
-            name,
-            "--flavor",
-            "m1.tiny",
-            "--image",
-            "lab-tiny",
-            "--network",
-            net["id"],
-            "--availability-zone",
-            "az2",
-        )
+        result = openstack.run("lab-demo", *boot_args(name, net["id"], "az2"))
         assert result.returncode != 0
         assert "cannot be used in Pod2" in result.stderr
         # The top port made for the boot is released by a job; nothing was made in Pod2.

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from tests.lab.cli import boot_args
 from tests.lab.waiting import eventually
 
 CLOUD = "lab-alt"  # a project of its own: other lab tests keep their servers in demo's
@@ -36,20 +37,7 @@ def test_an_instance_quota_holds_across_pods(openstack, alt_project):
     server = None
     try:
         server = openstack.boot(name, net["id"], "az1", cloud=CLOUD)
-        refused = openstack.run(
-            CLOUD,
-            "server",
-            "create",
-            f"{name}-2",
-            "--flavor",
-            "m1.tiny",
-            "--image",
-            "lab-tiny",
-            "--network",
-            net["id"],
-            "--availability-zone",
-            "az2",
-        )
+        refused = openstack.run(CLOUD, *boot_args(f"{name}-2", net["id"], "az2"))
         assert refused.returncode != 0
         assert "Quota exceeded for instances" in refused.stderr
         assert (
