@@ -9,11 +9,13 @@ from django.db.models import Count, Q
 from keystoneauth1 import exceptions as ks_exceptions
 
 from gateway.collections import PodCollection
+from gateway.confinement import visible_routing
 from pods import services as pod_services
 from pods.clients import clients
 from pods.models import HealthStatus, Pod, PodBinding
 from routing import services as routing_services
 from routing.models import ResourceRouting, ResourceType
+from tricircle_site.auth import KeystoneIdentity
 from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUnavailable
 
 # Tricircle's own calls into a pod's Nova (flavor copies with their description need 2.55).
@@ -153,9 +155,9 @@ def name_networks_in_addresses(servers: list[dict]) -> None:
             server["addresses"] = {names.get(label, label): ips for label, ips in addresses.items()}
 
 
-def pod_of_boot_volumes(server: dict, zone: str | None) -> Pod | None:
+def pod_of_boot_volumes(caller: KeystoneIdentity, server: dict, zone: str | None) -> Pod | None:
     """A server booted from (or with) existing volumes must be made in their pod: a pod's Nova
-    uses only its own Cinder's volumes."""
+    uses only its own Cinder's volumes. Only the caller's volumes say where (admins: any)."""
     volume_ids = [
         mapping.get("uuid") or mapping.get("volume_id")
         for key in ("block_device_mapping_v2", "block_device_mapping")
@@ -163,7 +165,12 @@ def pod_of_boot_volumes(server: dict, zone: str | None) -> Pod | None:
         if isinstance(mapping, dict)
         and (mapping.get("source_type") == "volume" or mapping.get("volume_id"))
     ]
-    pods = {routed_pod(volume_id, ResourceType.VOLUME, "Volume") for volume_id in volume_ids}
+    pods = set()
+    for volume_id in volume_ids:
+        routing = visible_routing(caller, str(volume_id), ResourceType.VOLUME)
+        if routing is None:
+            raise BadRequest(f"Block Device Mapping is Invalid: failed to get volume {volume_id}.")
+        pods.add(routing.pod)
     if not pods:
         return None
     if len(pods) > 1:

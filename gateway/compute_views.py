@@ -12,7 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
-from gateway import compute, flavor_views, flavors, quotas
+from gateway import compute, confinement, flavor_views, flavors, quotas
 from gateway.base import GatewayView
 from gateway.collections import PodCollection
 from gateway.job_types import SERVER_PORTS_RELEASE
@@ -170,13 +170,14 @@ class ComputeView(PodServiceView):
         attachment = self.json_body(request).get("interfaceAttachment")
         if not isinstance(attachment, dict):
             raise BadRequest('The request body must be {"interfaceAttachment": {...}}.')
+        identity = self.identity(request)
         if attachment.get("port_id"):
-            top_ports, made = [attachment["port_id"]], set()
+            port = confinement.caller_port(identity, attachment["port_id"], NotFound)
+            top_ports, made = [port["id"]], set()
         elif attachment.get("net_id"):
+            net_id = confinement.require_uuid(attachment["net_id"], "net_id")
             fixed = (attachment.get("fixed_ips") or [{}])[0].get("ip_address")
-            top_port = self.make_top_port(
-                request, {"uuid": attachment["net_id"], "fixed_ip": fixed}, []
-            )
+            top_port = self.make_top_port(request, {"uuid": net_id, "fixed_ip": fixed}, [])
             top_ports, made = [top_port], {top_port}
         else:
             raise BadRequest("Give the port_id or the net_id of the interface to attach.")
@@ -252,7 +253,9 @@ class ComputeView(PodServiceView):
         volume_id = attachment.get("volumeId") if isinstance(attachment, dict) else None
         if not volume_id:
             return  # the pod's Nova refuses the body itself
-        volume_pod = compute.routed_pod(volume_id, ResourceType.VOLUME, "Volume")
+        volume_pod = confinement.caller_routed_pod(
+            self.identity(request), str(volume_id), ResourceType.VOLUME, "Volume"
+        )
         if volume_pod != server_pod:
             raise Conflict(
                 f"The server and the volume {volume_id} are in different pods "
@@ -269,7 +272,7 @@ class ComputeView(PodServiceView):
         identity = self.identity(request)
         zone = server.pop("availability_zone", None)
         zone = zone.split(":")[0] if zone else None
-        pod = compute.pod_of_boot_volumes(server, zone) or compute.choose_pod(
+        pod = compute.pod_of_boot_volumes(identity, server, zone) or compute.choose_pod(
             identity.project_id, zone
         )
         if pod.pod_az_name:
@@ -364,10 +367,14 @@ class ComputeView(PodServiceView):
                 if not isinstance(network, dict):
                     raise BadRequest("Each entry of networks must be an object.")
                 if network.get("port"):
-                    ports.append(network["port"])
+                    port = confinement.caller_port(
+                        self.identity(request), network["port"], BadRequest
+                    )
+                    ports.append(port["id"])
                     continue
                 if not network.get("uuid"):
                     raise BadRequest("Each entry of networks needs a uuid or a port.")
+                confinement.require_uuid(network["uuid"], "uuid")
                 port_id = self.make_top_port(request, network, groups)
                 ports.append(port_id)
                 made.add(port_id)

@@ -26,6 +26,8 @@ NEUTRON_FAULT_TYPES = {
     404: "NotFound",
     405: "MethodNotAllowed",
     409: "Conflict",
+    413: "RequestEntityTooLarge",
+    500: "HTTPInternalServerError",
     503: "ServiceUnavailable",
 }
 

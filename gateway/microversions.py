@@ -13,11 +13,13 @@ from django.conf import settings
 from gateway.proxy import Upstream, call
 from gateway.scatter import gather
 from pods.models import Pod
-from tricircle_site.exceptions import TricircleError
+from tricircle_site.exceptions import BadRequest, TricircleError
 
 CACHE_SECONDS = 300.0
 _ranges: dict[str, tuple[float, tuple[str, str]]] = {}
-VERSION = re.compile(r"^(\d+)\.(\d+)$")
+# Nova and Cinder versions are small numbers; longer digit runs are no version (and would cost
+# a conversion of thousands of digits).
+VERSION = re.compile(r"^(\d{1,4})\.(\d{1,4})$")
 
 
 class NotAcceptable(TricircleError):
@@ -28,7 +30,11 @@ class NotAcceptable(TricircleError):
 def as_tuple(version: str) -> tuple[int, int]:
     match = VERSION.match(version.strip())
     if not match:
-        raise NotAcceptable(f"Invalid microversion {version!r}; expected MAJOR.MINOR or latest.")
+        # As Nova and Cinder answer a version string of another form.
+        raise BadRequest(
+            f"API Version String {version[:40]!r} is of invalid format. Must be of format "
+            "MajorNum.MinorNum."
+        )
     return int(match.group(1)), int(match.group(2))
 
 

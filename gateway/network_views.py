@@ -157,6 +157,8 @@ def central_upstream(request: Request) -> Upstream:
 def parse_json(raw: bytes) -> dict:
     try:
         body = json.loads(raw or b"null")
+    except RecursionError as exc:
+        raise BadRequest("The request body nests too deeply.") from exc
     except ValueError as exc:
         raise BadRequest(f"The request body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):

@@ -12,6 +12,7 @@ from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1 import session as ks_session
 
 from tricircle_site.exceptions import ServiceUnavailable
+from tricircle_site.paths import safe_url
 
 # Request headers a client sends that the upstream must see (microversions, request ids).
 FORWARDED_REQUEST_HEADERS = (
@@ -90,7 +91,7 @@ def call(
     timeout: float | None = None,
 ) -> UpstreamResponse:
     """One HTTP call; an upstream that does not answer becomes a 503 naming it."""
-    url = upstream.base_url.rstrip("/") + path + (f"?{query}" if query else "")
+    url = safe_url(upstream.base_url.rstrip("/") + path) + (f"?{query}" if query else "")
     try:
         response = upstream.session.request(
             url,

@@ -9,6 +9,7 @@ import uuid
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from keystoneauth1 import exceptions as ks_exceptions
 
 from gateway.collections import PodCollection
 from gateway.models import VolumeType, VolumeTypeAccess
@@ -68,7 +69,19 @@ SUMMARIES: dict[str, tuple[str, ...] | None] = {
 }
 
 
-# --- totals ----------------------------------------------------------------------------------
+def forget_if_gone(pod: Pod, kind: str, item_id: str, resource_type: str) -> None:
+    """Drops the routing entry of a volume, snapshot or backup its pod no longer has, as the
+    service account sees it (all projects)."""
+    try:
+        response = clients().adapter(pod.region_name, "volumev3").get(f"/{kind}/{item_id}")
+    except ks_exceptions.ClientException:
+        return
+    if response.status_code == 404:
+        ResourceRouting.objects.filter(
+            top_id=item_id, resource_type=resource_type, pod=pod
+        ).delete()
+
+
 # --- volume types ----------------------------------------------------------------------------
 def type_body(volume_type: VolumeType) -> dict:
     return {

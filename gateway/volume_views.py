@@ -22,7 +22,7 @@ from gateway.proxy import Upstream, UpstreamResponse
 from gateway.upstreams import pod_upstream
 from pods import services as pod_services
 from pods.models import Pod
-from routing.models import ResourceRouting, ResourceType
+from routing.models import ResourceType
 from routing.services import record_bottom
 from tricircle_site.exceptions import BadRequest, Forbidden, NotFound
 
@@ -228,10 +228,9 @@ class VolumeView(PodServiceView):
                 body = json.dumps(action).encode()
         response = self.forward(request, pod, path, body)
         if request.method == "GET" and not rest and response.status == 404:
-            # The pod no longer has it (deleted): the routing table forgets it too.
-            ResourceRouting.objects.filter(
-                top_id=item_id, resource_type=resource_type, pod=pod
-            ).delete()
+            # A 404 to this caller may only mean "not yours": the routing table forgets the
+            # item when the service account's view says the pod no longer has it.
+            volume.forget_if_gone(pod, kind, item_id, resource_type)
         if kind == "backups" and rest == "/restore" and response.status < 300:
             restored = response.json().get("restore", {})
             if restored.get("volume_id"):

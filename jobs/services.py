@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from jobs import registry
 from jobs.models import Job, JobStatus
-from tricircle_site.exceptions import BadRequest, Conflict, NotFound
+from tricircle_site.exceptions import BadRequest, Conflict, NotFound, TricircleError
 
 LOG = logging.getLogger(__name__)
 
@@ -160,7 +160,10 @@ def run(job_id: Any, worker: str | None = None) -> str:
         registry.get(job.type).handler(job)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:MAX_ERROR_LENGTH]
-        LOG.warning("Job %s (%s) failed: %s", job.pk, job.type, exc)
+        if isinstance(exc, TricircleError):  # a pod's or the input's refusal: retried
+            LOG.warning("Job %s (%s) failed: %s", job.pk, job.type, exc)
+        else:
+            LOG.exception("Job %s (%s) failed unexpectedly", job.pk, job.type)
     finally:
         heartbeat.stop()
     return _finish(job, error)

@@ -70,8 +70,12 @@ def release_ports(top_port_ids: list[str], made_by_gateway: set[str]) -> None:
         remove_bottom_copies(ResourceType.PORT, port_id)
         if port_id in made_by_gateway:
             central.delete(f"/ports/{port_id}")
-        else:
+            continue
+        try:
             central.put(f"/ports/{port_id}", {"port": {"device_id": "", "device_owner": ""}})
+        except NeutronError as exc:
+            if exc.status_code != 404:
+                raise  # a port that is gone has nothing left to release
 
 
 def release_server_ports(server_id: str) -> None:

@@ -24,14 +24,26 @@ class NeutronError(TricircleError):
 
 
 class NeutronAPI:
-    def __init__(self, adapter: ks_adapter.Adapter, where: str):
+    """A Neutron called with the service account, or with a caller's own token when `token`
+    is given (then Neutron's policy answers for that caller)."""
+
+    def __init__(self, adapter: ks_adapter.Adapter, where: str, token: str | None = None):
         self.adapter = adapter
         self.where = where
+        self.token = token
 
     def request(self, method: str, path: str, body: dict | None = None, **params: Any) -> Any:
+        as_caller: dict[str, Any] = {}
+        if self.token is not None:
+            as_caller = {"authenticated": False, "headers": {"X-Auth-Token": self.token}}
         try:
             response = self.adapter.request(
-                "/v2.0" + path, method, json=body, params=params or None, raise_exc=False
+                "/v2.0" + path,
+                method,
+                json=body,
+                params=params or None,
+                raise_exc=False,
+                **as_caller,
             )
         except ks_exceptions.ConnectionError as exc:
             raise ServiceUnavailable(f"{self.where} is not answering.") from exc
@@ -64,6 +76,11 @@ class NeutronAPI:
 
 def central_neutron() -> NeutronAPI:
     return NeutronAPI(clients().central_neutron(), "the central Neutron")
+
+
+def central_neutron_as(token: str) -> NeutronAPI:
+    """The central Neutron as the caller sees it."""
+    return NeutronAPI(clients().central_neutron(), "the central Neutron", token)
 
 
 def pod_neutron(pod: Pod) -> NeutronAPI:

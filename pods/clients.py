@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -12,6 +13,16 @@ from keystoneauth1 import adapter as ks_adapter
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 from requests.adapters import HTTPAdapter
+
+from tricircle_site.paths import safe_url
+
+
+class SafePathAdapter(ks_adapter.Adapter):
+    """An Adapter whose every URL has its path segments quoted and dot segments refused: ids
+    named by users end up in these paths, and the service account's rights are behind them."""
+
+    def request(self, url: str, method: str, **kwargs: object) -> Any:
+        return super().request(safe_url(url), method, **kwargs)
 
 
 class ClientRegistry:
@@ -41,7 +52,7 @@ class ClientRegistry:
         key = (region_name, service_type)
         adapter = self._adapters.get(key)
         if adapter is None:
-            adapter = ks_adapter.Adapter(
+            adapter = SafePathAdapter(
                 session=self.session(region_name),
                 service_type=service_type,
                 region_name=region_name,
@@ -57,7 +68,7 @@ class ClientRegistry:
         key = (region_name, name)
         adapter = self._adapters.get(key)
         if adapter is None:
-            adapter = ks_adapter.Adapter(
+            adapter = SafePathAdapter(
                 session=self.session(region_name), endpoint_override=url, raise_exc=False
             )
             self._adapters[key] = adapter

@@ -19,17 +19,17 @@ CHECKED_SERVICES = ("compute", "network", "volumev3")
 
 
 def validate_region(region_name: str) -> None:
-    """The region must exist in Keystone: a pod is a Keystone region."""
+    """The region must be a Keystone region, named exactly as Keystone lists it: a lookup by
+    id may match another spelling (a case-insensitive database) and is not asked."""
     try:
-        response = clients().identity().get(f"/regions/{region_name}")
+        response = clients().identity().get("/regions")
     except ks_exceptions.ClientException as exc:
         raise ServiceUnavailable(f"Keystone is not reachable to check the region: {exc}") from exc
-    if response.status_code == 404:
-        raise BadRequest(f"Region {region_name} is not a Keystone region.")
     if response.status_code >= 400:
-        raise ServiceUnavailable(
-            f"Keystone answered {response.status_code} when checking region {region_name}."
-        )
+        raise ServiceUnavailable(f"Keystone answered {response.status_code} listing regions.")
+    regions = {region["id"] for region in response.json().get("regions", [])}
+    if region_name not in regions:
+        raise BadRequest(f"Region {region_name} is not a Keystone region.")
 
 
 def create_pod(

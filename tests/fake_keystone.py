@@ -22,7 +22,12 @@ class FakeKeystone:
             status_code=201,
             headers={"X-Subject-Token": "service-token"},
         )
+        # Like a Keystone on a case-insensitive database: a lookup by id ignores case.
         mocker.get(re.compile(rf"{re.escape(KEYSTONE_URL)}/regions/.+"), json=self._region)
+        mocker.get(
+            re.compile(rf"{re.escape(KEYSTONE_URL)}/regions(\?.*)?$"),
+            json=lambda request, context: {"regions": [{"id": name} for name in self.regions]},
+        )
 
     def add_region(self, name: str, base_url: str | None = None, answering: bool = True) -> str:
         """Register a region whose services live under base_url (version documents answer

@@ -41,7 +41,7 @@ def test_unknown_keystone_region_is_a_400(admin, keystone):
 
 
 def test_keystone_down_is_a_503_not_a_500(admin, keystone):
-    keystone.mocker.get(f"{KEYSTONE_URL}/regions/Pod1", status_code=500)
+    keystone.mocker.get(f"{KEYSTONE_URL}/regions", status_code=500)
     response = admin.post("/v1.0/pods", {"pod": {"region_name": "Pod1", "az_name": "az1"}}, "json")
     assert response.status_code == 503
     assert "Keystone" in response.json()["detail"]

@@ -11,7 +11,7 @@ from django.db import IntegrityError
 from django.db.models import ProtectedError, QuerySet
 from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions as drf_exceptions
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,13 +29,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     OpenStack fault format of the API they serve; the admin API answers DRF's JSON."""
     view = context.get("view")
     if isinstance(exc, TricircleError):
-        status_code, detail = exc.status_code, exc.message
+        status_code, detail, code = exc.status_code, exc.message, exc.code
     elif isinstance(exc, ProtectedError):
-        status_code, detail = status.HTTP_409_CONFLICT, "The resource is still in use."
+        status_code, detail, code = 409, "The resource is still in use.", "conflict"
     elif isinstance(exc, IntegrityError):
-        status_code, detail = status.HTTP_409_CONFLICT, "The resource conflicts with another."
+        status_code, detail, code = 409, "The resource conflicts with another.", "conflict"
     else:
-        status_code, detail = 0, ""
+        status_code, detail, code = 0, "", ""
     fault_style = getattr(view, "fault_style", None)
     if status_code:
         set_rollback()
@@ -43,8 +43,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             from gateway.faults import fault_response
 
             return fault_response(fault_style, status_code, detail)
-        return Response({"detail": detail}, status=status_code)
+        return Response({"detail": detail, "code": code}, status=status_code)
     response = drf_exception_handler(exc, context)
+    if response is not None and not fault_style and isinstance(response.data, dict):
+        given = response.data.get("detail")
+        if isinstance(given, drf_exceptions.ErrorDetail):
+            response.data["code"] = given.code
     if response is not None and fault_style:
         from gateway.faults import fault_response
 
@@ -58,13 +62,21 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+def json_400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=400)
+
+
 def json_404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse({"detail": "Not found."}, status=404)
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
 
 
 def json_500(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
-        {"detail": "Internal error; the operator has the details in the log."}, status=500
+        {
+            "detail": "Internal error; the operator has the details in the log.",
+            "code": "internal_error",
+        },
+        status=500,
     )
 
 

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gateway.guard.RequestGuardMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +78,21 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
+
+# Limits of a request, checked before any view (gateway.guard): the body size of the pods' own
+# APIs (oslo.middleware's max_request_body_size), and how deeply a JSON body may nest.
+MAX_REQUEST_BODY_SIZE = env_int("TRICIRCLE_MAX_REQUEST_BODY_SIZE", 114688)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_SIZE
+MAX_JSON_DEPTH = env_int("TRICIRCLE_MAX_JSON_DEPTH", 64)
+
+# Pages are never shown inside another site's frame (clickjacking).
+X_FRAME_OPTIONS = "DENY"
+# Served over TLS: the session and CSRF cookies go over TLS only.
+SECURE_COOKIES = env_bool("TRICIRCLE_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
+if env("TRICIRCLE_TLS_PROXY_HEADER", ""):
+    # Behind a TLS-terminating proxy that sets this header to "https".
+    SECURE_PROXY_SSL_HEADER = (env("TRICIRCLE_TLS_PROXY_HEADER", ""), "https")
 
 ROOT_URLCONF = "tricircle_site.urls"
 APPEND_SLASH = False
@@ -228,10 +245,24 @@ CELERY_BEAT_SCHEDULE = {
     "jobs-sweep": {"task": "jobs.sweep", "schedule": JOBS_SWEEP_INTERVAL},
 }
 
+# Every process (gunicorn workers, Celery) logs to stderr and to one file: unexpected errors
+# with their tracebacks and request ids (gateway.guard, jobs.services) are there.
+LOG_FILE = Path(env("TRICIRCLE_LOG_FILE", str(VAR_DIR / "log" / "tricircle.log")))
+LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("TRICIRCLE_LOG_LEVEL", "INFO")},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(process)d %(levelname)s %(name)s %(message)s"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # Watched: a rotated file (logrotate) is reopened.
+        "file": {
+            "class": "logging.handlers.WatchedFileHandler",
+            "filename": str(LOG_FILE),
+            "formatter": "plain",
+        },
+    },
+    "root": {"handlers": ["console", "file"], "level": env("TRICIRCLE_LOG_LEVEL", "INFO")},
 }

@@ -41,6 +41,7 @@ dashboard_urls = [
     path("jobs/<uuid:job_id>/delete", dashboard.job_delete, name="dashboard-job-delete"),
 ]
 
+handler400 = "tricircle_site.api.json_400"
 handler404 = "tricircle_site.api.json_404"
 handler500 = "tricircle_site.api.json_500"
 
