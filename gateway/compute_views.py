@@ -19,6 +19,7 @@ from gateway.job_types import SERVER_PORTS_RELEASE
 from gateway.microversions import VersionRange
 from gateway.models import Flavor
 from gateway.network_views import central_upstream, parse_json
+from gateway.numbers import whole_number
 from gateway.pod_api import PodServiceView, zone_info
 from gateway.proxy import UpstreamResponse, call, user_headers
 from gateway.scatter import gather
@@ -307,10 +308,7 @@ class ComputeView(PodServiceView):
         return self.respond(request, pod, response)
 
     def enforce_boot_quota(self, request: Request, server: dict, flavor: Flavor) -> None:
-        try:
-            count = max(int(server.get("min_count") or 1), 1)
-        except (TypeError, ValueError) as exc:
-            raise BadRequest("Invalid input for field/attribute min_count.") from exc
+        count = whole_number(server.get("min_count") or 1, "min_count", minimum=1)
         requested = {"instances": count, "cores": flavor.vcpus * count, "ram": flavor.ram * count}
         self.enforce_quota(request, requested)
 
@@ -375,7 +373,7 @@ class ComputeView(PodServiceView):
                 if not network.get("uuid"):
                     raise BadRequest("Each entry of networks needs a uuid or a port.")
                 confinement.require_uuid(network["uuid"], "uuid")
-                port_id = self.make_top_port(request, network, groups)
+                port_id = self.make_top_port(request, network, groups, missing=BadRequest)
                 ports.append(port_id)
                 made.add(port_id)
         except BaseException:
@@ -383,7 +381,15 @@ class ComputeView(PodServiceView):
             raise
         return ports, made
 
-    def make_top_port(self, request: Request, network: dict, groups: list) -> str:
+    def make_top_port(
+        self,
+        request: Request,
+        network: dict,
+        groups: list,
+        missing: type[BadRequest | NotFound] = NotFound,
+    ) -> str:
+        """A top port on the network, made with the caller's token: a network the caller may
+        not use is `missing` (Nova's create answers 400, an interface attach 404)."""
         port: dict = {"network_id": network["uuid"], "description": boot.GATEWAY_PORT}
         if network.get("fixed_ip"):
             port["fixed_ips"] = [{"ip_address": network["fixed_ip"]}]
@@ -400,6 +406,8 @@ class ComputeView(PodServiceView):
             json.dumps({"port": port}).encode(),
         )
         if response.status >= 300:
+            if response.status == 404:
+                raise missing(f"Network {network['uuid']} could not be found.")
             raise_neutron_refusal(response)
         return response.json()["port"]["id"]
 

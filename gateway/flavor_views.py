@@ -11,6 +11,7 @@ from rest_framework.request import Request
 
 from gateway import flavors
 from gateway.models import Flavor
+from gateway.numbers import whole_number
 from jobs.services import request_job
 from tricircle_site.exceptions import BadRequest, Forbidden, NotFound
 
@@ -144,8 +145,8 @@ def list_flavors(view: ComputeView, request: Request, base: str, detail: bool) -
     for param, field in (("minRam", "ram__gte"), ("minDisk", "disk__gte")):
         if params.get(param):
             try:
-                query = query.filter(**{field: int(params[param][-1])})
-            except ValueError as exc:
+                query = query.filter(**{field: whole_number(params[param][-1], param)})
+            except BadRequest as exc:
                 raise BadRequest(f"Invalid {param} filter [{params[param][-1]}]") from exc
     sort_key = (params.get("sort_key") or ["flavorid"])[-1]
     if sort_key not in FLAVOR_SORT_KEYS:

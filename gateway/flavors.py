@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import uuid
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.db.models import Q, QuerySet
 
 from gateway.compute import POD_ADMIN_VERSION, nova_call
 from gateway.models import Flavor, FlavorAccess, KeyPair
+from gateway.numbers import MAX_INT, whole_number
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import ensure_bottom
@@ -52,10 +54,14 @@ def _number(data: dict, name: str, default: Any = None, minimum: float = 0) -> A
         if default is None:
             raise BadRequest(f"Invalid input for field/attribute flavor: '{name}' is required.")
         return default
+    if name != "rxtx_factor":
+        return whole_number(value, name, minimum=int(minimum))
     try:
-        number = float(value) if name == "rxtx_factor" else int(value)
+        number = float(value)  # type: ignore[arg-type]  # anything else is refused below
     except (TypeError, ValueError) as exc:
         raise BadRequest(f"Invalid input for field/attribute {name}: {value!r}.") from exc
+    if not math.isfinite(number) or number > MAX_INT:
+        raise BadRequest(f"Invalid input for field/attribute {name}: {value!r}.")
     if number < minimum:
         raise BadRequest(f"Invalid input for field/attribute {name}: must be >= {minimum}.")
     return number

@@ -25,6 +25,8 @@ REQUEST_ID = re.compile(r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[
 FAULT_STYLES = (("/compute", "nova"), ("/volume", "nova"), ("/networking", "neutron"))
 # A microversion header names services and MAJOR.MINOR versions: nothing longer is one.
 MAX_VERSION_HEADER = 256
+# A body over the limit but not over this is read and dropped before the 413 is answered.
+MAX_DRAINED_BODY = 16 * 1024 * 1024
 BRACKETS = re.compile(rb"[\[\]{}]")
 JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
@@ -88,11 +90,11 @@ class RequestGuardMiddleware:
         except ValueError:
             return error_response(path, 400, "Content-Length is invalid.", "bad_request")
         if length > limit:
-            return self.too_large(path, limit)
+            return self.too_large(request, length, limit)
         try:
             body = request.body
         except RequestDataTooBig:
-            return self.too_large(path, limit)
+            return self.too_large(request, length, limit)
         if (
             body.count(b"[") + body.count(b"{") > settings.MAX_JSON_DEPTH
             and json_depth(body) > settings.MAX_JSON_DEPTH
@@ -106,9 +108,17 @@ class RequestGuardMiddleware:
         return None
 
     @staticmethod
-    def too_large(path: str, limit: int) -> HttpResponse:
+    def too_large(request: HttpRequest, length: int, limit: int) -> HttpResponse:
+        if length <= MAX_DRAINED_BODY:
+            # Read what the client sends before answering, so it gets the 413 rather than a
+            # connection closed under its upload.
+            while request.read(65536):
+                pass
         return error_response(
-            path, 413, f"Request is too large: the limit is {limit} bytes.", "request_too_large"
+            request.path_info,
+            413,
+            f"Request is too large: the limit is {limit} bytes.",
+            "request_too_large",
         )
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse:

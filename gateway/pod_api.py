@@ -16,6 +16,7 @@ from gateway.base import GatewayView
 from gateway.collections import PodCollection, list_across_pods
 from gateway.microversions import VersionRange, supported_range
 from gateway.network_views import parse_json
+from gateway.numbers import MAX_INT
 from gateway.proxy import Upstream, UpstreamResponse, call, user_headers
 from gateway.scatter import gather
 from gateway.upstreams import pod_upstream
@@ -35,7 +36,7 @@ def int_param(params: dict[str, list[str]], name: str) -> int | None:
         raise BadRequest(f"{name} must be an integer.") from exc
     if value < 0:
         raise BadRequest(f"{name} must be >= 0.")
-    return value
+    return min(value, MAX_INT)  # a larger page is the whole list as well
 
 
 def query_params(request: Request) -> dict[str, list[str]]:

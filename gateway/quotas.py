@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from gateway.models import ProjectQuota
+from gateway.numbers import whole_number
 from tricircle_site.exceptions import BadRequest, Forbidden, OverLimit
 
 COMPUTE = "compute"
@@ -45,12 +46,9 @@ def given_limits(service: str, quota_set: object) -> dict[str, int]:
             continue
         value = quota_set[resource]
         try:
-            number = int(value)
-        except (TypeError, ValueError):
-            number = None
-        if isinstance(value, bool) or number is None or number < -1:
-            raise BadRequest(f"Quota limit {value!r} for {resource} must be -1 or more.")
-        given[resource] = number
+            given[resource] = whole_number(value, resource, minimum=-1)
+        except BadRequest as exc:
+            raise BadRequest(f"Quota limit {value!r} for {resource} must be -1 or more.") from exc
     return given
 
 

@@ -17,6 +17,7 @@ from gateway.base import GatewayView
 from gateway.microversions import VersionRange
 from gateway.models import VolumeType
 from gateway.network_views import parse_json
+from gateway.numbers import whole_number
 from gateway.pod_api import PodServiceView, query_params, zone_info
 from gateway.proxy import Upstream, UpstreamResponse
 from gateway.upstreams import pod_upstream
@@ -85,8 +86,8 @@ def requested_quota(kind: str, item: dict) -> dict[str, int]:
     if kind != "volumes":
         return {kind: 1}
     try:
-        size = int(item.get("size") or 0)
-    except (TypeError, ValueError) as exc:
+        size = whole_number(item.get("size") or 0, "size")
+    except BadRequest as exc:
         raise BadRequest(f"Invalid input received: size {item.get('size')!r}.") from exc
     return {"volumes": 1, "gigabytes": size}
 

@@ -10,8 +10,9 @@ from tricircle_site.api import StrictSerializerMixin
 class PodSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     pod_id = serializers.UUIDField(source="id", read_only=True)
     # `pod_name` is the name Tricircle's first API gave region_name; still accepted.
-    pod_name = serializers.CharField(write_only=True, required=False)
-    region_name = serializers.CharField(required=False, max_length=255)
+    pod_name = serializers.CharField(write_only=True, required=False, trim_whitespace=False)
+    # Exactly as Keystone lists it: no trimming into another region's name.
+    region_name = serializers.CharField(required=False, max_length=255, trim_whitespace=False)
 
     class Meta:
         model = Pod

@@ -160,3 +160,21 @@ def cinders(keystone, db):
             keystone.mocker, keystone.add_region("Pod2"), max_version="3.60", zone="zone2"
         ),
     }
+
+
+@pytest.fixture
+def nova_and_cinder_pods(settings, keystone, db):
+    """Pod1 and Pod2 with a fake Nova and a fake Cinder each, and a central Neutron."""
+    from gateway import microversions
+    from pods.models import Pod
+    from tests.fake_cinder import FakeCinder
+    from tests.fake_nova import FakeNova
+
+    microversions._ranges.clear()
+    settings.CENTRAL_NEUTRON_URL = "http://central-neutron.test:9696"
+    for name, zone in (("Pod1", "az1"), ("Pod2", "az2")):
+        Pod.objects.create(region_name=name, az_name=zone)
+        base = keystone.add_region(name)
+        FakeNova(keystone.mocker, base)
+        FakeCinder(keystone.mocker, base)
+    return keystone.mocker

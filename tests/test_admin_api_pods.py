@@ -2,6 +2,7 @@ import uuid
 
 import pytest
 
+from pods.models import Pod
 from tests.factories import PodFactory, RoutingFactory
 from tests.fake_keystone import KEYSTONE_URL
 
@@ -129,3 +130,12 @@ def test_non_admin_is_a_403(demo):
     response = demo.post("/v1.0/pods", {"pod": {"region_name": "Pod1"}}, "json")
     assert response.status_code == 403
     assert "admin role" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("name", ["pod1", "POD1", "x/../Pod1", "Pod1?x=", "Pod1/", " Pod1"])
+def test_a_region_must_be_named_exactly_as_keystone_lists_it(admin, keystone, name):
+    keystone.add_region("Pod1")
+    response = admin.post("/v1.0/pods", {"pod": {"region_name": name, "az_name": "az1"}}, "json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "bad_request"
+    assert not Pod.objects.exists()

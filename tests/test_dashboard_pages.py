@@ -217,3 +217,9 @@ def test_clicking_a_resource_shows_its_routing_entries_and_jobs(staff):
     assert f"/dashboard/jobs/{job.pk}" in details
     assert details.count("/dashboard/jobs/") == 1
     assert re.search(r'class="resource resource-network selected"', html)
+
+
+def test_pages_cannot_be_framed(client):
+    response = client.get("/login")
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Content-Security-Policy"] == "frame-ancestors 'none'"

@@ -60,10 +60,22 @@ def lab() -> dict[str, Any]:
 
 # Tricircle itself in front of the lab, the CLI and direct (reference) Neutron clients.
 from tests.lab.tricircle_fixtures import (  # noqa: E402
+    admin,
+    alt,
     central_neutron,
+    demo,
     openstack,
     pod_neutrons,
     tricircle,
 )
 
-__all__ = ["central_neutron", "lab", "openstack", "pod_neutrons", "tricircle"]
+__all__ = [
+    "admin",
+    "alt",
+    "central_neutron",
+    "demo",
+    "lab",
+    "openstack",
+    "pod_neutrons",
+    "tricircle",
+]

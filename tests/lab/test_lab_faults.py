@@ -18,56 +18,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
-from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3
 
 from tests.lab.faults import stopped
-from tests.lab.tricircle_server import TricircleServer
+from tests.lab.http_client import Client
 from tests.lab.waiting import eventually
 
 POD2_SERVICES = ("pod2-nova-api", "pod2-neutron-api", "pod2-cinder-api")
-
-
-class Client:
-    """Plain HTTP to Tricircle with a user's Keystone token: status codes, headers and fault
-    bodies exactly as a client sees them."""
-
-    def __init__(self, lab: dict[str, Any], user: str, base: str):
-        auth = v3.Password(
-            auth_url=lab["keystone_url"],
-            username=user,
-            password=lab["users"][user]["password"],
-            project_name=lab["users"][user]["project"],
-            user_domain_name="Default",
-            project_domain_name="Default",
-        )
-        self.session = ks_session.Session(auth=auth)
-        self.base = base
-        self.project_id = self.session.get_project_id()
-        self.http = requests.Session()
-
-    def request(self, method: str, path: str, body: Any = None) -> requests.Response:
-        headers = {"X-Auth-Token": self.session.get_token()}
-        url = path if path.startswith("http") else self.base + path
-        return self.http.request(method, url, json=body, headers=headers, timeout=120)
-
-    def ok(self, method: str, path: str, body: Any = None) -> Any:
-        response = self.request(method, path, body)
-        assert response.status_code < 300, (
-            f"{method} {path}: {response.status_code} {response.text}"
-        )
-        return response.json() if response.content else None
-
-
-@pytest.fixture(scope="module")
-def demo(lab: dict[str, Any], tricircle: TricircleServer) -> Client:
-    return Client(lab, "demo", tricircle.url)
-
-
-@pytest.fixture(scope="module")
-def admin(lab: dict[str, Any], tricircle: TricircleServer) -> Client:
-    return Client(lab, "admin", tricircle.url)
 
 
 def make_network(demo: Client, cidr: str, hints: list[str] | None = None) -> dict:

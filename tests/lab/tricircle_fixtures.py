@@ -10,6 +10,7 @@ from keystoneauth1 import adapter, session
 from keystoneauth1.identity import v3
 
 from tests.lab.cli import OpenStackCLI
+from tests.lab.http_client import Client
 from tests.lab.tricircle_server import TricircleServer
 
 
@@ -27,6 +28,24 @@ def tricircle(lab: dict[str, Any]) -> Iterator[TricircleServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def demo(lab: dict[str, Any], tricircle: TricircleServer) -> Client:
+    """Plain HTTP to Tricircle as the lab's demo user (a member of project demo)."""
+    return Client(lab, "demo", tricircle.url)
+
+
+@pytest.fixture(scope="session")
+def alt(lab: dict[str, Any], tricircle: TricircleServer) -> Client:
+    """... as alt_demo, a member of another project."""
+    return Client(lab, "alt_demo", tricircle.url)
+
+
+@pytest.fixture(scope="session")
+def admin(lab: dict[str, Any], tricircle: TricircleServer) -> Client:
+    """... as the cloud admin."""
+    return Client(lab, "admin", tricircle.url)
 
 
 @pytest.fixture(scope="session")

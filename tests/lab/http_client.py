@@ -1,0 +1,40 @@
+"""Plain HTTP to Tricircle as a lab user: what a client sees, status codes and bodies exactly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from keystoneauth1 import session as ks_session
+from keystoneauth1.identity import v3
+
+
+class Client:
+    """Plain HTTP to Tricircle with a user's Keystone token: status codes, headers and fault
+    bodies exactly as a client sees them."""
+
+    def __init__(self, lab: dict[str, Any], user: str, base: str):
+        auth = v3.Password(
+            auth_url=lab["keystone_url"],
+            username=user,
+            password=lab["users"][user]["password"],
+            project_name=lab["users"][user]["project"],
+            user_domain_name="Default",
+            project_domain_name="Default",
+        )
+        self.session = ks_session.Session(auth=auth)
+        self.base = base
+        self.project_id = self.session.get_project_id()
+        self.http = requests.Session()
+
+    def request(self, method: str, path: str, body: Any = None) -> requests.Response:
+        headers = {"X-Auth-Token": self.session.get_token()}
+        url = path if path.startswith("http") else self.base + path
+        return self.http.request(method, url, json=body, headers=headers, timeout=120)
+
+    def ok(self, method: str, path: str, body: Any = None) -> Any:
+        response = self.request(method, path, body)
+        assert response.status_code < 300, (
+            f"{method} {path}: {response.status_code} {response.text}"
+        )
+        return response.json() if response.content else None
