@@ -8,7 +8,7 @@ top id, which lets an interrupted creation be adopted instead of repeated."""
 from __future__ import annotations
 
 from networking import placement
-from networking.neutron import central_neutron, pod_neutron
+from networking.neutron import NeutronError, central_neutron, pod_neutron
 from pods.models import Pod
 from routing.models import ResourceType
 from routing.services import ensure_bottom
@@ -84,12 +84,9 @@ def ensure_top_dhcp_port(top_subnet: dict) -> dict | None:
     if not top_subnet.get("enable_dhcp"):
         return None
     central = central_neutron()
-    ports = central.get("/ports", network_id=top_subnet["network_id"], device_owner=DHCP_OWNER)[
-        "ports"
-    ]
-    for port in ports:
-        if any(ip["subnet_id"] == top_subnet["id"] for ip in port["fixed_ips"]):
-            return port
+    reserved = _reserved_dhcp_ports(top_subnet)
+    if reserved:
+        return reserved[0]
     body = {
         "network_id": top_subnet["network_id"],
         "project_id": top_subnet["project_id"],
@@ -98,7 +95,25 @@ def ensure_top_dhcp_port(top_subnet: dict) -> dict | None:
         "device_owner": DHCP_OWNER,
         "device_id": RESERVED_DHCP_DEVICE,
     }
-    return central.post("/ports", {"port": body})["port"]
+    mine = central.post("/ports", {"port": body})["port"]
+    # Two callers that both found none made one each: all keep the oldest, the others go.
+    kept = _reserved_dhcp_ports(top_subnet)[0]
+    if kept["id"] != mine["id"]:
+        central.delete(f"/ports/{mine['id']}")
+    return kept
+
+
+def _reserved_dhcp_ports(top_subnet: dict) -> list[dict]:
+    """The top DHCP ports on the subnet, oldest first."""
+    ports = central_neutron().get(
+        "/ports", network_id=top_subnet["network_id"], device_owner=DHCP_OWNER
+    )["ports"]
+    on_subnet = [
+        port
+        for port in ports
+        if any(ip["subnet_id"] == top_subnet["id"] for ip in port["fixed_ips"])
+    ]
+    return sorted(on_subnet, key=lambda port: (port.get("created_at") or "", port["id"]))
 
 
 def ensure_subnet(pod: Pod, top_subnet_id: str, project_id: str) -> str:
@@ -149,22 +164,31 @@ def _ensure_bottom_dhcp(
     ip = next(
         ip["ip_address"] for ip in top_dhcp["fixed_ips"] if ip["subnet_id"] == top_subnet["id"]
     )
-    existing = neutron.get("/ports", network_id=bottom_network_id, device_owner=DHCP_OWNER)["ports"]
-    if not any(any(f["ip_address"] == ip for f in port["fixed_ips"]) for port in existing):
-        neutron.post(
-            "/ports",
-            {
-                "port": {
-                    "network_id": bottom_network_id,
-                    "project_id": project_id,
-                    "name": top_dhcp["id"],
-                    "fixed_ips": [{"subnet_id": bottom_subnet_id, "ip_address": ip}],
-                    "mac_address": top_dhcp["mac_address"],
-                    "device_owner": DHCP_OWNER,
-                    "device_id": RESERVED_DHCP_DEVICE,
-                }
-            },
+
+    def made() -> bool:
+        existing = neutron.get("/ports", network_id=bottom_network_id, device_owner=DHCP_OWNER)
+        return any(
+            any(fixed["ip_address"] == ip for fixed in port["fixed_ips"])
+            for port in existing["ports"]
         )
+
+    if not made():
+        body = {
+            "network_id": bottom_network_id,
+            "project_id": project_id,
+            "name": top_dhcp["id"],
+            "fixed_ips": [{"subnet_id": bottom_subnet_id, "ip_address": ip}],
+            "mac_address": top_dhcp["mac_address"],
+            "device_owner": DHCP_OWNER,
+            "device_id": RESERVED_DHCP_DEVICE,
+        }
+        try:
+            neutron.post("/ports", {"port": body})
+        except NeutronError as exc:
+            # Another caller made it between our look and our create (its MAC or IP is then
+            # "in use"): that port is the one wanted.
+            if exc.status_code != 409 or not made():
+                raise
     neutron.put(f"/subnets/{bottom_subnet_id}", {"subnet": {"enable_dhcp": True}})
 
 
@@ -230,7 +254,11 @@ def sync_security_group_rules(
         body.update(security_group_id=bottom_group_id, project_id=project_id)
         if rule["remote_group_id"]:
             body["remote_group_id"] = rule["remote_group_id"]
-        neutron.post("/security-group-rules", {"security_group_rule": body})
+        try:
+            neutron.post("/security-group-rules", {"security_group_rule": body})
+        except NeutronError as exc:
+            if exc.status_code != 409:  # 409: a concurrent sync made the same rule
+                raise
 
 
 def ensure_port(pod: Pod, top_port_id: str, project_id: str) -> str:
