@@ -9,10 +9,12 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -121,7 +123,10 @@ class TricircleServer:
         """What an operator does once: onboard the lab's pods with `manage.py onboard_pod` and
         make the lab's flavors at the top (flavors are Tricircle's own)."""
         from tests.lab.cli import OpenStackCLI
+        from tests.lab.leftovers import remove_orphaned_copies
 
+        removed = remove_orphaned_copies(self.lab)
+        (self.logs / "leftovers.log").write_text(f"orphaned bottom copies removed: {removed}\n")
         for pod in self.lab["pods"]:
             result = self.manage(
                 "onboard_pod", pod["region_name"], "--az", pod["az_name"], check=False
@@ -178,7 +183,29 @@ class TricircleServer:
             )
         )
 
+    def settle_jobs(self, timeout: float = 120) -> int:
+        """Waits until no job is waiting, running or due for a retry (the cleanup jobs of the
+        session's last tests), at most `timeout` seconds; returns how many are left."""
+        database = self.home / "tricircle.sqlite3"
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with closing(sqlite3.connect(database, timeout=10)) as db:
+                    (left,) = db.execute(
+                        "SELECT count(*) FROM jobs_job WHERE status IN ('NEW', 'RUNNING') "
+                        "OR (status = 'FAIL' AND next_run_at IS NOT NULL)"
+                    ).fetchone()
+            except sqlite3.Error:
+                return -1
+            if not left or time.monotonic() > deadline:
+                return left
+            time.sleep(1)
+
     def stop(self) -> None:
+        if any(process.poll() is None for process in self.processes):
+            left = self.settle_jobs()
+            with (self.logs / "leftovers.log").open("a") as log:
+                log.write(f"jobs not settled when the session ended: {left}\n")
         for process in self.processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
