@@ -3,6 +3,7 @@ on a server routed by the routing table, lists gathered from every pod."""
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -270,6 +271,60 @@ class ComputeView(PodServiceView):
         server = body.get("server")
         if not isinstance(server, dict):
             raise BadRequest('The request body must be {"server": {...}}.')
+        count = instance_count(server)
+        if count == 1:
+            return self.create_one(request, body)
+        return self.create_several(request, body, count)
+
+    def create_several(self, request: Request, body: dict, count: int) -> HttpResponse:
+        """Nova's multiple create: each server needs ports of its own at the top, which one
+        pod request cannot name, so the servers are booted one by one (named as Nova names
+        them, `name-1`...); one refused undoes those made. Answers the first, as Nova does."""
+        server = body["server"]
+        if any(isinstance(n, dict) and n.get("port") for n in server.get("networks") or []):
+            raise BadRequest(
+                "Unable to launch multiple instances with a single configured port ID. Please "
+                "launch your instance one by one with different ports."
+            )
+        self.enforce_boot_quota(
+            request, {"min_count": count}, self.top_flavor(request, server.get("flavorRef"))
+        )
+        made: list[str] = []
+        first: HttpResponse | None = None
+        try:
+            for index in range(1, count + 1):
+                one = copy.deepcopy(body)
+                one["server"]["name"] = f"{server.get('name', '')}-{index}"
+                response = self.create_one(request, one, quota_checked=True)
+                if response.status_code >= 300:
+                    raise RefusedBoot(response)
+                made.append(json.loads(response.content)["server"]["id"])
+                first = first or response
+        except BaseException as exc:
+            for server_id in made:
+                self.delete_made_server(request, server_id)
+            if isinstance(exc, RefusedBoot):
+                return exc.response
+            raise
+        assert first is not None
+        return first
+
+    def delete_made_server(self, request: Request, server_id: str) -> None:
+        pod = compute.routed_pod(server_id, ResourceType.SERVER, "Instance")
+        call(
+            self.upstream(request, pod),
+            "DELETE",
+            f"/servers/{server_id}",
+            self.pod_headers(request),
+        )
+        request_job(
+            SERVER_PORTS_RELEASE, self.identity(request).project_id, {"server_id": server_id}
+        )
+
+    def create_one(self, request: Request, body: dict, quota_checked: bool = False) -> HttpResponse:
+        server = body["server"]
+        for field in ("min_count", "max_count"):
+            server.pop(field, None)
         identity = self.identity(request)
         zone = server.pop("availability_zone", None)
         zone = zone.split(":")[0] if zone else None
@@ -279,7 +334,8 @@ class ComputeView(PodServiceView):
         if pod.pod_az_name:
             server["availability_zone"] = pod.pod_az_name
         flavor = self.top_flavor(request, server.get("flavorRef"))
-        self.enforce_boot_quota(request, server, flavor)
+        if not quota_checked:
+            self.enforce_boot_quota(request, server, flavor)
         self.prepare_flavor_and_keypair(request, server, flavor, pod)
         top_ports, made = self.top_ports(request, server)
         try:
@@ -475,3 +531,21 @@ def raise_neutron_refusal(response: UpstreamResponse) -> None:
     error = BadRequest(f"The network refused the port: {message}")
     error.status_code = response.status if response.status < 500 else 503
     raise error
+
+
+class RefusedBoot(Exception):
+    """One boot of a multiple create was refused by its pod: its answer is the create's."""
+
+    def __init__(self, response: HttpResponse):
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def instance_count(server: dict) -> int:
+    """How many servers a create asks for: Nova makes max_count when it can, min_count at
+    least; Tricircle makes max_count (or min_count) of them."""
+    minimum = whole_number(server.get("min_count", 1), "min_count", minimum=1)
+    maximum = whole_number(server.get("max_count", minimum), "max_count", minimum=1)
+    if minimum > maximum:
+        raise BadRequest("min_count must be <= max_count")
+    return maximum
