@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from gateway.proxy import Upstream, call
+from gateway.proxy import Upstream, UpstreamResponse, call
 from gateway.scatter import gather
 from pods.models import Pod
 from routing.models import ResourceRouting
-from tricircle_site.exceptions import BadRequest
+from tricircle_site.exceptions import BadRequest, ServiceUnavailable
 
 LOG = logging.getLogger(__name__)
 
@@ -115,8 +115,10 @@ class PodCollection:
         if limit is not None:
             params.append(("limit", str(limit)))
         response = call(upstream, "GET", self.detail_path, headers, query=urlencode(params))
+        if response.status >= 500:
+            raise ServiceUnavailable(f"{upstream.name} failed: HTTP {response.status}")
         if response.status >= 400:
-            raise PodRefused(response.status, response.content.decode(errors="replace")[:300])
+            raise PodRefused(response)
         # The pod's links (self, bookmark) become the gateway's, as for a single resource.
         body = json.loads(upstream.rewrite(response.content) or b"{}")
         items = body.get(self.name, [])
@@ -125,10 +127,14 @@ class PodCollection:
 
 
 class PodRefused(Exception):
-    def __init__(self, status: int, text: str):
-        super().__init__(f"HTTP {status}: {text}")
-        self.status = status
-        self.text = text
+    """A pod's 4xx to a list: the request's fault, not the pod's (a bad filter, sort key or
+    date); the user gets the pod's answer, not a list without that pod."""
+
+    def __init__(self, response: UpstreamResponse, pod: Pod | None = None):
+        super().__init__(f"HTTP {response.status}: {response.content[:300]!r}")
+        self.status = response.status
+        self.response = response
+        self.pod = pod
 
 
 def list_across_pods(
@@ -177,6 +183,14 @@ def list_across_pods(
         return PodPage(kept, True)
 
     gathered = gather(pods, one_pod)
+    refused = sorted(
+        (pod.region_name, pod, error)
+        for pod, error in gathered.errors.items()
+        if isinstance(error, PodRefused)
+    )
+    if refused:
+        _, pod, error = refused[0]
+        raise PodRefused(error.response, pod)
     for pod, error in gathered.failures.items():
         LOG.warning("%s list: %s did not answer: %s", collection.name, pod.region_name, error)
     items = [item for page in gathered.results.values() for item in page.items]

@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlencode
 from django.http import HttpResponse, JsonResponse
 from rest_framework.request import Request
 
-from gateway import compute, quotas
+from gateway import confinement, quotas
 from gateway.base import GatewayView
-from gateway.collections import PodCollection, list_across_pods
+from gateway.collections import PodCollection, PodRefused, list_across_pods
 from gateway.microversions import VersionRange, supported_range
 from gateway.network_views import parse_json
 from gateway.numbers import MAX_INT
@@ -207,23 +207,32 @@ class PodServiceView(GatewayView):
         marker_item, marker_pod = None, None
         if params.get("marker"):
             marker = params["marker"][-1]
-            marker_pod = compute.routed_pod(marker, collection.resource_type, "Marker")
+            routing = confinement.visible_routing(
+                self.identity(request), marker, collection.resource_type
+            )
+            if routing is None:
+                raise BadRequest(f"marker [{marker}] not found")
+            marker_pod = routing.pod
             shown = self.forward_get(request, marker_pod, collection.show_path.format(id=marker))
             if shown.status >= 300:
                 raise BadRequest(f"marker [{marker}] not found")
             marker_item = shown.json()[collection.singular]
             if collection.present:
                 collection.present(marker_pod, marker_item)
-        merged = list_across_pods(
-            collection,
-            self.pods if pods is None else pods,
-            lambda pod: self.upstream(request, pod),
-            self.pod_headers(request),
-            params,
-            marker_item,
-            marker_pod,
-            limit,
-        )
+        try:
+            merged = list_across_pods(
+                collection,
+                self.pods if pods is None else pods,
+                lambda pod: self.upstream(request, pod),
+                self.pod_headers(request),
+                params,
+                marker_item,
+                marker_pod,
+                limit,
+            )
+        except PodRefused as refused:
+            assert refused.pod is not None
+            return self.respond(request, refused.pod, refused.response)
         items = merged.items
         self.present_items(items)
         if summary_fields is not None:

@@ -4,6 +4,7 @@ back with the upstream's links rewritten to the gateway's."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,8 @@ from keystoneauth1 import session as ks_session
 from tricircle_site.exceptions import ServiceUnavailable
 from tricircle_site.paths import safe_url
 
+# The version at the end of an API's base URL (/v2.1, /v3): what bookmark links leave out.
+VERSION_SUFFIX = re.compile(r"/v\d+(?:\.\d+)?$")
 # Request headers a client sends that the upstream must see (microversions, request ids).
 FORWARDED_REQUEST_HEADERS = (
     "Content-Type",
@@ -45,7 +48,15 @@ class Upstream:
     public_url: str
 
     def rewrite(self, content: bytes) -> bytes:
-        return content.replace(self.base_url.rstrip("/").encode(), self.public_url.encode())
+        """The upstream's URLs in an answer made the gateway's: the versioned base (`self`
+        links) and the unversioned root (Nova's and Cinder's `bookmark` links), so no pod
+        address reaches a user."""
+        base, public = self.base_url.rstrip("/"), self.public_url.rstrip("/")
+        content = content.replace(base.encode(), public.encode())
+        root, public_root = VERSION_SUFFIX.sub("", base), VERSION_SUFFIX.sub("", public)
+        if root != base and public_root != public:
+            content = content.replace((root + "/").encode(), (public_root + "/").encode())
+        return content
 
 
 @dataclass

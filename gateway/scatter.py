@@ -21,6 +21,8 @@ T = TypeVar("T")
 class Gathered(Generic[T]):
     results: dict[Pod, T] = field(default_factory=dict)
     failures: dict[Pod, str] = field(default_factory=dict)
+    # the exception behind each failure (none for a missed deadline)
+    errors: dict[Pod, Exception] = field(default_factory=dict)
 
 
 @cache
@@ -53,4 +55,5 @@ def gather(pods: list[Pod], call: Callable[[Pod], T], timeout: float | None = No
             gathered.results[pod] = future.result()
         except Exception as exc:
             gathered.failures[pod] = str(exc) or type(exc).__name__
+            gathered.errors[pod] = exc
     return gathered

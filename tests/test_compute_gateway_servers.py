@@ -73,7 +73,8 @@ def test_unknown_marker_or_server_is_a_nova_fault(demo, novas):
     assert response.status_code == 404
     assert "nope" in response.json()["itemNotFound"]["message"]
     response = demo.get("/compute/v2.1/servers?marker=nope")
-    assert response.status_code == 404
+    assert response.status_code == 400  # Nova's answer to an unknown marker
+    assert response.json()["badRequest"]["message"] == "marker [nope] not found"
     response = demo.get("/compute/v2.1/servers?limit=x")
     assert response.status_code == 400
     assert response.json()["badRequest"]["message"] == "limit must be an integer."

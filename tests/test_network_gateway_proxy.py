@@ -117,3 +117,22 @@ def test_malformed_create_body_is_a_400_in_neutron_format(demo, neutron):
     )
     assert response.status_code == 400
     assert "not valid JSON" in response.json()["NeutronError"]["message"]
+
+
+def test_bookmark_links_to_the_pods_root_become_the_gateways():
+    from gateway.proxy import Upstream
+
+    upstream = Upstream(
+        session=None,  # type: ignore[arg-type]
+        base_url="http://127.0.0.1:8774/v2.1",
+        name="Nova of Pod1",
+        public_url="http://gw.test/compute/v2.1",
+    )
+    answer = (
+        b'{"links": [{"rel": "self", "href": "http://127.0.0.1:8774/v2.1/servers/s"}, '
+        b'{"rel": "bookmark", "href": "http://127.0.0.1:8774/servers/s"}]}'
+    )
+    rewritten = upstream.rewrite(answer)
+    assert b"127.0.0.1:8774" not in rewritten
+    assert b"http://gw.test/compute/v2.1/servers/s" in rewritten
+    assert b"http://gw.test/compute/servers/s" in rewritten
