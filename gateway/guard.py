@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Callable
 
 from django.conf import settings
@@ -16,11 +15,11 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from gateway.faults import fault_response
+from tricircle_site import request_ids
 from tricircle_site.paths import has_dot_segment
 
 LOG = logging.getLogger("tricircle.errors")
 
-REQUEST_ID = re.compile(r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # The fault format of each API Tricircle serves, by path prefix; the rest is the admin API's.
 FAULT_STYLES = (("/compute", "nova"), ("/volume", "nova"), ("/networking", "neutron"))
 # A microversion header names services and MAJOR.MINOR versions: nothing longer is one.
@@ -57,21 +56,22 @@ def json_depth(body: bytes) -> int:
     return deepest
 
 
-def request_id_of(request: HttpRequest) -> str:
-    """The caller's X-OpenStack-Request-ID when it has OpenStack's form, else a new one."""
-    given = request.META.get("HTTP_X_OPENSTACK_REQUEST_ID", "")
-    return given if REQUEST_ID.match(given) else f"req-{uuid.uuid4()}"
-
-
 class RequestGuardMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.request_id = request_id_of(request)  # type: ignore[attr-defined]  # read by logs
-        response = self.refusal(request) or self.get_response(request)
-        if "x-openstack-request-id" not in response:
-            response["x-openstack-request-id"] = request.request_id  # type: ignore[attr-defined]
+        request_id = request_ids.given_or_new(request.META.get("HTTP_X_OPENSTACK_REQUEST_ID", ""))
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = request_ids.current.set(request_id)
+        try:
+            response = self.refusal(request) or self.get_response(request)
+        finally:
+            request_ids.current.reset(token)
+        # A forwarded answer keeps the pod's own id; every other answer gets this request's.
+        response.headers.setdefault("x-openstack-request-id", request_id)
+        if fault_style_of(request.path_info) == "nova" and request.path_info.startswith("/compute"):
+            response.headers.setdefault("x-compute-request-id", response["x-openstack-request-id"])
         # With X-Frame-Options (Django's middleware): no page inside another site's frame.
         response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
         return response
@@ -122,12 +122,12 @@ class RequestGuardMiddleware:
         )
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse:
+        # The log format adds the request id (tricircle_site.request_ids).
         LOG.error(
-            "Unexpected error in %s %s (project %s, request %s)",
+            "Unexpected error in %s %s (project %s)",
             request.method,
             request.path,
             request.META.get("HTTP_X_PROJECT_ID", "-"),
-            getattr(request, "request_id", "-"),
             exc_info=exception,
         )
         return error_response(

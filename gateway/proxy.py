@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1 import session as ks_session
 
+from tricircle_site import request_ids
 from tricircle_site.exceptions import ServiceUnavailable
 from tricircle_site.paths import safe_url
 
@@ -23,7 +24,6 @@ FORWARDED_REQUEST_HEADERS = (
     "Accept",
     "OpenStack-API-Version",
     "X-OpenStack-Nova-API-Version",
-    "X-OpenStack-Request-Id",
     "X-Openstack-Manila-Api-Version",
 )
 # Response headers passed back to the client.
@@ -82,7 +82,7 @@ class UpstreamResponse:
 
 
 def user_headers(meta: dict[str, Any], token: str) -> dict[str, str]:
-    headers = {"X-Auth-Token": token}
+    headers = {"X-Auth-Token": token, **request_ids.headers()}
     for name in FORWARDED_REQUEST_HEADERS:
         value = meta.get("HTTP_" + name.upper().replace("-", "_"))
         if name == "Content-Type":

@@ -4,6 +4,7 @@ scatter-gather. A pod that fails or misses the deadline is reported, never raise
 from __future__ import annotations
 
 import concurrent.futures
+import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -44,7 +45,10 @@ def gather(pods: list[Pod], call: Callable[[Pod], T], timeout: float | None = No
     if not pods:
         return gathered
     pool = _pool(settings.FANOUT_WORKERS)
-    futures = {pool.submit(_in_thread, call, pod): pod for pod in pods}
+    # Each call runs in the caller's context (its request id goes to the pods).
+    futures = {
+        pool.submit(contextvars.copy_context().run, _in_thread, call, pod): pod for pod in pods
+    }
     done, pending = concurrent.futures.wait(futures, timeout=timeout)
     for future in pending:
         future.cancel()

@@ -14,6 +14,7 @@ from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 from requests.adapters import HTTPAdapter
 
+from tricircle_site import request_ids
 from tricircle_site.paths import safe_url
 
 
@@ -21,7 +22,9 @@ class SafePathAdapter(ks_adapter.Adapter):
     """An Adapter whose every URL has its path segments quoted and dot segments refused: ids
     named by users end up in these paths, and the service account's rights are behind them."""
 
-    def request(self, url: str, method: str, **kwargs: object) -> Any:
+    def request(self, url: str, method: str, **kwargs: Any) -> Any:
+        # The pods log the work done for a request under the request's id.
+        kwargs["headers"] = {**request_ids.headers(), **(kwargs.get("headers") or {})}
         return super().request(safe_url(url), method, **kwargs)
 
 

@@ -31,14 +31,6 @@ def test_a_500_is_logged_with_traceback_and_request_id(
     with settings.LOG_FILE.open() as log:
         log.seek(size_before)
         written = log.read()
-    assert written.count(request_id) == 1
-    assert f"GET {path} (project demo-project, request {request_id})" in written
+    (line,) = [line for line in written.splitlines() if "Unexpected error" in line]
+    assert f"[{request_id}] Unexpected error in GET {path} (project demo-project)" in line
     assert "Traceback" in written and "RuntimeError: boom from a test" in written
-
-
-def test_a_request_id_not_of_openstacks_form_is_replaced(demo, keystone, db):
-    response = demo.get(
-        "/compute/v2.1/os-availability-zone", HTTP_X_OPENSTACK_REQUEST_ID="evil\nid"
-    )
-    assert response["x-openstack-request-id"].startswith("req-")
-    assert "evil" not in response["x-openstack-request-id"]

@@ -253,15 +253,23 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(process)d %(levelname)s %(name)s %(message)s"}
+        "plain": {
+            "format": "%(asctime)s %(process)d %(levelname)s %(name)s [%(request_id)s] %(message)s"
+        }
     },
+    "filters": {"request_id": {"()": "tricircle_site.request_ids.RequestIdFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        },
         # Watched: a rotated file (logrotate) is reopened.
         "file": {
             "class": "logging.handlers.WatchedFileHandler",
             "filename": str(LOG_FILE),
             "formatter": "plain",
+            "filters": ["request_id"],
         },
     },
     "root": {"handlers": ["console", "file"], "level": env("TRICIRCLE_LOG_LEVEL", "INFO")},
