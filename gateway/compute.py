@@ -131,28 +131,100 @@ def bottom_id_in(pod: Pod, top_id: str, resource_type: str, what: str) -> str:
     return bottom_id
 
 
-def name_networks_in_addresses(servers: list[dict]) -> None:
-    """A pod's Nova labels addresses with the bottom network's name, which is the top id;
-    users expect the top network's name, as a single Nova would show."""
+def top_names(resource_type: str, labels: set[str]) -> dict[str, str]:
+    """The top names of the networks or security groups whose ids a pod's Nova shows as
+    labels (a bottom copy is named after its top id); only ids the routing table knows."""
     from networking.neutron import NeutronError, central_neutron
 
-    labels = {label for server in servers for label in (server.get("addresses") or {})}
-    top_ids = set(
-        ResourceRouting.objects.filter(
-            resource_type=ResourceType.NETWORK, top_id__in=labels
-        ).values_list("top_id", flat=True)
+    top_ids = sorted(
+        set(
+            ResourceRouting.objects.filter(
+                resource_type=resource_type, top_id__in=labels
+            ).values_list("top_id", flat=True)
+        )
     )
     if not top_ids:
-        return
+        return {}
+    collection = "networks" if resource_type == ResourceType.NETWORK else "security-groups"
     try:
-        networks = central_neutron().get("/networks", id=sorted(top_ids), fields=["id", "name"])
+        found = central_neutron().get(f"/{collection}", id=top_ids, fields=["id", "name"])
     except (NeutronError, ServiceUnavailable):
-        return  # the ids still say which network; names come back with the central Neutron
-    names = {net["id"]: net["name"] for net in networks["networks"] if net.get("name")}
+        return {}  # the ids still say which one; names come back with the central Neutron
+    return {item["id"]: item["name"] for item in found[collection.replace("-", "_")]}
+
+
+def name_networks_in_addresses(servers: list[dict]) -> None:
+    """A pod's Nova labels addresses with the bottom network's name, which is the top id, and
+    names security groups by their bottom copies' names, the top ids; users expect the top
+    names, as a single Nova would show."""
+    labels = {label for server in servers for label in (server.get("addresses") or {})}
+    names = top_names(ResourceType.NETWORK, labels)
+    groups = {
+        group.get("name", "")
+        for server in servers
+        for group in server.get("security_groups") or []
+        if isinstance(group, dict)
+    }
+    group_names = top_names(ResourceType.SECURITY_GROUP, groups)
     for server in servers:
         addresses = server.get("addresses")
-        if addresses:
+        if addresses and names:
             server["addresses"] = {names.get(label, label): ips for label, ips in addresses.items()}
+        for group in server.get("security_groups") or []:
+            if isinstance(group, dict) and group.get("name") in group_names:
+                group["name"] = group_names[group["name"]]
+
+
+def top_security_groups(bottom_groups: list[dict]) -> list[dict]:
+    """A server's security groups (os-security-groups) as the top's groups in Nova's format:
+    the pod shows its copies, named after the top ids."""
+    from networking.neutron import NeutronError, central_neutron
+
+    top_ids = {group.get("name", "") for group in bottom_groups}
+    known = set(
+        ResourceRouting.objects.filter(
+            resource_type=ResourceType.SECURITY_GROUP, top_id__in=top_ids
+        ).values_list("top_id", flat=True)
+    )
+    if not known:
+        return bottom_groups
+    try:
+        groups = central_neutron().get("/security-groups", id=sorted(known))["security_groups"]
+    except (NeutronError, ServiceUnavailable):
+        return bottom_groups
+    names = {group["id"]: group["name"] for group in groups}
+    by_id = {group["id"]: nova_security_group(group, names) for group in groups}
+    return [by_id.get(group.get("name", ""), group) for group in bottom_groups]
+
+
+def nova_security_group(group: dict, names: dict[str, str]) -> dict:
+    """A Neutron security group as Nova shows one (ingress rules only, as Nova does)."""
+
+    def rule(item: dict) -> dict:
+        remote = item.get("remote_group_id")
+        return {
+            "id": item["id"],
+            "parent_group_id": group["id"],
+            "ip_protocol": item.get("protocol"),
+            "from_port": item["port_range_min"] if item.get("port_range_min") is not None else -1,
+            "to_port": item["port_range_max"] if item.get("port_range_max") is not None else -1,
+            "ip_range": {"cidr": item["remote_ip_prefix"]} if item.get("remote_ip_prefix") else {},
+            "group": {"name": names.get(remote, remote), "tenant_id": group.get("project_id")}
+            if remote
+            else {},
+        }
+
+    return {
+        "id": group["id"],
+        "name": group["name"],
+        "description": group.get("description", ""),
+        "tenant_id": group.get("project_id"),
+        "rules": [
+            rule(item)
+            for item in group.get("security_group_rules", [])
+            if item.get("direction") == "ingress"
+        ],
+    }
 
 
 def pod_of_boot_volumes(caller: KeystoneIdentity, server: dict, zone: str | None) -> Pod | None:

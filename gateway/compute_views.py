@@ -141,15 +141,30 @@ class ComputeView(PodServiceView):
         if request.method == "POST" and ATTACHMENTS_PATH.match(path):
             self.check_volume_in_pod(request, pod)
         response = self.forward(request, pod, path)
-        if request.method == "GET" and path == f"/servers/{server_id}" and response.status == 200:
-            body = response.json()
-            compute.name_networks_in_addresses([body["server"]])
-            response.content = json.dumps(body).encode()
+        if request.method == "GET" and response.status == 200:
+            self.present_server_view(response, path.removeprefix(f"/servers/{server_id}"))
         if request.method == "DELETE" and path == f"/servers/{server_id}" and response.status < 300:
             request_job(
                 SERVER_PORTS_RELEASE, self.identity(request).project_id, {"server_id": server_id}
             )
         return self.respond(request, pod, response)
+
+    @staticmethod
+    def present_server_view(response: UpstreamResponse, view: str) -> None:
+        """A server, its addresses and its security groups named with the top's names and
+        ids (the pod knows its bottom copies, named after the top ids)."""
+        body = response.json()
+        if view == "":
+            compute.name_networks_in_addresses([body["server"]])
+        elif view == "/ips":
+            holder = {"addresses": body.get("addresses") or {}}
+            compute.name_networks_in_addresses([holder])
+            body["addresses"] = holder["addresses"]
+        elif view == "/os-security-groups":
+            body["security_groups"] = compute.top_security_groups(body.get("security_groups", []))
+        else:
+            return
+        response.content = json.dumps(body).encode()
 
     def on_interfaces(
         self, request: Request, pod: Pod, server_id: str, top_port_id: str | None

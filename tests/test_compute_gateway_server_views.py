@@ -1,0 +1,89 @@
+"""A server as a single Nova would show it: addresses keyed by the top network's name (also in
+/ips), security groups by the top group's name, os-security-groups with the top's groups."""
+
+import pytest
+
+from gateway import microversions
+from tests.factories import RoutingFactory
+
+pytestmark = pytest.mark.django_db
+NEUTRON = "http://central.test"
+NET, GROUP = "6c1ec0b4-2a43-4f0e-9f35-b8f5e7f5b1a1", "8e51a6e3-87ea-4d6c-a30b-769331e2b678"
+
+
+@pytest.fixture
+def server(settings, novas, keystone):
+    from pods.models import Pod
+
+    microversions._ranges.clear()
+    settings.CENTRAL_NEUTRON_URL = NEUTRON
+    pod = Pod.objects.get(region_name="Pod1")
+    RoutingFactory(top_id="s1", pod=pod, resource_type="server", project_id="demo-project")
+    RoutingFactory(top_id=NET, bottom_id="bn", pod=pod, resource_type="network")
+    RoutingFactory(top_id=GROUP, bottom_id="bg", pod=pod, resource_type="security_group")
+    addresses = {NET: [{"addr": "10.0.0.5", "version": 4}]}
+    novas["Pod1"].add(
+        "s1",
+        "vm",
+        "2026-01-01T00:00:01Z",
+        addresses=addresses,
+        security_groups=[{"name": GROUP}],
+    )
+    base = novas["Pod1"].base
+    keystone.mocker.get(f"{base}/servers/s1/ips", json={"addresses": addresses})
+    keystone.mocker.get(
+        f"{base}/servers/s1/os-security-groups",
+        json={"security_groups": [{"id": "bg", "name": GROUP, "rules": []}]},
+    )
+    keystone.mocker.get(f"{NEUTRON}/v2.0/networks", json={"networks": [{"id": NET, "name": "web"}]})
+    keystone.mocker.get(
+        f"{NEUTRON}/v2.0/security-groups",
+        json={
+            "security_groups": [
+                {
+                    "id": GROUP,
+                    "name": "web-sg",
+                    "description": "d",
+                    "project_id": "demo-project",
+                    "security_group_rules": [
+                        {
+                            "id": "r1",
+                            "direction": "ingress",
+                            "protocol": "tcp",
+                            "port_range_min": 22,
+                            "port_range_max": 22,
+                            "remote_ip_prefix": "0.0.0.0/0",
+                            "remote_group_id": None,
+                        },
+                        {"id": "r2", "direction": "egress", "protocol": None},
+                    ],
+                }
+            ]
+        },
+    )
+
+
+def test_show_names_networks_and_groups_as_the_top(demo, server):
+    shown = demo.get("/compute/v2.1/servers/s1").json()["server"]
+    assert list(shown["addresses"]) == ["web"]
+    assert shown["security_groups"] == [{"name": "web-sg"}]
+
+
+def test_ips_are_keyed_by_the_top_networks_name(demo, server):
+    assert list(demo.get("/compute/v2.1/servers/s1/ips").json()["addresses"]) == ["web"]
+
+
+def test_os_security_groups_are_the_tops_groups_in_novas_format(demo, server):
+    (group,) = demo.get("/compute/v2.1/servers/s1/os-security-groups").json()["security_groups"]
+    assert (group["id"], group["name"], group["tenant_id"]) == (GROUP, "web-sg", "demo-project")
+    assert group["rules"] == [
+        {
+            "id": "r1",
+            "parent_group_id": GROUP,
+            "ip_protocol": "tcp",
+            "from_port": 22,
+            "to_port": 22,
+            "ip_range": {"cidr": "0.0.0.0/0"},
+            "group": {},
+        }
+    ]
