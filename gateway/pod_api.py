@@ -118,6 +118,7 @@ class PodServiceView(GatewayView):
     legacy_version_header: str | None = None  # Nova's X-OpenStack-Nova-API-Version
     baseline = VersionRange("1.0", "1.0")  # what is assumed when no pod answers
     quota_service: str = ""  # its resources in gateway.quotas.COUNTED: "compute", "volume"
+    quota_delete_status = 202  # Nova's; Cinder answers a quota set's deletion with 200
 
     # --- microversions ----------------------------------------------------------------------
     @classmethod
@@ -320,7 +321,7 @@ class PodServiceView(GatewayView):
         if applied:
             applied(total)
         if request.method == "DELETE":
-            return self.set_version_headers(HttpResponse(status=202))
+            return self.set_version_headers(HttpResponse(status=self.quota_delete_status))
         return self.answer(total)
 
     # --- quotas ------------------------------------------------------------------------------

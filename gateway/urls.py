@@ -9,7 +9,7 @@ urlpatterns = [
     re_path(r"^compute/?$", ComputeVersionsView.as_view()),
     re_path(r"^compute/(?P<versioned>v2\.1)/?$", ComputeVersionsView.as_view()),
     re_path(r"^compute/v2\.1/(?P<path>.+)$", ComputeView.as_view()),
-    re_path(r"^volume/?$", VolumeVersionsView.as_view()),
+    re_path(r"^volume/?$", VolumeVersionsView.as_view(status=300)),
     re_path(r"^volume/v3/?$", VolumeVersionsView.as_view()),
     re_path(r"^volume/v3/(?P<path>.+)$", VolumeView.as_view()),
 ]

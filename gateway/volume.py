@@ -83,16 +83,31 @@ def forget_if_gone(pod: Pod, kind: str, item_id: str, resource_type: str) -> Non
 
 
 # --- volume types ----------------------------------------------------------------------------
-def type_body(volume_type: VolumeType) -> dict:
-    return {
+# Extra specs Cinder shows to users who are not admins; the rest are the operator's.
+USER_VISIBLE_EXTRA_SPECS = frozenset(
+    {"RESKEY:availability_zones", "multiattach", "cacheable", "replication_enabled"}
+)
+
+
+def visible_extra_specs(volume_type: VolumeType, is_admin: bool) -> dict:
+    if is_admin:
+        return volume_type.extra_specs
+    return {k: v for k, v in volume_type.extra_specs.items() if k in USER_VISIBLE_EXTRA_SPECS}
+
+
+def type_body(volume_type: VolumeType, is_admin: bool) -> dict:
+    """A type as Cinder shows it: the QoS specs id to admins only, extra specs filtered."""
+    body = {
         "id": volume_type.id,
         "name": volume_type.name,
         "description": volume_type.description,
         "is_public": volume_type.is_public,
         "os-volume-type-access:is_public": volume_type.is_public,
-        "extra_specs": volume_type.extra_specs,
-        "qos_specs_id": None,
+        "extra_specs": visible_extra_specs(volume_type, is_admin),
     }
+    if is_admin:
+        body["qos_specs_id"] = None
+    return body
 
 
 def visible_types(identity: KeystoneIdentity, is_public: str | None = None) -> list[VolumeType]:

@@ -74,10 +74,11 @@ def version_document(request: Request, versions: VersionRange) -> dict:
 
 class VolumeVersionsView(GatewayView):
     permission_classes = [AllowAny]
+    status = 200  # Cinder's root answers 300 Multiple Choices, /v3 a 200
 
     def get(self, request: Request) -> JsonResponse:
         versions = VolumeView.version_range(pod_services.bottom_pods())
-        return JsonResponse({"versions": [version_document(request, versions)]})
+        return JsonResponse({"versions": [version_document(request, versions)]}, status=self.status)
 
 
 def requested_quota(kind: str, item: dict) -> dict[str, int]:
@@ -98,6 +99,7 @@ class VolumeView(PodServiceView):
     api_prefix = API_PREFIX
     microversion_name = "volume"
     quota_service = quotas.VOLUME
+    quota_delete_status = 200
     baseline = CINDER_BASELINE
 
     @classmethod
@@ -110,9 +112,13 @@ class VolumeView(PodServiceView):
         return replace(upstream, base_url=versioned_base(upstream.base_url))
 
     def handle(self, request: Request, path: str = "") -> HttpResponse:
+        trailing_slash = path.endswith("/")
         path = self.without_project(request, "/" + path.strip("/"))
         method = request.method
         parts = path.strip("/").split("/")
+        if trailing_slash and len(parts) == 1 and parts[0] in volume.COLLECTIONS:
+            # `/volumes/` names an item with an empty id: Cinder's 404, not the list.
+            raise NotFound("The resource could not be found.")
         if parts[0] in volume.COLLECTIONS and len(parts) <= 2:
             collection = volume.COLLECTIONS[parts[0]]
             if method == "GET" and (len(parts) == 1 or parts[1] == "detail"):
@@ -260,11 +266,13 @@ class VolumeView(PodServiceView):
             if method == "GET":
                 wanted = query_params(request).get("is_public", [None])[-1]
                 types = volume.visible_types(identity, wanted)
-                return self.answer({"volume_types": [volume.type_body(t) for t in types]})
+                return self.answer(
+                    {"volume_types": [volume.type_body(t, identity.is_admin) for t in types]}
+                )
             if method == "POST":
                 self.require_admin(request)
                 created = volume.create_type(parse_json(request.body).get("volume_type"))
-                return self.answer({"volume_type": volume.type_body(created)})
+                return self.answer({"volume_type": volume.type_body(created, True)})
             raise BadRequest(f"{method} is not allowed on /types.")
         access = TYPE_ACCESS_PATH.match(path)
         if access:
@@ -277,17 +285,19 @@ class VolumeView(PodServiceView):
         key = match.group(2)
         if not path.split("/", 3)[3:]:  # /types/{id}
             if method == "GET":
-                return self.answer({"volume_type": volume.type_body(volume_type)})
+                return self.answer(
+                    {"volume_type": volume.type_body(volume_type, identity.is_admin)}
+                )
             self.require_admin(request)
             if method == "PUT":
                 body = parse_json(request.body).get("volume_type")
                 updated = volume.update_type(volume_type, body)
-                return self.answer({"volume_type": volume.type_body(updated)})
+                return self.answer({"volume_type": volume.type_body(updated, True)})
             if method == "DELETE":
                 volume.delete_type(volume_type)
                 return self.set_version_headers(HttpResponse(status=202))
             raise BadRequest(f"{method} is not allowed on a volume type.")
-        specs = volume_type.extra_specs
+        specs = volume.visible_extra_specs(volume_type, identity.is_admin)
         if key is None:  # /types/{id}/extra_specs
             if method == "GET":
                 return self.answer({"extra_specs": specs})

@@ -26,11 +26,13 @@ def test_admins_manage_types_and_extra_specs_at_the_top(admin, demo, cinders):
     assert demo.get("/volume/v3/types/gold").json()["volume_type"]["id"] == made["id"]
     url = f"/volume/v3/types/{made['id']}/extra_specs"
     assert admin.post(url, {"extra_specs": {"speed": "fast"}}, format="json").status_code == 200
-    assert demo.get(url).json() == {"extra_specs": {"tier": "1", "speed": "fast"}}
+    assert admin.get(url).json() == {"extra_specs": {"tier": "1", "speed": "fast"}}
+    # As Cinder: users who are not admins see only the user-visible extra specs.
+    assert demo.get(url).json() == {"extra_specs": {}}
     assert admin.put(f"{url}/speed", {"speed": "slow"}, format="json").json() == {"speed": "slow"}
     assert admin.delete(f"{url}/tier").status_code == 202
     assert demo.get(f"{url}/tier").status_code == 404
-    assert demo.get(f"{url}/speed").json() == {"speed": "slow"}
+    assert admin.get(f"{url}/speed").json() == {"speed": "slow"}
     response = admin.put(
         f"/volume/v3/types/{made['id']}", {"volume_type": {"description": "d"}}, format="json"
     )
@@ -147,3 +149,15 @@ def test_a_type_tricircle_does_not_know_is_passed_to_the_pod(demo, cinders):
     )
     assert response.status_code == 202
     assert cinders["Pod1"].created["volumes"][0]["volume_type"] == "__DEFAULT__"
+
+
+def test_users_see_types_as_cinder_shows_them_to_users(admin, demo, cinders):
+    specs = {"tier": "1", "multiattach": "<is> True"}
+    made = admin.post(
+        "/volume/v3/types", {"volume_type": {"name": "m", "extra_specs": specs}}, format="json"
+    ).json()["volume_type"]
+    assert made["qos_specs_id"] is None
+    shown = demo.get(f"/volume/v3/types/{made['id']}").json()["volume_type"]
+    assert "qos_specs_id" not in shown
+    assert shown["extra_specs"] == {"multiattach": "<is> True"}
+    assert demo.get(f"/volume/v3/types/{made['id']}/extra_specs/tier").status_code == 404

@@ -41,3 +41,10 @@ def test_a_project_id_in_the_url_must_be_the_callers(demo, admin, cinders):
     assert response.status_code == 403
     assert "forbidden" in response.json()
     assert admin.get(f"/volume/v3/{other}/volumes/detail").status_code == 200
+
+
+def test_the_root_answers_multiple_choices_as_cinder(anonymous, cinders):
+    response = anonymous.get("/volume/")
+    assert response.status_code == 300
+    assert response.json()["versions"][0]["id"] == "v3.0"
+    assert anonymous.get("/volume/v3/").status_code == 200

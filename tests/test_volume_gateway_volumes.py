@@ -147,3 +147,9 @@ def test_a_volume_the_pod_no_longer_has_leaves_the_routing_table(demo, cinders):
     route("gone", "Pod1")
     assert demo.get("/volume/v3/volumes/gone").status_code == 404
     assert not ResourceRouting.objects.filter(top_id="gone").exists()
+
+
+def test_an_empty_id_is_a_404_not_the_list(demo, cinders):
+    response = demo.get("/volume/v3/volumes/")
+    assert response.status_code == 404
+    assert "itemNotFound" in response.json()
