@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from gateway import flavors
 from gateway.models import Flavor
 from gateway.numbers import whole_number
+from gateway.scatter import gather
 from jobs.services import request_job
 from tricircle_site.exceptions import BadRequest, Forbidden, NotFound
 
@@ -186,7 +187,9 @@ def handle_keypairs(view: ComputeView, request: Request, path: str) -> HttpRespo
             if isinstance(data, dict) and data.get("user_id") not in (None, identity.user_id):
                 _admin_only(view, request)
                 user_id = data["user_id"]
-            keypair, private_key = flavors.create_keypair(user_id, data, view.version_tuple)
+            keypair, private_key = flavors.create_keypair(
+                user_id, data, view.version_tuple, keypair_limit(view, request)
+            )
             body = flavors.keypair_body(keypair, False, view.version_tuple)
             body["user_id"] = keypair.user_id
             if private_key:
@@ -215,3 +218,15 @@ def handle_keypairs(view: ComputeView, request: Request, path: str) -> HttpRespo
         )
         return _empty(view, 204 if view.version_tuple >= (2, 2) else 202)
     return _json(view, {"keypair": flavors.keypair_body(keypair, True, view.version_tuple)})
+
+
+def keypair_limit(view: ComputeView, request: Request) -> int:
+    """How many key pairs a user may have: the tightest of the pods' limits (-1: none)."""
+    gathered = gather(view.answering_pods(), lambda pod: view.forward_get(request, pod, "/limits"))
+    limits = [
+        answer.json().get("limits", {}).get("absolute", {}).get("maxTotalKeypairs", -1)
+        for answer in gathered.results.values()
+        if answer.status < 300
+    ]
+    bounded = [limit for limit in limits if isinstance(limit, int) and limit >= 0]
+    return min(bounded) if bounded else -1

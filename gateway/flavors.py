@@ -7,9 +7,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import string
 import uuid
 from typing import Any
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import IntegrityError, transaction
@@ -21,7 +23,7 @@ from gateway.numbers import MAX_INT, whole_number
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import ensure_bottom
-from tricircle_site.exceptions import BadRequest, Conflict, NotFound
+from tricircle_site.exceptions import BadRequest, Conflict, Forbidden, NotFound
 
 # Key pairs of another user need 2.10 in the pod's Nova.
 KEYPAIR_VERSION = "2.10"
@@ -229,25 +231,52 @@ def sync_flavor(flavor_id: str) -> None:
 
 
 # --- key pairs -------------------------------------------------------------------------------
+# The characters Nova allows in a key pair's name, before and from microversion 2.92.
+KEYPAIR_NAME_CHARACTERS = "_- " + string.digits + string.ascii_letters
+KEYPAIR_NAME_CHARACTERS_292 = "@." + KEYPAIR_NAME_CHARACTERS
+
+
+def validate_keypair_name(name: object, version: tuple[int, int]) -> str:
+    if not isinstance(name, str) or not 0 < len(name) < 256:
+        raise BadRequest(
+            "Keypair data is invalid: Keypair name must be string and between 1 and 255 "
+            "characters long"
+        )
+    allowed = KEYPAIR_NAME_CHARACTERS_292 if version >= (2, 92) else KEYPAIR_NAME_CHARACTERS
+    if any(character not in allowed for character in name):
+        raise BadRequest(
+            f"Invalid input for field/attribute name. Value: {name}. "
+            f"Only expected characters: [{allowed}]"
+        )
+    return name
+
+
 def fingerprint_of(public_key: str) -> str:
+    """Nova's fingerprint (MD5 of the key blob) of a public key that OpenSSH would load."""
+    invalid = BadRequest("Keypair data is invalid: failed to generate fingerprint")
     try:
+        serialization.load_ssh_public_key(public_key.strip().encode())
         blob = base64.b64decode(public_key.split()[1])
-    except (IndexError, ValueError) as exc:
-        raise BadRequest("Keypair data is invalid: not an OpenSSH public key.") from exc
+    except (IndexError, ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise invalid from exc
     digest = hashlib.md5(blob, usedforsecurity=False).hexdigest()
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
-def create_keypair(user_id: str, data: Any, version: tuple[int, int]) -> tuple[KeyPair, str | None]:
+def create_keypair(
+    user_id: str, data: Any, version: tuple[int, int], limit: int = -1
+) -> tuple[KeyPair, str | None]:
     """A new key pair; Nova before 2.92 generates one when no public key is given (the private
-    key is returned once and never kept)."""
-    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+    key is returned once and never kept). `limit`: the user's key pairs at most (-1: none)."""
+    if not isinstance(data, dict) or "name" not in data:
         raise BadRequest("Invalid input for field/attribute keypair: 'name' is required.")
-    name = data["name"].strip()
-    if not name or len(name) > 255:
-        raise BadRequest("Keypair data is invalid: name must be 1 to 255 characters.")
+    name = validate_keypair_name(data["name"], version)
     public_key, private_key = data.get("public_key"), None
-    if not public_key:
+    if public_key is not None and not isinstance(public_key, str):
+        raise BadRequest("Keypair data is invalid: failed to generate fingerprint")
+    if limit >= 0 and KeyPair.objects.filter(user_id=user_id).count() >= limit:
+        raise Forbidden("Quota exceeded, too many key pairs.")
+    if public_key is None:
         if version >= (2, 92):
             raise BadRequest("Invalid input for field/attribute keypair: public_key is required.")
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
