@@ -128,7 +128,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-tricircle.sqlite3")}
+    # One test database per test run: two runs side by side (the unit suite beside the lab
+    # tier) must not share, and so destroy, each other's file.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-tricircle-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -20,15 +20,21 @@ def alt_project(openstack):
     openstack.run("lab-admin", "quota", "delete", "--volume", project_id)
 
 
+def in_use(openstack, kind: str, project_id: str) -> int:
+    """What the project already has across the pods (a lab keeps what earlier runs left)."""
+    return len(openstack("lab-admin", kind, "list", "--all-projects", "--project", project_id))
+
+
 def test_an_instance_quota_holds_across_pods(openstack, alt_project):
-    openstack("lab-admin", "quota", "set", "--instances", "1", alt_project)
+    limit = in_use(openstack, "server", alt_project) + 1  # room for exactly one more
+    openstack("lab-admin", "quota", "set", "--instances", str(limit), alt_project)
     shown = openstack("lab-admin", "quota", "show", "--compute", alt_project)
     top = {row["Resource"]: row["Limit"] for row in shown}
-    assert top["instances"] == 1
+    assert top["instances"] == limit
     for region in ("Pod1", "Pod2"):
         direct = openstack("lab-admin", "quota", "show", "--compute", alt_project, region=region)
         in_pod = {row["Resource"]: row["Limit"] for row in direct}
-        assert in_pod["instances"] == 1
+        assert in_pod["instances"] == limit
         # metadata items: a limit of each server, the same in every pod, not added up
         assert top["properties"] == in_pod["properties"] == 128
 
@@ -61,7 +67,8 @@ def test_an_instance_quota_holds_across_pods(openstack, alt_project):
 
 
 def test_a_volume_quota_holds_across_pods(openstack, alt_project):
-    openstack("lab-admin", "quota", "set", "--volumes", "1", alt_project)
+    limit = in_use(openstack, "volume", alt_project) + 1  # room for exactly one more
+    openstack("lab-admin", "quota", "set", "--volumes", str(limit), alt_project)
     made = openstack(
         CLOUD,
         "volume",
