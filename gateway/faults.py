@@ -3,7 +3,11 @@ clients (the openstack CLI, openstacksdk, Tempest) show the message."""
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from django.http import JsonResponse
+
+from tricircle_site import request_ids
 
 NOVA_FAULT_NAMES = {
     400: "badRequest",
@@ -33,6 +37,18 @@ NEUTRON_FAULT_TYPES = {
 
 
 def fault_body(style: str, status: int, message: str) -> dict:
+    if style == "placement":
+        return {
+            "errors": [
+                {
+                    "status": status,
+                    "title": HTTPStatus(status).phrase,
+                    "detail": message,
+                    "code": "placement.undefined_code",
+                    "request_id": request_ids.current.get(),
+                }
+            ]
+        }
     if style == "neutron":
         return {
             "NeutronError": {

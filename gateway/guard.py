@@ -21,7 +21,12 @@ from tricircle_site.paths import has_dot_segment
 LOG = logging.getLogger("tricircle.errors")
 
 # The fault format of each API Tricircle serves, by path prefix; the rest is the admin API's.
-FAULT_STYLES = (("/compute", "nova"), ("/volume", "nova"), ("/networking", "neutron"))
+FAULT_STYLES = (
+    ("/compute", "nova"),
+    ("/volume", "nova"),
+    ("/networking", "neutron"),
+    ("/placement", "placement"),
+)
 # A microversion header names services and MAJOR.MINOR versions: nothing longer is one.
 MAX_VERSION_HEADER = 256
 # A body over the limit but not over this is read and dropped before the 413 is answered.

@@ -79,7 +79,9 @@ def supported_range(
         version = body.get("version") or next(
             (item for item in body.get("versions", []) if item.get("status") == "CURRENT"), {}
         )
-        return version.get("min_version") or default.minimum, version.get("version") or ""
+        # Placement names its maximum max_version.
+        maximum = version.get("version") or version.get("max_version") or ""
+        return version.get("min_version") or default.minimum, maximum
 
     gathered = gather(pods, read, timeout=settings.LIST_TIMEOUT)
     answers = [answer for answer in gathered.results.values() if answer[1]]

@@ -9,7 +9,12 @@ from typing import Any
 import requests_mock
 
 KEYSTONE_URL = "http://keystone.test:5000/v3"
-SERVICE_TYPES = {"compute": "/compute/v2.1", "network": "/networking", "volumev3": "/volume/v3"}
+SERVICE_TYPES = {
+    "compute": "/compute/v2.1",
+    "network": "/networking",
+    "volumev3": "/volume/v3",
+    "placement": "/placement",
+}
 
 
 class FakeKeystone:

@@ -1436,6 +1436,7 @@ class Lab:
         endpoints[("volumev3", TOP_REGION)] = f"{TRICIRCLE_URL}/volume/v3"
         endpoints[("block-storage", TOP_REGION)] = f"{TRICIRCLE_URL}/volume/v3"
         endpoints[("network", TOP_REGION)] = f"{TRICIRCLE_URL}/networking"
+        endpoints[("placement", TOP_REGION)] = f"{TRICIRCLE_URL}/placement"
         endpoints[("tricircle", TOP_REGION)] = f"{TRICIRCLE_URL}/v1.0"
         for pod in pods_of(self.state.pods):
             endpoints[("compute", pod.region)] = pod.nova_url
