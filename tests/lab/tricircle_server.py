@@ -35,6 +35,7 @@ class TricircleServer:
         self.logs = self.home / "logs"
         self.processes: list[subprocess.Popen] = []
         self.onboarded = ""
+        self.restore_demo = False
         self.url = lab["tricircle_url"]
         self.env = {
             **os.environ,
@@ -71,13 +72,20 @@ class TricircleServer:
                 if time.monotonic() > deadline:
                     raise RuntimeError("Another test session holds the lab's Tricircle.") from None
                 time.sleep(2)
+        if _port_open(PORT) and self.demo_running():
+            # `bash .ci/start`'s Tricircle of this checkout: stopped now, started again when
+            # the tests end (stop()).
+            self.restore_demo = True
+            subprocess.run(
+                ["bash", ".ci/start", "--stop-tricircle"], cwd=REPO, check=True, timeout=120
+            )
         deadline = time.monotonic() + 120
         while _port_open(PORT) and time.monotonic() < deadline:
             time.sleep(2)
         if _port_open(PORT):
             raise RuntimeError(
                 f"Port {PORT} is taken: the lab tests start their own Tricircle there. "
-                "Stop the other one (bash .ci/start --stop keeps the lab: kill gunicorn only)."
+                "Stop the other one (`bash .ci/start --stop-tricircle` in its checkout)."
             )
         shutil.rmtree(self.home, ignore_errors=True)
         self.logs.mkdir(parents=True)
@@ -118,6 +126,17 @@ class TricircleServer:
             except OSError:
                 time.sleep(0.5)
         raise RuntimeError(f"Tricircle did not start; see {self.logs / 'gunicorn.log'}")
+
+    @staticmethod
+    def demo_running() -> bool:
+        """Whether `bash .ci/start` of this checkout runs a Tricircle (its gunicorn pid file
+        names a live process)."""
+        try:
+            pid = int((REPO / "var" / "run" / "gunicorn.pid").read_text().strip())
+            os.kill(pid, 0)
+        except (OSError, ValueError):
+            return False
+        return True
 
     def prepare(self) -> None:
         """What an operator does once: onboard the lab's pods with `manage.py onboard_pod` and
@@ -216,5 +235,15 @@ class TricircleServer:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
         self.processes.clear()
+        if self.restore_demo:
+            with (self.logs / "restart-demo.log").open("w") as log:
+                subprocess.run(
+                    ["bash", ".ci/start"],
+                    cwd=REPO,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    timeout=900,
+                    check=False,
+                )
         if getattr(self, "lock", None):
             self.lock.close()  # releases the flock
