@@ -4,6 +4,7 @@ back, calls routed by the routing table, and lists gathered from every pod with 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode
@@ -100,6 +101,34 @@ def add_totals(total: dict, part: dict, per_item: bool = False) -> dict:
             total[key] = current if value == -1 else value if current == -1 else min(current, value)
         else:
             total[key] = -1 if -1 in (value, current) else current + value
+    return total
+
+
+# What a detailed quota set counts (added up over the pods).
+QUOTA_USAGE_KEYS = frozenset({"in_use", "reserved", "allocated"})
+
+
+def add_quota_sets(total: dict, part: dict, summed: frozenset[str] = frozenset()) -> dict:
+    """Adds a pod's quota set to the running total. Usage adds up. A limit is given to every
+    pod alike, so the tightest pod's (-1, unlimited, the loosest) is what was set, except for
+    the `summed` resources: those Tricircle counts across pods, whose limits are the sum of the
+    pods' until one is set at the top (gateway.quotas shows it then)."""
+    for key, value in part.items():
+        if key not in total:
+            total[key] = value
+            continue
+        current = total[key]
+        if isinstance(value, dict) and isinstance(current, dict):
+            if key in summed:
+                add_totals(current, value)
+            else:
+                add_quota_sets(current, value, summed)
+        elif not (_number(value) and _number(current)):
+            continue
+        elif key in QUOTA_USAGE_KEYS or key in summed:
+            total[key] = -1 if -1 in (value, current) else current + value
+        else:
+            total[key] = current if value == -1 else value if current == -1 else min(current, value)
     return total
 
 
@@ -275,7 +304,11 @@ class PodServiceView(GatewayView):
         return [pod for pod in self.pods if pod.health_status != HealthStatus.DOWN]
 
     def totalled(
-        self, request: Request, path: str, present: Callable[[dict], None] | None = None
+        self,
+        request: Request,
+        path: str,
+        present: Callable[[dict], None] | None = None,
+        combine: Callable[[dict, dict], dict] = add_totals,
     ) -> HttpResponse:
         """Limits, quotas and summaries: every pod's answer added up (the project's volumes are
         spread over the pods), then `present`ed; pods that do not answer are named in a
@@ -290,7 +323,7 @@ class PodServiceView(GatewayView):
             raise ServiceUnavailable("No pod is available.")
         total: dict = {}
         for pod in sorted(answers, key=lambda pod: pod.region_name):
-            add_totals(total, answers[pod].json())
+            combine(total, answers[pod].json())
         if present:
             present(total)
         response = self.answer(total)
@@ -302,7 +335,11 @@ class PodServiceView(GatewayView):
         return response
 
     def on_every_pod(
-        self, request: Request, path: str, applied: Callable[[dict], None] | None = None
+        self,
+        request: Request,
+        path: str,
+        applied: Callable[[dict], None] | None = None,
+        combine: Callable[[dict, dict], dict] = add_totals,
     ) -> HttpResponse:
         """Quota changes apply in every pod; the answer is the first refusal, else the total,
         given to `applied` (the change was made everywhere) before it is answered."""
@@ -317,7 +354,7 @@ class PodServiceView(GatewayView):
         total: dict = {}
         for _pod, answer in sorted(gathered.results.items(), key=lambda item: item[0].region_name):
             if answer.content:
-                add_totals(total, answer.json() or {})
+                combine(total, answer.json() or {})
         if applied:
             applied(total)
         if request.method == "DELETE":
@@ -342,14 +379,18 @@ class PodServiceView(GatewayView):
         parts = path.strip("/").split("/")  # os-quota-sets, {project}, [detail | defaults]
         project_id = parts[1] if len(parts) > 1 else ""
         per_user = "user_id" in asked  # a user's share inside the project: the pods' business
+        combine = functools.partial(add_quota_sets, summed=frozenset(quotas.COUNTED[service]))
         if request.method == "GET":
             if parts[2:] == ["defaults"] or per_user:
-                return self.totalled(request, path)
+                return self.totalled(request, path, combine=combine)
             return self.totalled(
-                request, path, lambda body: quotas.present_quota_set(body, project_id, service)
+                request,
+                path,
+                lambda body: quotas.present_quota_set(body, project_id, service),
+                combine,
             )
         if len(parts) != 2 or per_user or request.method not in {"PUT", "DELETE"}:
-            return self.on_every_pod(request, path)
+            return self.on_every_pod(request, path, combine=combine)
         if request.method == "DELETE":
             return self.on_every_pod(request, path, lambda _: quotas.forget(project_id, service))
         limits = quotas.given_limits(service, parse_json(request.body).get("quota_set"))
@@ -358,7 +399,7 @@ class PodServiceView(GatewayView):
             quotas.record(project_id, service, limits)
             quotas.present_quota_set(body, project_id, service)
 
-        return self.on_every_pod(request, path, applied)
+        return self.on_every_pod(request, path, applied, combine)
 
     def enforce_quota(self, request: Request, requested: dict[str, int]) -> None:
         """Refuses a create that would take the caller's project beyond a limit Tricircle

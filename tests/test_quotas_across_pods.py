@@ -116,3 +116,18 @@ def test_a_volume_quota_is_the_projects_total(admin, demo, cinders, keystone):
     assert refused.status_code == 413
     assert "gigabytes" in refused.json()["overLimit"]["message"]
     assert len(cinders["Pod1"].created["volumes"]) == 1
+
+
+def test_limits_tricircle_does_not_count_read_as_set_not_once_per_pod(admin, novas, keystone):
+    """Server groups, key pairs...: every pod was given the same limit, which is the project's;
+    a detailed set adds up the use."""
+    quota_set = {"server_groups": 7, "key_pairs": 50, "metadata_items": 64}
+    response = set_quota(admin, keystone, novas.values(), "/compute/v2.1", quota_set)
+    assert response.json()["quota_set"] == quota_set
+    detail = {"server_groups": {"limit": 7, "in_use": 1, "reserved": 0}}
+    for nova in novas.values():
+        keystone.mocker.get(
+            f"{nova.base}/os-quota-sets/{PROJECT}/detail", json={"quota_set": detail}
+        )
+    shown = admin.get(f"/compute/v2.1/os-quota-sets/{PROJECT}/detail").json()["quota_set"]
+    assert shown["server_groups"] == {"limit": 7, "in_use": 2, "reserved": 0}

@@ -804,6 +804,9 @@ class Config:
                         "osapi_volume_workers": 1,
                         "storage_availability_zone": pod.az,
                         "default_availability_zone": pod.az,
+                        # Which list filters users may give (name, status... from 3.33 on);
+                        # without it Cinder refuses them all.
+                        "resource_query_filters_file": etc / "resource_filters.json",
                     },
                     "database": self.database(f"{INSTANCE}_{pod.key}_cinder"),
                     "fake": {
@@ -822,6 +825,7 @@ class Config:
             ),
         )
         self.copy_paste_ini("cinder/api-paste.ini", etc / "api-paste.ini")
+        self.copy_paste_ini("cinder/resource_filters.json", etc / "resource_filters.json")
         return etc
 
 
