@@ -110,8 +110,10 @@ class TricircleServer:
                     "tricircle_site",
                     "worker",
                     "--beat",
+                    # Server cleanup jobs wait for their pods' deletes: with more slots, router
+                    # and port jobs of the next tests need not wait behind them.
                     "--concurrency",
-                    "2",
+                    "4",
                     "--schedule",
                     str(self.home / "celerybeat-schedule"),
                     "--loglevel",
