@@ -75,7 +75,7 @@ class RequestGuardMiddleware:
             request_ids.current.reset(token)
         # A forwarded answer keeps the pod's own id; every other answer gets this request's.
         response.headers.setdefault("x-openstack-request-id", request_id)
-        if fault_style_of(request.path_info) == "nova" and request.path_info.startswith("/compute"):
+        if request.path_info.startswith("/compute/"):  # Nova sends both
             response.headers.setdefault("x-compute-request-id", response["x-openstack-request-id"])
         # With X-Frame-Options (Django's middleware): no page inside another site's frame.
         response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")

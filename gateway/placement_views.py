@@ -15,6 +15,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
 from gateway.base import GatewayView
+from gateway.collections import PodRefused
 from gateway.microversions import VersionRange
 from gateway.pod_api import PodServiceView, add_totals
 from gateway.proxy import UpstreamResponse
@@ -58,12 +59,16 @@ class PlacementView(PodServiceView):
 
     def get(self, request: Request, path: str = "") -> HttpResponse:
         path = "/" + path.strip("/")
-        if path in CONCATENATED:
-            return self.concatenated(request, path, CONCATENATED[path])
-        if path in UNITED:
-            return self.united(request, path, UNITED[path])
-        if path == "/usages":
-            return self.summed(request, path)
+        try:
+            if path in CONCATENATED:
+                return self.listed(request, path, CONCATENATED[path])
+            if path in UNITED:
+                return self.united(request, path, UNITED[path])
+            if path == "/usages":
+                return self.summed(request, path)
+        except PodRefused as refused:
+            assert refused.pod is not None
+            return self.respond(request, refused.pod, refused.response)
         return self.from_the_pod_that_has_it(request, path)
 
     def answers(self, request: Request, path: str) -> list[tuple[Pod, UpstreamResponse]]:
@@ -73,34 +78,34 @@ class PlacementView(PodServiceView):
             raise ServiceUnavailable("No pod's Placement answered.")
         return sorted(gathered.results.items(), key=lambda item: item[0].region_name)
 
-    def refusal(
-        self, request: Request, answers: list[tuple[Pod, UpstreamResponse]]
-    ) -> HttpResponse | None:
+    def accepted(self, request: Request, path: str) -> list[tuple[Pod, dict]]:
+        """Every answering pod's body; the first refusal is the answer (PodRefused)."""
+        answers = self.answers(request, path)
         for pod, answer in answers:
             if answer.status >= 300:
-                return self.respond(request, pod, answer)
-        return None
+                raise PodRefused(answer, pod)
+        return [(pod, answer.json() or {}) for pod, answer in answers]
+
+    def listed(self, request: Request, path: str, key: str) -> HttpResponse:
+        items = [
+            self.relinked(pod, item)
+            for pod, body in self.accepted(request, path)
+            for item in body.get(key, [])
+        ]
+        return self.answer({key: items})
 
     def united(self, request: Request, path: str, key: str) -> HttpResponse:
-        answers = self.answers(request, path)
-        refused = self.refusal(request, answers)
-        if refused:
-            return refused
         items: dict[str, object] = {}
-        for pod, answer in answers:
-            for item in (answer.json() or {}).get(key, []):
+        for pod, body in self.accepted(request, path):
+            for item in body.get(key, []):
                 name = item if isinstance(item, str) else item.get("name")
                 items.setdefault(name, self.relinked(pod, item))
         return self.answer({key: [items[name] for name in sorted(items)]})
 
     def summed(self, request: Request, path: str) -> HttpResponse:
-        answers = self.answers(request, path)
-        refused = self.refusal(request, answers)
-        if refused:
-            return refused
         total: dict = {}
-        for _pod, answer in answers:
-            add_totals(total, answer.json() or {})
+        for _pod, body in self.accepted(request, path):
+            add_totals(total, body)
         return self.answer(total)
 
     def from_the_pod_that_has_it(self, request: Request, path: str) -> HttpResponse:
@@ -112,19 +117,6 @@ class PlacementView(PodServiceView):
                 return self.respond_relinked(request, pod, answer)
         pod, answer = answers[0]
         return self.respond(request, pod, answer)
-
-    # --- links -------------------------------------------------------------------------------
-    def concatenated(self, request: Request, path: str, key: str) -> HttpResponse:
-        answers = self.answers(request, path)
-        refused = self.refusal(request, answers)
-        if refused:
-            return refused
-        items = [
-            self.relinked(pod, item)
-            for pod, answer in answers
-            for item in (answer.json() or {}).get(key, [])
-        ]
-        return self.answer({key: items})
 
     def relinked(self, pod: Pod, item: object) -> object:
         """Placement's links are paths on its own server: made the top's (/placement/...)."""
