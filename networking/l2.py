@@ -55,10 +55,29 @@ def converge_shadow_ports(network_id: str) -> int:
         if home is None:
             continue
         for pod in pods - {home}:
-            shadow_id = bottom.ensure_port(pod, port["id"], port["project_id"])
-            pod_neutron(pod).put(
-                f"/ports/{shadow_id}",
-                {"port": {"device_owner": SHADOW_OWNER, "binding:host_id": shadow_host(home)}},
-            )
-            count += 1
+            if make_shadow(pod, home, port):
+                count += 1
     return count
+
+
+def make_shadow(pod: Pod, home: Pod, port: dict) -> bool:
+    """The shadow of a VM port in another pod; none when the port is deleted meanwhile (its
+    server went while this job ran): a shadow made after the port's cleanup would be left
+    behind, holding its network in the pod."""
+    try:
+        shadow_id = bottom.ensure_port(pod, port["id"], port["project_id"])
+        pod_neutron(pod).put(
+            f"/ports/{shadow_id}",
+            {"port": {"device_owner": SHADOW_OWNER, "binding:host_id": shadow_host(home)}},
+        )
+        central_neutron().get(f"/ports/{port['id']}")
+    except NeutronError as exc:
+        if exc.status_code != 404:
+            raise
+        for copy in pod_neutron(pod).get("/ports", name=port["id"], fields="id")["ports"]:
+            pod_neutron(pod).delete(f"/ports/{copy['id']}")
+        ResourceRouting.objects.filter(
+            top_id=port["id"], pod=pod, resource_type=ResourceType.PORT
+        ).delete()
+        return False
+    return True

@@ -97,6 +97,15 @@ def remove_bottom_copies(resource_type: str, top_id: str) -> None:
     ):
         neutron = pod_neutron(routing.pod)
         if routing.bottom_id and resource_type == ResourceType.NETWORK:
+            # The top network is gone, so its ports are: what is left on the copy (a shadow
+            # or a port copy whose cleanup lost a race) goes with it; router interfaces go
+            # through their router's job, which this job waits for by failing and retrying.
+            for port in neutron.get("/ports", network_id=routing.bottom_id)["ports"]:
+                if not port["device_owner"].startswith("network:router"):
+                    neutron.delete(f"/ports/{port['id']}")
+                    ResourceRouting.objects.filter(
+                        pod=routing.pod, resource_type=ResourceType.PORT, bottom_id=port["id"]
+                    ).delete()
             # The pod deletes the network's subnets with it; their entries must go as well.
             subnets = neutron.get("/subnets", network_id=routing.bottom_id, fields="name")
             ResourceRouting.objects.filter(

@@ -31,6 +31,7 @@ def test_deleting_a_network_removes_its_bottom_copies_through_a_job(demo, neutro
     assert job.project_id == "demo-project"
 
     neutron.get("http://pod1.test/networking/v2.0/subnets", json={"subnets": [{"name": "s1"}]})
+    neutron.get("http://pod1.test/networking/v2.0/ports", json={"ports": []})
     deleted = neutron.delete("http://pod1.test/networking/v2.0/networks/b1", status_code=204)
     jobs.run(job.pk)
     job.refresh_from_db()
@@ -106,3 +107,32 @@ def test_new_security_group_rule_syncs_the_groups_copies(demo, neutron):
     assert removed.called
     assert added.last_request.json()["security_group_rule"]["port_range_min"] == 22
     assert added.last_request.json()["security_group_rule"]["security_group_id"] == "bg1"
+
+
+def test_ports_left_on_a_deleted_networks_copy_go_with_it(demo, neutron):
+    """A shadow or port copy whose own cleanup lost a race would hold the copy for ever; router
+    interfaces are their router job's."""
+    pod = PodFactory(region_name="Pod1", az_name="az1")
+    RoutingFactory(top_id="n1", bottom_id="b1", pod=pod, resource_type="network")
+    RoutingFactory(top_id="p1", bottom_id="shadow1", pod=pod, resource_type="port")
+    neutron.delete(f"{NEUTRON}/v2.0/networks/n1", status_code=204)
+    demo.delete("/networking/v2.0/networks/n1")
+    base = "http://pod1.test/networking/v2.0"
+    neutron.get(f"{base}/subnets", json={"subnets": []})
+    neutron.get(
+        f"{base}/ports",
+        json={
+            "ports": [
+                {"id": "shadow1", "device_owner": "compute:shadow"},
+                {"id": "dhcp1", "device_owner": "network:dhcp"},
+                {"id": "rif1", "device_owner": "network:router_interface"},
+            ]
+        },
+    )
+    shadow = neutron.delete(f"{base}/ports/shadow1", status_code=204)
+    dhcp = neutron.delete(f"{base}/ports/dhcp1", status_code=204)
+    interface = neutron.delete(f"{base}/ports/rif1", status_code=204)
+    neutron.delete(f"{base}/networks/b1", status_code=204)
+    jobs.run(Job.objects.get(type="bottom_cleanup").pk)
+    assert shadow.called and dhcp.called and not interface.called
+    assert not ResourceRouting.objects.exists()

@@ -3,6 +3,7 @@
 import pytest
 
 from networking import l2
+from routing.models import ResourceRouting
 from tests.factories import PodFactory, RoutingFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,12 @@ def neutron(settings, keystone):
     return keystone.mocker
 
 
-def test_each_pod_gets_shadows_of_the_other_pods_vm_ports(neutron):
+PORT = {"id": "p1", "network_id": "n1", "fixed_ips": [], "mac_address": "fa:16:3e:00:00:01"}
+
+
+def vm_port_in_pod1_with_a_copy_in_pod2(neutron, port_answers: list[dict]) -> tuple:
+    """A VxLAN network in Pod1 and Pod2, a VM port p1 in Pod1 whose shadow copy in Pod2 exists
+    (only its marking is converged); the central Neutron shows p1 with `port_answers`."""
     pod1 = PodFactory(region_name="Pod1", az_name="az1")
     pod2 = PodFactory(region_name="Pod2", az_name="az2")
     for pod in (pod1, pod2):
@@ -41,21 +47,12 @@ def test_each_pod_gets_shadows_of_the_other_pods_vm_ports(neutron):
             ]
         },
     )
-    neutron.get(
-        f"{CENTRAL}/v2.0/ports/p1",
-        json={
-            "port": {
-                "id": "p1",
-                "network_id": "n1",
-                "fixed_ips": [],
-                "mac_address": "fa:16:3e:00:00:01",
-            }
-        },
-    )
-    neutron.get(
-        f"{CENTRAL}/v2.0/networks/n1",
-        json={"network": {"id": "n1", "provider:network_type": "vxlan"}},
-    )
+    neutron.get(f"{CENTRAL}/v2.0/ports/p1", port_answers)
+    return pod1, pod2
+
+
+def test_each_pod_gets_shadows_of_the_other_pods_vm_ports(neutron):
+    vm_port_in_pod1_with_a_copy_in_pod2(neutron, [{"json": {"port": PORT}}])
     marked = neutron.put("http://pod2.test/networking/v2.0/ports/shadow-p1", json={"port": {}})
     assert l2.converge_shadow_ports("n1") == 1
     body = marked.last_request.json()["port"]
@@ -73,3 +70,18 @@ def test_vlan_and_single_pod_networks_need_no_shadows(neutron):
         json={"network": {"id": "n2", "provider:network_type": "vxlan"}},
     )
     assert l2.converge_shadow_ports("n2") == 0
+
+
+def test_a_port_deleted_while_its_shadow_is_made_leaves_no_shadow(neutron):
+    """The VM's server went while the job ran: the shadow made after the port's own cleanup
+    is removed again, or it would hold its network in the pod."""
+    gone = {"status_code": 404, "json": {"NeutronError": {"message": "Port p1 not found."}}}
+    _, pod2 = vm_port_in_pod1_with_a_copy_in_pod2(neutron, [{"json": {"port": PORT}}, gone])
+    neutron.put("http://pod2.test/networking/v2.0/ports/shadow-p1", json={"port": {}})
+    neutron.get(
+        "http://pod2.test/networking/v2.0/ports?name=p1", json={"ports": [{"id": "shadow-p1"}]}
+    )
+    deleted = neutron.delete("http://pod2.test/networking/v2.0/ports/shadow-p1", status_code=204)
+    assert l2.converge_shadow_ports("n1") == 0
+    assert deleted.called
+    assert not ResourceRouting.objects.filter(top_id="p1", pod=pod2).exists()
