@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import signal
 import sys
 import time
 import uuid
@@ -402,6 +403,8 @@ def main() -> int:
     parser.add_argument("--boots", type=int, default=20)
     parser.add_argument("--interfaces", type=int, default=10)
     args = parser.parse_args()
+    # A stopped bench stops its Tricircle too (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     lab = json.loads((lab_paths().root / "lab.json").read_text())
     server = TricircleServer(lab)
     server.start()
