@@ -34,28 +34,14 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from keystoneauth1 import adapter, session  # noqa: E402
-from keystoneauth1.identity import v3  # noqa: E402
 
-from tests.lab.http_client import Client  # noqa: E402
+from tests.lab.http_client import Client, direct  # noqa: E402
 from tests.lab.lab import lab_paths  # noqa: E402
 from tests.lab.tricircle_server import TricircleServer  # noqa: E402
 
 DEADLINE = 300.0
 NET = "/networking/v2.0"
 NOVA = "/compute/v2.1"
-
-
-def admin_api(lab: dict, url: str) -> adapter.Adapter:
-    auth = v3.Password(
-        auth_url=lab["keystone_url"],
-        username="admin",
-        password=lab["users"]["admin"]["password"],
-        project_name="admin",
-        user_domain_name="Default",
-        project_domain_name="Default",
-    )
-    return adapter.Adapter(session.Session(auth=auth), endpoint_override=url, raise_exc=False)
 
 
 def wait_for(check: Callable[[], bool], timeout: float = DEADLINE) -> bool:
@@ -76,9 +62,12 @@ class Bench:
         self.failures: list[str] = []
         self.rows: list[tuple[str, str, str, str]] = []
         self.pod_neutron = {
-            pod["region_name"]: admin_api(lab, pod["neutron_url"] + "/v2.0") for pod in lab["pods"]
+            pod["region_name"]: direct(lab, "admin", pod["neutron_url"] + "/v2.0")
+            for pod in lab["pods"]
         }
-        self.pod_nova = {pod["region_name"]: admin_api(lab, pod["nova_url"]) for pod in lab["pods"]}
+        self.pod_nova = {
+            pod["region_name"]: direct(lab, "admin", pod["nova_url"]) for pod in lab["pods"]
+        }
 
     def check(self, ok: bool, what: str) -> bool:
         if not ok:

@@ -98,7 +98,7 @@ def add_totals(total: dict, part: dict, per_item: bool = False) -> dict:
         elif per_item and key != "limit":
             total[key] = max(current, value)  # the use of the busiest pod
         elif per_item or key in PER_ITEM_LIMITS:
-            total[key] = current if value == -1 else value if current == -1 else min(current, value)
+            total[key] = tightest(current, value)
         else:
             total[key] = -1 if -1 in (value, current) else current + value
     return total
@@ -128,8 +128,13 @@ def add_quota_sets(total: dict, part: dict, summed: frozenset[str] = frozenset()
         elif key in QUOTA_USAGE_KEYS or key in summed:
             total[key] = -1 if -1 in (value, current) else current + value
         else:
-            total[key] = current if value == -1 else value if current == -1 else min(current, value)
+            total[key] = tightest(current, value)
     return total
+
+
+def tightest(current: float, value: float) -> float:
+    """The tighter of two limits; -1 (unlimited) is the loosest."""
+    return current if value == -1 else value if current == -1 else min(current, value)
 
 
 def _number(value: object) -> bool:

@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+from keystoneauth1 import adapter
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
 
-class Client:
-    """Plain HTTP to Tricircle with a user's Keystone token: status codes, headers and fault
-    bodies exactly as a client sees them."""
-
-    def __init__(self, lab: dict[str, Any], user: str, base: str):
-        auth = v3.Password(
+def user_session(lab: dict[str, Any], user: str) -> ks_session.Session:
+    """A Keystone session of one of the lab's users (admin, demo, alt_demo...)."""
+    return ks_session.Session(
+        auth=v3.Password(
             auth_url=lab["keystone_url"],
             username=user,
             password=lab["users"][user]["password"],
@@ -22,7 +21,21 @@ class Client:
             user_domain_name="Default",
             project_domain_name="Default",
         )
-        self.session = ks_session.Session(auth=auth)
+    )
+
+
+def direct(lab: dict[str, Any], user: str, url: str) -> adapter.Adapter:
+    """An OpenStack API at `url` (a pod's, the central Neutron) called directly as a lab user,
+    bypassing Tricircle: the reference. Errors are answers, not exceptions."""
+    return adapter.Adapter(user_session(lab, user), endpoint_override=url, raise_exc=False)
+
+
+class Client:
+    """Plain HTTP to Tricircle with a user's Keystone token: status codes, headers and fault
+    bodies exactly as a client sees them."""
+
+    def __init__(self, lab: dict[str, Any], user: str, base: str):
+        self.session = user_session(lab, user)
         self.base = base
         self.project_id = self.session.get_project_id()
         self.http = requests.Session()

@@ -11,24 +11,14 @@ import re
 from typing import Any
 
 from keystoneauth1 import adapter
-from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3
+
+from tests.lab.http_client import direct
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def _neutron(lab: dict[str, Any], url: str) -> adapter.Adapter:
-    auth = v3.Password(
-        auth_url=lab["keystone_url"],
-        username="admin",
-        password=lab["users"]["admin"]["password"],
-        project_name="admin",
-        user_domain_name="Default",
-        project_domain_name="Default",
-    )
-    return adapter.Adapter(
-        ks_session.Session(auth=auth), endpoint_override=url + "/v2.0", raise_exc=False
-    )
+    return direct(lab, "admin", url + "/v2.0")
 
 
 def _items(neutron: adapter.Adapter, collection: str, **params: Any) -> list[dict]:

@@ -15,31 +15,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from keystoneauth1 import adapter
-from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3
 
-from tests.lab.http_client import Client
+from tests.lab.http_client import Client, direct
 from tests.lab.waiting import eventually
 
 NET = "/networking/v2.0"
 NOVA = "/compute/v2.1"
 CINDER = "/volume/v3"
 REFUSED_NAME = f"confinement-{uuid.uuid4().hex[:6]}"
-
-
-def direct(lab: dict[str, Any], user: str, url: str) -> adapter.Adapter:
-    """A pod's API called directly as a lab user, bypassing Tricircle: the reference."""
-    account = lab["users"][user]
-    auth = v3.Password(
-        auth_url=lab["keystone_url"],
-        username=user,
-        password=account["password"],
-        project_name=account["project"],
-        user_domain_name="Default",
-        project_domain_name="Default",
-    )
-    return adapter.Adapter(ks_session.Session(auth=auth), endpoint_override=url, raise_exc=False)
 
 
 def network(client: Client, name: str, cidr: str) -> tuple[dict, dict]:

@@ -6,11 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from keystoneauth1 import adapter, session
-from keystoneauth1.identity import v3
 
 from tests.lab.cli import OpenStackCLI
-from tests.lab.http_client import Client
+from tests.lab.http_client import Client, direct
 from tests.lab.tricircle_server import TricircleServer
 
 
@@ -57,15 +55,7 @@ class DirectNeutron:
     """A Neutron called directly as the lab's admin, bypassing Tricircle (the reference)."""
 
     def __init__(self, lab: dict[str, Any], endpoint: str):
-        auth = v3.Password(
-            auth_url=lab["keystone_url"],
-            username="admin",
-            password=lab["users"]["admin"]["password"],
-            project_name="admin",
-            user_domain_name="Default",
-            project_domain_name="Default",
-        )
-        self.api = adapter.Adapter(session.Session(auth=auth), endpoint_override=endpoint + "/v2.0")
+        self.api = direct(lab, "admin", endpoint + "/v2.0")
 
     def get(self, path: str, **params: Any) -> Any:
         return self.api.get(path, params=params or None).json()
