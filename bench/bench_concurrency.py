@@ -409,7 +409,6 @@ def main() -> int:
     server = TricircleServer(lab)
     server.start()
     try:
-        server.prepare()
         bench = Bench(lab, Client(lab, "demo", server.url), Client(lab, "admin", server.url))
         for scenario in (
             lambda: bench.boots_on_one_network(args.boots),

@@ -77,7 +77,6 @@ def main() -> None:
     cli = OpenStackCLI(lab)
     created: list[tuple[str, str]] = []
     try:
-        server.prepare()
         auth = v3.Password(
             auth_url=lab["keystone_url"],
             username="demo",

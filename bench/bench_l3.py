@@ -176,7 +176,6 @@ def main() -> None:
     server = TricircleServer(lab)
     server.start()
     try:
-        server.prepare()
         gateway = client(lab, "demo", lab["tricircle_url"] + "/networking")
         for count in counts:
             measure(gateway, dict(list(pods.items())[:count]), args.rounds)

@@ -106,7 +106,6 @@ def main() -> None:
     gateway = lab["tricircle_url"]
     net_id = server_id = None
     try:
-        server.prepare()
         headers = {"X-Auth-Token": session.get_token(), "X-OpenStack-Nova-API-Version": "2.1"}
         net_id = session.post(
             f"{gateway}/networking/v2.0/networks",

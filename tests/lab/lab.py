@@ -51,6 +51,7 @@ from typing import Any
 HOST = "127.0.0.1"
 PASSWORD = "secret"
 TOP_REGION = "CentralRegion"
+TOP_ONLY_GROUP = "top-region-only"  # Keystone endpoint group: the top region's endpoints
 TRICIRCLE_URL = f"http://{HOST}:19999"  # Tricircle's gateway; the lab only puts it in the catalog
 
 # LAB_PORT_SHIFT=N (default 0) moves every port the lab listens on by N and names its databases,
@@ -97,6 +98,9 @@ USERS: dict[str, tuple[str, list[str]]] = {
     "admin": ("admin", ["admin"]),
     "demo": ("demo", ["member", "reader"]),
     "alt_demo": ("alt_demo", ["member", "reader"]),
+    # A project whose catalog Keystone filters to the top region (OS-EP-FILTER), as the README
+    # recommends for every project: its users never see a pod.
+    "top_only": ("top_only", ["member", "reader"]),
     "tricircle": ("service", ["admin"]),  # Tricircle's own service account
 }
 SERVICE_USERS = ["nova", "neutron", "cinder", "placement", "glance"]
@@ -223,6 +227,7 @@ class State:
     db_mode: str = ""  # "shared" (existing MariaDB) or "own" (the lab's mariadbd)
     mq_mode: str = ""  # "shared" (existing RabbitMQ) or "own"
     pods: int = 0
+    hide_pods: bool = False  # demo and alt_demo's catalogs filtered to the top region too
     done: list[str] = field(default_factory=list)  # finished one-time steps (db syncs, ...)
 
     @classmethod
@@ -1420,7 +1425,8 @@ class Lab:
             keystone.ensure_region(region)
         for role in ("admin", "member", "reader", "service"):
             keystone.ensure_role(role)
-        projects = {name: keystone.ensure_project(name) for name in ("admin", "demo", "alt_demo")}
+        members = ("demo", "alt_demo", "top_only")
+        projects = {name: keystone.ensure_project(name) for name in ("admin", *members)}
         projects["service"] = keystone.ensure_project("service")
         for user, (project, roles) in USERS.items():
             user_id = keystone.ensure_user(user, projects[project])
@@ -1449,6 +1455,11 @@ class Lab:
             endpoints[("volumev3", pod.region)] = pod.cinder_url
             endpoints[("block-storage", pod.region)] = pod.cinder_url
         keystone.ensure_endpoints(endpoints)
+        # Keystone's endpoint filtering: projects in this group see the top region alone.
+        top_only = keystone.ensure_endpoint_group(TOP_ONLY_GROUP, {"region_id": TOP_REGION})
+        for project in members:
+            filtered = project == "top_only" or self.state.hide_pods
+            keystone.filter_catalog(top_only, projects[project], filtered)
         # Pods beyond the current count (an earlier `up --pods 3`) leave the catalog.
         for region in keystone.regions():
             if region.startswith("Pod") and region not in regions:
@@ -1614,6 +1625,7 @@ class Lab:
             ("lab-demo", "demo"),
             ("lab-alt", "alt_demo"),
             ("lab-tricircle", "tricircle"),
+            ("lab-top-only", "top_only"),
         ):
             clouds += [
                 f"  {cloud}:",
@@ -1625,9 +1637,9 @@ class Lab:
                 "      user_domain_name: Default",
                 "      project_domain_name: Default",
                 "    identity_api_version: 3",
-                f"    region_name: {TOP_REGION}",
-                f"    regions: [{regions}]",
             ]
+            if user != "top_only":  # its catalog has one region: clients need not be told
+                clouds += [f"    region_name: {TOP_REGION}", f"    regions: [{regions}]"]
         write_if_changed(self.paths.root / "clouds.yaml", "\n".join(clouds) + "\n")
 
         # No OS_REGION_NAME on purpose: with it set, the CLI rejects any --os-region-name.
@@ -1666,8 +1678,10 @@ class Lab:
 
     # ---- commands
 
-    def up(self, pod_count: int | None) -> None:
+    def up(self, pod_count: int | None, hide_pods: bool | None = None) -> None:
         self.paths.make()
+        if hide_pods is not None:
+            self.state.hide_pods = hide_pods
         count = pod_count or self.state.pods or DEFAULT_PODS
         if not 1 <= count <= MAX_PODS or Pod(count).port("neutron") > 65535:
             raise LabError(f"--pods must be between 1 and {MAX_PODS} (fewer with LAB_PORT_SHIFT)")
@@ -1860,6 +1874,23 @@ class Keystone:
         path = f"/projects/{project_id}/users/{user_id}/roles/{self.roles[role]}"
         self.call("PUT", path, None, 200, 204)
 
+    def ensure_endpoint_group(self, name: str, filters: dict[str, str]) -> str:
+        found = self.call("GET", f"/OS-EP-FILTER/endpoint_groups?name={name}")["endpoint_groups"]
+        if found:
+            return found[0]["id"]
+        body = {"endpoint_group": {"name": name, "filters": filters}}
+        return self.call("POST", "/OS-EP-FILTER/endpoint_groups", body)["endpoint_group"]["id"]
+
+    def filter_catalog(self, group_id: str, project_id: str, filtered: bool) -> None:
+        """Adds the project to the endpoint group (its catalog shows the group's endpoints
+        only) or takes it out (the whole catalog)."""
+        path = f"{KEYSTONE_URL}/OS-EP-FILTER/endpoint_groups/{group_id}/projects/{project_id}"
+        member = http("GET", path, token=self.token).status == 200
+        if filtered and not member:
+            self.call("PUT", path.removeprefix(KEYSTONE_URL), None, 200, 204)
+        elif member and not filtered:
+            self.call("DELETE", path.removeprefix(KEYSTONE_URL), None, 200, 204)
+
     def ensure_endpoints(self, wanted: dict[tuple[str, str], str]) -> None:
         services = {s["type"]: s["id"] for s in self.call("GET", "/services")["services"]}
         for service_type in sorted({t for t, _ in wanted}):
@@ -1910,6 +1941,19 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument(
         "--pods", type=int, default=None, help=f"number of pods (default {DEFAULT_PODS})"
     )
+    catalog = up.add_mutually_exclusive_group()
+    catalog.add_argument(
+        "--hide-pods",
+        action="store_true",
+        default=None,
+        help="filter demo and alt_demo's catalogs to the top region (kept until --show-pods)",
+    )
+    catalog.add_argument(
+        "--show-pods",
+        dest="hide_pods",
+        action="store_false",
+        help="show the pods in demo and alt_demo's catalogs again (the default)",
+    )
     commands.add_parser("down", help="stop the lab's processes, keep its data")
     stop = commands.add_parser("stop", help="stop some services (`up` starts them again)")
     stop.add_argument("services", nargs="+", help="e.g. pod2-nova-api (see `status`)")
@@ -1925,7 +1969,7 @@ def main(argv: list[str] | None = None) -> int:
             hold_lock(lab_paths())
         lab = Lab()  # after the lock: another run may have just changed the state
         if args.command == "up":
-            lab.up(args.pods)
+            lab.up(args.pods, args.hide_pods)
         elif args.command == "down":
             lab.down()
         elif args.command == "stop":

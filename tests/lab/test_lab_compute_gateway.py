@@ -246,6 +246,7 @@ def test_console_urls_come_from_the_servers_pod(openstack, servers, lab):
         assert "token" in console["url"]
 
 
+@pytest.mark.lab_exclusive
 def test_a_stopped_pod_nova_does_not_fail_the_list(openstack, servers):
     """Kept last in the module: it stops Pod2's Nova API and starts it again."""
     with stopped("pod2-nova-api"):

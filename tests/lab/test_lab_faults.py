@@ -23,6 +23,9 @@ from tests.lab.faults import stopped
 from tests.lab.http_client import Client
 from tests.lab.waiting import eventually
 
+# They stop lab services: no other lab test may run meanwhile.
+pytestmark = pytest.mark.lab_exclusive
+
 POD2_SERVICES = ("pod2-nova-api", "pod2-neutron-api", "pod2-cinder-api")
 
 

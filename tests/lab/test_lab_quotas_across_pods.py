@@ -9,6 +9,9 @@ import pytest
 from tests.lab.cli import boot_args
 from tests.lab.waiting import eventually
 
+# They set alt_demo's quotas to its use + 1: no other lab test may create meanwhile.
+pytestmark = pytest.mark.lab_exclusive
+
 CLOUD = "lab-alt"  # a project of its own: other lab tests keep their servers in demo's
 
 

@@ -272,6 +272,7 @@ def test_delete_is_routed(openstack, suffix):
     )
 
 
+@pytest.mark.lab_exclusive
 def test_a_stopped_pod_does_not_fail_the_list(openstack, volumes):
     """Kept last: it stops Pod2's cinder-api (SIGTERM to its process group, `lab.py stop`) and
     brings it back with `lab.py up`."""

@@ -15,14 +15,13 @@ from tests.lab.tricircle_server import TricircleServer
 @pytest.fixture(scope="session")
 def tricircle(lab: dict[str, Any]) -> Iterator[TricircleServer]:
     """A real Tricircle (gunicorn + Celery worker) at the lab's gateway address, with the lab's
-    pods onboarded by `manage.py onboard_pod`."""
+    pods onboarded by `manage.py onboard_pod`; one for all the workers of a pytest-xdist run."""
     server = TricircleServer(lab)
-    server.start()
     try:
-        try:
-            server.prepare()
-        except RuntimeError as exc:
-            pytest.fail(str(exc))
+        server.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
         yield server
     finally:
         server.stop()

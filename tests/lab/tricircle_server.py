@@ -1,10 +1,16 @@
 """Tricircle itself as the lab tests use it: a real gunicorn and Celery worker on 127.0.0.1:19999
 (the address the lab's catalog gives the top region), with a database of their own under
-tricircle/ in the lab's data folder, fresh for each test session."""
+tricircle/ in the lab's data folder, fresh for each test session.
+
+One Tricircle per lab at a time, recorded in a share file beside the lab's folder: the workers
+of one pytest-xdist run (same PYTEST_XDIST_TESTRUNUID) use the one the first of them started,
+and the last to finish stops it; other sessions (another run, a benchmark) wait their turn. A
+share whose sessions all died is taken over (its processes stopped)."""
 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import signal
@@ -14,7 +20,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import closing
+import uuid
+from collections.abc import Iterator
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,14 +36,25 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except (OSError, IndexError):
+        return False
+
+
 class TricircleServer:
     def __init__(self, lab: dict):
         self.lab = lab
         self.home = Path(lab["lab_dir"]) / "tricircle"
         self.logs = self.home / "logs"
         self.processes: list[subprocess.Popen] = []
+        self.process_groups: list[int] = []
         self.onboarded = ""
         self.restore_demo = False
+        self.run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+        self.share_file = Path(lab["lab_dir"]).parent / ".tricircle-server.json"
         self.url = lab["tricircle_url"]
         self.env = {
             **os.environ,
@@ -60,18 +79,58 @@ class TricircleServer:
             check=check,
         )
 
+    @contextmanager
+    def share(self) -> Iterator[dict | None]:
+        """The share file's content under its lock; what the block leaves in `self.shared`
+        is written back (None removes the file)."""
+        with open(self.share_file.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                shared = json.loads(self.share_file.read_text())
+            except (OSError, ValueError):
+                shared = None
+            if shared is not None:
+                shared["holders"] = [pid for pid in shared["holders"] if _alive(pid)]
+            self.shared = shared
+            yield shared
+            if self.shared is None:
+                self.share_file.unlink(missing_ok=True)
+            else:
+                self.share_file.write_text(json.dumps(self.shared))
+
     def start(self) -> None:
-        # One Tricircle per lab at a time: test sessions side by side take turns.
-        self.lock = open(Path(self.lab["lab_dir"]).parent / ".tricircle-server.lock", "w")  # noqa: SIM115
+        """Starts and prepares Tricircle, or joins the one another worker of this test run
+        started (once it is prepared: both happen under the share's lock)."""
         deadline = time.monotonic() + 1800
         while True:
-            try:
-                fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("Another test session holds the lab's Tricircle.") from None
-                time.sleep(2)
+            with self.share() as shared:
+                if shared is not None and not shared["holders"]:
+                    self.process_groups = shared["process_groups"]  # its sessions died
+                    self.kill()
+                    shared = self.shared = None
+                if shared is None:
+                    self.launch()
+                    try:
+                        self.prepare()
+                    except BaseException:
+                        self.kill()
+                        raise
+                    self.shared = {
+                        "run": self.run,
+                        "holders": [os.getpid()],
+                        "process_groups": self.process_groups,
+                        "restore_demo": self.restore_demo,
+                    }
+                    return
+                if shared["run"] == self.run:
+                    shared["holders"].append(os.getpid())
+                    self.process_groups = shared["process_groups"]
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError("Another test session holds the lab's Tricircle.")
+            time.sleep(2)
+
+    def launch(self) -> None:
         if _port_open(PORT) and self.demo_running():
             # `bash .ci/start`'s Tricircle of this checkout: stopped now, started again when
             # the tests end (stop()).
@@ -193,16 +252,16 @@ class TricircleServer:
 
     def spawn(self, name: str, argv: list[str]) -> None:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
-        self.processes.append(
-            subprocess.Popen(
-                argv,
-                cwd=REPO,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        process = subprocess.Popen(
+            argv,
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped as one, by any worker
         )
+        self.processes.append(process)
+        self.process_groups.append(process.pid)
 
     def settle_jobs(self, timeout: float = 120) -> int:
         """Waits until no job is waiting, running or due for a retry (the cleanup jobs of the
@@ -223,20 +282,21 @@ class TricircleServer:
             time.sleep(1)
 
     def stop(self) -> None:
-        if any(process.poll() is None for process in self.processes):
-            left = self.settle_jobs()
-            with (self.logs / "leftovers.log").open("a") as log:
-                log.write(f"jobs not settled when the session ended: {left}\n")
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-        self.processes.clear()
+        """Leaves the Tricircle; the last of its run to leave stops it (after its jobs settle)
+        and starts `.ci/start`'s Tricircle again if it had stopped it."""
+        with self.share() as shared:
+            if shared is not None:
+                shared["holders"] = [pid for pid in shared["holders"] if pid != os.getpid()]
+                if shared["holders"]:
+                    return
+                self.process_groups = shared["process_groups"]
+                self.restore_demo = shared["restore_demo"]
+                self.shared = None
+            if any(_alive(group) for group in self.process_groups):
+                left = self.settle_jobs()
+                with (self.logs / "leftovers.log").open("a") as log:
+                    log.write(f"jobs not settled when the session ended: {left}\n")
+            self.kill()
         if self.restore_demo:
             with (self.logs / "restart-demo.log").open("w") as log:
                 subprocess.run(
@@ -247,5 +307,24 @@ class TricircleServer:
                     timeout=900,
                     check=False,
                 )
-        if getattr(self, "lock", None):
-            self.lock.close()  # releases the flock
+
+    def kill(self) -> None:
+        """Stops the process groups (SIGTERM, then SIGKILL after 30 s)."""
+        for group in self.process_groups:
+            with suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while any(_alive(group) for group in self.process_groups):
+            if time.monotonic() > deadline:
+                for group in self.process_groups:
+                    with suppress(ProcessLookupError):
+                        os.killpg(group, signal.SIGKILL)
+                break
+            for process in self.processes:
+                process.poll()  # reaps our own children
+            time.sleep(0.2)
+        for process in self.processes:
+            with suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)
+        self.processes.clear()
+        self.process_groups = []
