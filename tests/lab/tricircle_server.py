@@ -22,6 +22,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 
@@ -51,7 +52,6 @@ class TricircleServer:
         self.logs = self.home / "logs"
         self.processes: list[subprocess.Popen] = []
         self.process_groups: list[int] = []
-        self.onboarded = ""
         self.restore_demo = False
         self.run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
         self.share_file = Path(lab["lab_dir"]).parent / ".tricircle-server.json"
@@ -188,6 +188,11 @@ class TricircleServer:
                 time.sleep(0.5)
         raise RuntimeError(f"Tricircle did not start; see {self.logs / 'gunicorn.log'}")
 
+    @property
+    def onboarded(self) -> str:
+        """What `manage.py onboard_pod` printed for the lab's pods."""
+        return (self.logs / "onboard_pod.log").read_text()
+
     @staticmethod
     def demo_running() -> bool:
         """Whether `bash .ci/start` of this checkout runs a Tricircle (its gunicorn pid file
@@ -202,7 +207,7 @@ class TricircleServer:
     def prepare(self) -> None:
         """What an operator does once: onboard the lab's pods with `manage.py onboard_pod` and
         make the lab's flavors at the top (flavors are Tricircle's own)."""
-        from tests.lab.cli import OpenStackCLI
+        from tests.lab.http_client import user_session
         from tests.lab.leftovers import remove_orphaned_copies
 
         removed = remove_orphaned_copies(self.lab)
@@ -213,41 +218,44 @@ class TricircleServer:
             )
             if result.returncode != 0:
                 raise RuntimeError(f"onboard_pod {pod['region_name']} failed:\n{result.stderr}")
-            self.onboarded += result.stdout
-        cli = OpenStackCLI(self.lab)
+            with (self.logs / "onboard_pod.log").open("a") as log:
+                log.write(result.stdout)
+        admin = user_session(self.lab, "admin")
         # Test runs make many networks and security groups (and their copies in the pods):
         # Neutron's default quotas (10 security groups) would end them, not a Tricircle bug.
-        unlimited = [
-            "--secgroups",
-            "-1",
-            "--secgroup-rules",
-            "-1",
-            "--networks",
-            "-1",
-            "--subnets",
-            "-1",
-            "--ports",
-            "-1",
-            "--routers",
-            "-1",
+        unlimited = {
+            "quota": dict.fromkeys(
+                ("security_group", "security_group_rule", "network", "subnet", "port", "router"),
+                -1,
+            )
+        }
+        projects = [
+            admin.get(
+                "/projects", endpoint_filter={"service_type": "identity"}, params={"name": name}
+            ).json()["projects"][0]["id"]
+            for name in ("demo", "alt_demo", "admin")
         ]
-        for region in [None, *(pod["region_name"] for pod in self.lab["pods"])]:
-            for project in ("demo", "alt_demo", "admin"):
-                cli("lab-admin", "quota", "set", *unlimited, project, region=region)
+        regions = [self.lab["top_region"], *(pod["region_name"] for pod in self.lab["pods"])]
+        with ThreadPoolExecutor(max_workers=len(regions) * len(projects)) as pool:
+            calls = [
+                pool.submit(
+                    admin.put,
+                    f"/v2.0/quotas/{project}",
+                    json=unlimited,
+                    endpoint_filter={"service_type": "network", "region_name": region},
+                )
+                for region in regions
+                for project in projects
+            ]
+            for call in calls:
+                call.result()
         for flavor in self.lab["flavors"]:
-            cli(
-                "lab-admin",
-                "flavor",
-                "create",
-                flavor["name"],
-                "--id",
-                flavor["id"],
-                "--ram",
-                str(flavor["ram"]),
-                "--vcpus",
-                str(flavor["vcpus"]),
-                "--disk",
-                str(flavor["disk"]),
+            admin.post(
+                "/flavors",
+                json={
+                    "flavor": {key: flavor[key] for key in ("id", "name", "ram", "vcpus", "disk")}
+                },
+                endpoint_filter={"service_type": "compute", "region_name": self.lab["top_region"]},
             )
 
     def spawn(self, name: str, argv: list[str]) -> None:
