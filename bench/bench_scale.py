@@ -207,6 +207,8 @@ def main() -> None:
                 base_url=f"http://127.0.0.1:{port}/v2.1",
                 name=f"Nova of {pod.region_name}",
                 public_url="http://127.0.0.1:19999/compute/v2.1",
+                region=pod.region_name,
+                api_name="compute",
             )
             for pod, port in zip(pods, ports, strict=True)
         }

@@ -15,6 +15,7 @@ from pods.clients import clients
 from pods.models import HealthStatus, Pod, PodBinding
 from routing import services as routing_services
 from routing.models import ResourceRouting, ResourceType
+from tricircle_site import metrics
 from tricircle_site.auth import KeystoneIdentity
 from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUnavailable
 
@@ -105,6 +106,7 @@ def choose_pod(project_id: str, az_name: str | None) -> Pod:
         pods = [pod for pod in pods if pod.az_name == az_name]
         if not pods:
             known = sorted({pod.az_name for pod in pod_services.bottom_pods()})
+            metrics.CREATE_REFUSALS.labels("zone").inc()
             raise BadRequest(
                 f"The requested availability zone {az_name} is not available. "
                 f"Known zones: {', '.join(known) or 'none'}."

@@ -23,6 +23,7 @@ from gateway.numbers import MAX_INT, whole_number
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import ensure_bottom
+from tricircle_site import metrics
 from tricircle_site.exceptions import BadRequest, Conflict, Forbidden, NotFound
 
 # Key pairs of another user need 2.10 in the pod's Nova.
@@ -275,6 +276,7 @@ def create_keypair(
     if public_key is not None and not isinstance(public_key, str):
         raise BadRequest("Keypair data is invalid: failed to generate fingerprint")
     if limit >= 0 and KeyPair.objects.filter(user_id=user_id).count() >= limit:
+        metrics.CREATE_REFUSALS.labels("quota").inc()
         raise Forbidden("Quota exceeded, too many key pairs.")
     if public_key is None:
         if version >= (2, 92):

@@ -151,6 +151,8 @@ def central_upstream(request: Request) -> Upstream:
         base_url=settings.CENTRAL_NEUTRON_URL,
         name="The central Neutron",
         public_url=request.build_absolute_uri(PREFIX).rstrip("/"),
+        region=settings.TOP_REGION,
+        api_name="central-neutron",
     )
 
 

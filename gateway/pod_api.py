@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from urllib.parse import parse_qs, urlencode
 
 from django.http import HttpResponse, JsonResponse
@@ -23,6 +23,7 @@ from gateway.scatter import gather
 from gateway.upstreams import pod_upstream
 from pods import services as pod_services
 from pods.models import HealthStatus, Pod
+from tricircle_site import metrics
 from tricircle_site.exceptions import BadRequest, ServiceUnavailable
 
 LOG = logging.getLogger(__name__)
@@ -135,6 +136,15 @@ def add_quota_sets(total: dict, part: dict, summed: frozenset[str] = frozenset()
 def tightest(current: float, value: float) -> float:
     """The tighter of two limits; -1 (unlimited) is the loosest."""
     return current if value == -1 else value if current == -1 else min(current, value)
+
+
+def left_out(response: HttpResponse, pods: Iterable[Pod]) -> None:
+    """An answer without the pods that did not answer: named in a header, and counted."""
+    names = sorted(pod.region_name for pod in pods)
+    if names:
+        response["X-Tricircle-Unavailable-Pods"] = ",".join(names)
+    for name in names:
+        metrics.PARTIAL_LISTS.labels(name).inc()
 
 
 def _number(value: object) -> bool:
@@ -281,10 +291,7 @@ class PodServiceView(GatewayView):
             href = request.build_absolute_uri(request.path) + "?" + urlencode(query, doseq=True)
             body[f"{collection.name}_links"] = [{"rel": "next", "href": href}]
         response = self.set_version_headers(JsonResponse(body))
-        if merged.unavailable:
-            response["X-Tricircle-Unavailable-Pods"] = ",".join(
-                sorted(pod.region_name for pod in merged.unavailable)
-            )
+        left_out(response, merged.unavailable)
         return response
 
     def present_items(self, items: list[dict]) -> None:
@@ -332,11 +339,7 @@ class PodServiceView(GatewayView):
         if present:
             present(total)
         response = self.answer(total)
-        missing = set(gathered.failures) | (set(gathered.results) - set(answers))
-        if missing:
-            response["X-Tricircle-Unavailable-Pods"] = ",".join(
-                sorted(pod.region_name for pod in missing)
-            )
+        left_out(response, set(gathered.failures) | (set(gathered.results) - set(answers)))
         return response
 
     def on_every_pod(
@@ -432,8 +435,5 @@ class PodServiceView(GatewayView):
                 return self.respond(request, pod, answer)
             items += (answer.json() or {}).get(key, [])
         response = self.answer({key: items})
-        if gathered.failures:
-            response["X-Tricircle-Unavailable-Pods"] = ",".join(
-                sorted(pod.region_name for pod in gathered.failures)
-            )
+        left_out(response, gathered.failures)
         return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.http import HttpResponse
 from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1 import session as ks_session
 
-from tricircle_site import request_ids
+from tricircle_site import metrics, request_ids
 from tricircle_site.exceptions import ServiceUnavailable
 from tricircle_site.paths import safe_url
 
@@ -40,12 +41,15 @@ FORWARDED_RESPONSE_HEADERS = (
 @dataclass(frozen=True)
 class Upstream:
     """An OpenStack API as the gateway reaches it: a keystoneauth session of the region holding
-    it, its base URL there, a name for error messages, and the gateway URL that stands for it."""
+    it, its base URL there, a name for error messages, the gateway URL that stands for it, and
+    the region and API it is measured under."""
 
     session: ks_session.Session
     base_url: str
     name: str
     public_url: str
+    region: str
+    api_name: str
 
     def rewrite(self, content: bytes) -> bytes:
         """The upstream's URLs in an answer made the gateway's: the versioned base (`self`
@@ -103,6 +107,7 @@ def call(
 ) -> UpstreamResponse:
     """One HTTP call; an upstream that does not answer becomes a 503 naming it."""
     url = safe_url(upstream.base_url.rstrip("/") + path) + (f"?{query}" if query else "")
+    started, status = time.perf_counter(), None
     try:
         response = upstream.session.request(
             url,
@@ -119,6 +124,12 @@ def call(
         raise ServiceUnavailable(f"{upstream.name} is not answering.") from exc
     except ks_exceptions.RetriableConnectionFailure as exc:
         raise ServiceUnavailable(f"{upstream.name} did not answer in time.") from exc
+    else:
+        status = response.status_code
+    finally:
+        metrics.observe_pod_request(
+            upstream.region, upstream.api_name, status, time.perf_counter() - started
+        )
     if response.status_code in {502, 503, 504}:
         raise ServiceUnavailable(f"{upstream.name} is unavailable (HTTP {response.status_code}).")
     return UpstreamResponse(response.status_code, dict(response.headers), response.content)

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from gateway.models import ProjectQuota
 from gateway.numbers import whole_number
+from tricircle_site import metrics
 from tricircle_site.exceptions import BadRequest, Forbidden, OverLimit
 
 COMPUTE = "compute"
@@ -99,6 +100,7 @@ def check(project_id: str, service: str, requested: dict[str, int], absolute: di
         used = int(absolute.get(COUNTED[service][resource][1]) or 0)
         if used + amount <= limit:
             continue
+        metrics.CREATE_REFUSALS.labels("quota").inc()
         if service == COMPUTE:
             raise Forbidden(
                 f"Quota exceeded for {resource}: Requested {amount}, but already used {used} "

@@ -21,4 +21,11 @@ def pod_upstream(pod: Pod, service_type: str, public_url: str) -> Upstream:
         raise ServiceUnavailable(f"{name} cannot be found: {exc}") from exc
     if not endpoint:
         raise ServiceUnavailable(f"{name} has no endpoint in the catalog.")
-    return Upstream(session=adapter.session, base_url=endpoint, name=name, public_url=public_url)
+    return Upstream(
+        session=adapter.session,
+        base_url=endpoint,
+        name=name,
+        public_url=public_url,
+        region=pod.region_name,
+        api_name=service_type,
+    )

@@ -4,6 +4,7 @@ region (authenticated as Tricircle's service account), one Adapter per (region, 
 from __future__ import annotations
 
 import threading
+import time
 from functools import cache
 from typing import Any
 
@@ -14,18 +15,34 @@ from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 from requests.adapters import HTTPAdapter
 
-from tricircle_site import request_ids
+from tricircle_site import metrics, request_ids
 from tricircle_site.paths import safe_url
 
 
 class SafePathAdapter(ks_adapter.Adapter):
     """An Adapter whose every URL has its path segments quoted and dot segments refused: ids
-    named by users end up in these paths, and the service account's rights are behind them."""
+    named by users end up in these paths, and the service account's rights are behind them.
+    Each call is measured (tricircle_pod_request_seconds) under the API's name."""
+
+    def __init__(self, *args: Any, api_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.api_name = api_name
 
     def request(self, url: str, method: str, **kwargs: Any) -> Any:
         # The pods log the work done for a request under the request's id.
         kwargs["headers"] = {**request_ids.headers(), **(kwargs.get("headers") or {})}
-        return super().request(safe_url(url), method, **kwargs)
+        started, status = time.perf_counter(), None
+        try:
+            response = super().request(safe_url(url), method, **kwargs)
+            status = response.status_code
+            return response
+        finally:
+            metrics.observe_pod_request(
+                self.region_name or settings.TOP_REGION,
+                self.api_name,
+                status,
+                time.perf_counter() - started,
+            )
 
 
 class ClientRegistry:
@@ -57,6 +74,7 @@ class ClientRegistry:
         if adapter is None:
             adapter = SafePathAdapter(
                 session=self.session(region_name),
+                api_name=service_type,
                 service_type=service_type,
                 region_name=region_name,
                 interface="public",
@@ -72,7 +90,10 @@ class ClientRegistry:
         adapter = self._adapters.get(key)
         if adapter is None:
             adapter = SafePathAdapter(
-                session=self.session(region_name), endpoint_override=url, raise_exc=False
+                session=self.session(region_name),
+                api_name=name,
+                endpoint_override=url,
+                raise_exc=False,
             )
             self._adapters[key] = adapter
         return adapter

@@ -127,6 +127,8 @@ def test_bookmark_links_to_the_pods_root_become_the_gateways():
         base_url="http://127.0.0.1:8774/v2.1",
         name="Nova of Pod1",
         public_url="http://gw.test/compute/v2.1",
+        region="Pod1",
+        api_name="compute",
     )
     answer = (
         b'{"links": [{"rel": "self", "href": "http://127.0.0.1:8774/v2.1/servers/s"}, '

@@ -19,7 +19,8 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from tricircle_site.exceptions import TricircleError
+from tricircle_site import metrics
+from tricircle_site.exceptions import ServiceUnavailable, TricircleError
 
 LOG = logging.getLogger(__name__)
 
@@ -30,6 +31,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     view = context.get("view")
     if isinstance(exc, TricircleError):
         status_code, detail, code = exc.status_code, exc.message, exc.code
+        request = context.get("request")
+        if isinstance(exc, ServiceUnavailable) and request is not None and request.method == "POST":
+            metrics.CREATE_REFUSALS.labels("pod_down").inc()
     elif isinstance(exc, ProtectedError):
         status_code, detail, code = 409, "The resource is still in use.", "conflict"
     elif isinstance(exc, IntegrityError):

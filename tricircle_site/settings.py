@@ -249,6 +249,17 @@ CELERY_BEAT_SCHEDULE = {
 
 # Every process (gunicorn workers, Celery) logs to stderr and to one file: unexpected errors
 # with their tracebacks and request ids (gateway.guard, jobs.services) are there.
+# Prometheus metrics at /metrics: for Keystone admins, and without a token for clients from
+# these networks (CIDRs, e.g. the Prometheus server's; empty: none).
+METRICS_NETWORKS = [
+    net.strip() for net in env("TRICIRCLE_METRICS_NETWORKS", "").split(",") if net.strip()
+]
+# Every process (gunicorn workers, Celery) writes its samples there; a scrape adds them up.
+METRICS_DIR = Path(env("TRICIRCLE_METRICS_DIR", str(VAR_DIR / "metrics")))
+METRICS_DIR.mkdir(parents=True, exist_ok=True)
+# prometheus_client reads it when first imported, which is after the settings.
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
+
 LOG_FILE = Path(env("TRICIRCLE_LOG_FILE", str(VAR_DIR / "log" / "tricircle.log")))
 LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
 LOGGING = {

@@ -10,6 +10,7 @@ from networking.views import RouterStatusView
 from pods.views import PodViewSet
 from routing.views import ResourceRoutingViewSet
 from tricircle_site import dashboard, versions
+from tricircle_site.metrics import MetricsView
 
 
 class AdminRouter(DefaultRouter):
@@ -47,6 +48,7 @@ handler500 = "tricircle_site.api.json_500"
 
 urlpatterns = [
     path("", versions.root, name="versions"),
+    path("metrics", MetricsView.as_view(), name="metrics"),
     path("v1.0", versions.v1),
     path("v1.0/", versions.v1, name="version-v1"),
     path("v1.0/schema", SpectacularAPIView.as_view(), name="schema"),

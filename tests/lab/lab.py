@@ -39,7 +39,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -815,8 +815,9 @@ class Config:
                     },
                     "database": self.database(f"{INSTANCE}_{pod.key}_cinder"),
                     "fake": {
-                        # ships in the cinder wheel; LVM would need device-mapper and sudo
-                        "volume_driver": "cinder.tests.fake_driver.FakeLoggingVolumeDriver",
+                        # tests/lab/lab_volume_driver.py: Cinder's fake driver (LVM would need
+                        # device-mapper and sudo) with images, extends and uploads working
+                        "volume_driver": "lab_volume_driver.LabVolumeDriver",
                         "volume_backend_name": "fake",
                     },
                     "keystone_authtoken": authtoken("cinder", pod.region, "block-storage"),
@@ -831,6 +832,8 @@ class Config:
         )
         self.copy_paste_ini("cinder/api-paste.ini", etc / "api-paste.ini")
         self.copy_paste_ini("cinder/resource_filters.json", etc / "resource_filters.json")
+        driver = Path(__file__).with_name("lab_volume_driver.py").read_text()
+        write_if_changed(etc / "drivers" / "lab_volume_driver.py", driver)
         return etc
 
 
@@ -1354,7 +1357,10 @@ class Lab:
                 f"--config-file {cinder}",
             ),
             self.daemon(f"{pod.key}-cinder-scheduler", "cinder-scheduler", cinder),
-            self.daemon(f"{pod.key}-cinder-volume", "cinder-volume", cinder),
+            replace(
+                self.daemon(f"{pod.key}-cinder-volume", "cinder-volume", cinder),
+                env={"PYTHONPATH": str(etc / "cinder" / "drivers")},
+            ),
         ]
 
     def all_services(self) -> list[Service]:

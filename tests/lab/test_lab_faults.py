@@ -109,9 +109,11 @@ def test_a_boot_in_a_pod_whose_api_is_stopped_is_a_503_naming_the_pod(
     assert_nothing_left(demo, network, name, ports_before)
 
 
-def test_lists_answer_with_pod1_while_pod2_is_down(lab, demo, network):
+def test_lists_answer_with_pod1_while_pod2_is_down(lab, demo, network, openstack):
     """The whole Pod2 API (Nova, Neutron, Cinder) down: the lists carry Pod1's items, and name
-    Pod2 in X-Tricircle-Unavailable-Pods; a show of Pod2's server is a 503 naming it."""
+    Pod2 in X-Tricircle-Unavailable-Pods; a show of Pod2's server is a 503 naming it. The CLI
+    lists too: Pod2's servers as UNKNOWN (Nova's own stubs for a down cell, from 2.69), its
+    volumes left out; its shows fail naming the pod."""
     servers: dict[str, str] = {}
     volumes: dict[str, str] = {}
     volume_path = f"/volume/v3/{demo.project_id}/volumes"
@@ -151,6 +153,21 @@ def test_lists_answer_with_pod1_while_pod2_is_down(lab, demo, network):
             response = demo.request("GET", f"/compute/v2.1/servers/{servers['az2']}")
             assert response.status_code == 503, response.text
             assert "Pod2" in response.json()["serviceUnavailable"]["message"]
+
+            rows = {
+                row["ID"]: row
+                for row in openstack(
+                    "lab-demo", "--os-compute-api-version", "2.69", "server", "list", "--long"
+                )
+            }
+            assert rows[servers["az1"]]["Status"] == "ACTIVE"
+            assert rows[servers["az2"]]["Status"] == "UNKNOWN"
+            shown = openstack.run("lab-demo", "server", "show", servers["az2"])
+            assert shown.returncode != 0 and "Nova of Pod2" in shown.stderr
+            listed_volumes = {row["ID"] for row in openstack("lab-demo", "volume", "list")}
+            assert volumes["az1"] in listed_volumes and volumes["az2"] not in listed_volumes
+            shown = openstack.run("lab-demo", "volume", "show", volumes["az2"])
+            assert shown.returncode != 0 and "Cinder of Pod2" in shown.stderr
         listed = demo.ok("GET", "/compute/v2.1/servers/detail")["servers"]
         assert set(servers.values()) <= {item["id"] for item in listed}
     finally:
