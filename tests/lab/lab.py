@@ -778,9 +778,19 @@ class Config:
             "service_user": {**service_auth("nova", None), "send_service_user_token": True},
             "keystone_authtoken": authtoken("nova", pod.region, "compute"),
             "placement": service_auth("placement", pod.region),
-            "neutron": service_auth("neutron", pod.region),
-            "cinder": {**service_auth("cinder", pod.region), "os_region_name": pod.region},
-            "glance": {"region_name": pod.region},  # the shared Glance, via the pod's catalog
+            # Nova calls Neutron, Glance and Cinder with the user's token, whose catalog may
+            # show the top region alone (OS-EP-FILTER, `lab.py up --hide-pods`): the pod's own
+            # endpoints are named here, not looked up in the user's catalog.
+            "neutron": {
+                **service_auth("neutron", pod.region),
+                "endpoint_override": pod.url("neutron"),
+            },
+            "cinder": {
+                **service_auth("cinder", pod.region),
+                "os_region_name": pod.region,
+                "endpoint_template": pod.cinder_url,
+            },
+            "glance": {"region_name": pod.region, "endpoint_override": GLANCE_URL},
             **self.common(data),
         }
         write_if_changed(etc / "nova.conf", ini(sections))

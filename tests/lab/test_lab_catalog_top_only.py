@@ -65,6 +65,29 @@ def test_clients_without_a_region_work_through_tricircle(
             assert shown["availability_zone"] == zone
         finally:
             openstack("lab-top-only", "volume", "delete", volume["id"])
-        assert openstack("lab-top-only", "server", "list") == []
+        # The pod's Nova calls its Neutron and Glance with this user's token, whose catalog
+        # has no pod: the pods must name their own endpoints (lab: endpoint_override).
+        openstack(
+            "lab-top-only",
+            "subnet",
+            "create",
+            name,
+            "--network",
+            name,
+            "--subnet-range",
+            "10.232.0.0/24",
+        )
+        server = openstack.boot(name, network["id"], zone, cloud="lab-top-only")
+        try:
+            assert server["status"] == "ACTIVE"
+            listed = openstack("lab-top-only", "server", "list")
+            assert [row["ID"] for row in listed] == [server["id"]]
+        finally:
+            openstack("lab-top-only", "server", "delete", "--wait", server["id"])
     finally:
-        openstack("lab-top-only", "network", "delete", network["id"])
+        eventually(
+            lambda: (
+                openstack.run("lab-top-only", "network", "delete", network["id"]).returncode == 0
+            ),
+            timeout=60,
+        )

@@ -10,6 +10,7 @@ has a database of its own, and two Tricircles must not share a project's bridge 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import signal
 import socket
@@ -24,6 +25,7 @@ from typing import Any
 import psycopg
 import pytest
 from kombu import Connection
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.lab.http_client import Client
 from tests.lab.waiting import eventually
@@ -38,15 +40,16 @@ API_PORTS = (19997, 19998)
 NOVA, NET = "/compute/v2.1", "/networking/v2.0"
 
 
-def unit_command(unit: str, instance: str = "") -> list[str]:
-    """The unit's ExecStart as systemd would run it from this checkout (%i: the instance, %h:
-    the host name; /opt/tricircle: here)."""
+def unit_command(unit: str, env: dict[str, str], instance: str = "") -> list[str]:
+    """The unit's ExecStart as systemd would run it from this checkout: %i the instance, %h the
+    host name, ${NAME} from the environment file; /opt/tricircle is here."""
     text = (DEPLOY / unit).read_text()
     (line,) = [row for row in text.splitlines() if row.startswith("ExecStart=")]
     command = line.removeprefix("ExecStart=").replace("/opt/tricircle", str(REPO))
     command = (
         command.replace("%%", "\0").replace("%i", instance).replace("%h", socket.gethostname())
     )
+    command = re.sub(r"\$\{(\w+)\}", lambda match: env[match.group(1)], command)
     return [word.replace("\0", "%") for word in shlex.split(command)]
 
 
@@ -127,10 +130,12 @@ class Topology:
             db.execute(f'CREATE DATABASE "{self.database}"')
         self.manage("migrate", "--noinput")
         for port in API_PORTS:
-            self.start(f"api-{port}", unit_command("tricircle-api@.service", str(port)))
+            self.start(f"api-{port}", unit_command("tricircle-api@.service", self.env, str(port)))
         for worker in ("1", "2"):
-            self.start(f"worker{worker}", unit_command("tricircle-worker@.service", worker))
-        self.start("beat", unit_command("tricircle-beat.service"))
+            self.start(
+                f"worker{worker}", unit_command("tricircle-worker@.service", self.env, worker)
+            )
+        self.start("beat", unit_command("tricircle-beat.service", self.env))
 
     def down(self) -> None:
         for name in list(self.processes):
@@ -239,7 +244,7 @@ def test_two_api_instances_two_workers_and_a_beat(lab: dict[str, Any], topology:
         # The beat stopped and started again: the sweep is sent again.
         topology.stop("beat")
         restarted = len(topology.log("beat"))
-        topology.start("beat", unit_command("tricircle-beat.service"))
+        topology.start("beat", unit_command("tricircle-beat.service", topology.env))
         assert eventually(
             lambda: "Sending due task jobs-sweep" in topology.log("beat")[restarted:], timeout=30
         ), topology.log("beat")[-2000:]
@@ -247,10 +252,15 @@ def test_two_api_instances_two_workers_and_a_beat(lab: dict[str, Any], topology:
         for admin in (admin_a, admin_b):
             metrics = admin.request("GET", "/metrics")
             assert metrics.status_code == 200
-            assert 'tricircle_pod_request_seconds_count{pod="Pod1",service="compute"' in (
-                metrics.text
-            )
-            assert 'tricircle_jobs{type="router_setup",status="SUCCESS"}' in metrics.text
+            samples = {
+                (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+                for family in text_string_to_metric_families(metrics.text)
+                for sample in family.samples
+            }
+            boots = ("pod", "Pod1"), ("service", "compute"), ("status_class", "2xx")
+            assert samples[("tricircle_pod_request_seconds_count", boots)] >= 1
+            done = ("status", "SUCCESS"), ("type", "router_setup")
+            assert samples[("tricircle_jobs", done)] >= 1
     finally:
         if server_id:
             user_b.request("DELETE", f"{NOVA}/servers/{server_id}")

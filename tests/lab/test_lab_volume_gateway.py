@@ -155,10 +155,10 @@ def test_a_volume_from_an_image_is_bootable_in_its_pod(lab, openstack, suffix):
     try:
         wait_status(openstack, made["id"], "available")
         shown = openstack("lab-demo", "volume", "show", made["id"])
-        assert shown["bootable"] == "true"
+        assert shown["bootable"] is True
         assert shown["volume_image_metadata"]["image_id"] == lab["image_id"]
         direct = openstack("lab-admin", "volume", "show", made["id"], region="Pod2")
-        assert direct["bootable"] == "true"
+        assert direct["bootable"] is True
     finally:
         openstack.run("lab-demo", "volume", "delete", made["id"])
 
