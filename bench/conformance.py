@@ -19,9 +19,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -156,17 +158,27 @@ def workspace(tempest: Path, home: Path, lab: dict, region: str, extensions: lis
 
 
 def run(tempest: Path, path: Path, group: str, timeout: float) -> dict[str, str]:
-    """Each test's outcome (ok / FAILED / SKIPPED); a class whose setup failed counts as one."""
-    result = subprocess.run(
-        [str(tempest), "run", "--concurrency", "2", "--regex", GROUPS[group]],
-        cwd=path,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    (path / f"run-{group}.log").write_text(result.stdout + result.stderr)
+    """Each test's outcome (ok / FAILED / SKIPPED); a class whose setup failed counts as one.
+    The output goes to run-<group>.log as it comes; a run past its timeout is stopped and
+    counted as far as it got."""
+    log_path = path / f"run-{group}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [str(tempest), "run", "--concurrency", "2", "--regex", GROUPS[group]],
+            cwd=path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=60)
+            log.write(f"\n(stopped after {timeout:g} s)\n")
     outcomes: dict[str, str] = {}
-    for line in result.stdout.splitlines():
+    for line in log_path.read_text(errors="replace").splitlines():
         match = RESULT.match(line)
         if match:
             outcomes[match.group(1)] = match.group(2)
@@ -195,10 +207,14 @@ def main() -> None:
             side: workspace(tempest, home, lab, region, extensions)
             for side, region in regions.items()
         }
-        for group in args.groups.split(","):
-            results[group] = {
-                side: run(tempest, spaces[side], group, args.timeout) for side in spaces
-            }
+        # Both regions at once (each Tempest run makes its own projects): half the wall time.
+        with ThreadPoolExecutor(max_workers=len(spaces)) as pool:
+            for group in args.groups.split(","):
+                runs = {
+                    side: pool.submit(run, tempest, spaces[side], group, args.timeout)
+                    for side in spaces
+                }
+                results[group] = {side: outcome.result() for side, outcome in runs.items()}
     finally:
         server.stop()
 
