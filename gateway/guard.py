@@ -15,7 +15,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from gateway.faults import fault_response
-from tricircle_site import request_ids
+from tricircle_site import request_ids, timing
 from tricircle_site.paths import has_dot_segment
 
 LOG = logging.getLogger("tricircle.errors")
@@ -69,10 +69,14 @@ class RequestGuardMiddleware:
         request_id = request_ids.given_or_new(request.META.get("HTTP_X_OPENSTACK_REQUEST_ID", ""))
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_ids.current.set(request_id)
+        request_timing = timing.RequestTiming()
+        timing_token = timing.current.set(request_timing)
         try:
             response = self.refusal(request) or self.get_response(request)
         finally:
             request_ids.current.reset(token)
+            timing.current.reset(timing_token)
+        response["Server-Timing"] = request_timing.header()
         # A forwarded answer keeps the pod's own id; every other answer gets this request's.
         response.headers.setdefault("x-openstack-request-id", request_id)
         if request.path_info.startswith("/compute/"):  # Nova sends both

@@ -127,9 +127,7 @@ def call(
     else:
         status = response.status_code
     finally:
-        metrics.observe_pod_request(
-            upstream.region, upstream.api_name, status, time.perf_counter() - started
-        )
+        metrics.observe_pod_request(upstream.region, upstream.api_name, status, started)
     if response.status_code in {502, 503, 504}:
         raise ServiceUnavailable(f"{upstream.name} is unavailable (HTTP {response.status_code}).")
     return UpstreamResponse(response.status_code, dict(response.headers), response.content)

@@ -38,10 +38,7 @@ class SafePathAdapter(ks_adapter.Adapter):
             return response
         finally:
             metrics.observe_pod_request(
-                self.region_name or settings.TOP_REGION,
-                self.api_name,
-                status,
-                time.perf_counter() - started,
+                self.region_name or settings.TOP_REGION, self.api_name, status, started
             )
 
 

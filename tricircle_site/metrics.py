@@ -9,6 +9,7 @@ admin API whatever process answers."""
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,7 @@ from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from tricircle_site import timing
 from tricircle_site.auth import IsCloudAdmin
 
 # Pods answer in milliseconds to tens of seconds (a boot's port copies, a slow list).
@@ -57,8 +59,12 @@ def status_class(status: int | None) -> str:
     return f"{status // 100}xx" if status else "error"
 
 
-def observe_pod_request(pod: str, service: str, status: int | None, seconds: float) -> None:
-    POD_REQUEST_SECONDS.labels(pod, service, status_class(status)).observe(seconds)
+def observe_pod_request(pod: str, service: str, status: int | None, started: float) -> None:
+    """A call to a pod that began at `started` (time.perf_counter()) has just ended: measured
+    here, and in the Server-Timing of the request it was made for."""
+    ended = time.perf_counter()
+    POD_REQUEST_SECONDS.labels(pod, service, status_class(status)).observe(ended - started)
+    timing.record_pod_call(pod, started, ended)
 
 
 class DatabaseCollector:
