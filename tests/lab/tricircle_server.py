@@ -109,8 +109,8 @@ class TricircleServer:
                     self.kill()
                     shared = self.shared = None
                 if shared is None:
-                    self.launch()
                     try:
+                        self.launch()
                         self.prepare()
                     except BaseException:
                         self.kill()
