@@ -97,6 +97,9 @@ region = {region}
 max_microversion = latest
 catalog_type = volumev3
 build_timeout = 120
+# what the lab's backend (Cinder's fake driver) reports; types asking for it schedule there
+storage_protocol = fake
+vendor_name = Open Source
 [volume-feature-enabled]
 backup = false
 manage_volume = false
