@@ -1057,7 +1057,8 @@ class Lab:
         return services
 
     def start_infra(self) -> None:
-        needed = {"memcached": "memcached"}
+        # qemu-img: the pods' Cinder driver makes images of a volume in the format asked for.
+        needed = {"memcached": "memcached", "qemu-img": "qemu-utils"}
         if self.state.db_mode == "own":
             needed |= {"mariadbd": "mariadb-server", "mariadb": "mariadb-client"}
         if self.state.mq_mode == "own":

@@ -4,17 +4,18 @@ Cinder's FakeLoggingVolumeDriver makes volumes without storage, but a volume fro
 extend and an upload to an image fail in it: they reach for `qemu-img` through privsep and
 sudo, and for LVM. A cloud's users expect all three to work, so this driver answers them as a
 backend with copy-on-write images does (Ceph RBD): a volume from an image is a clone of the
-image, an extend only changes the size. The volumes hold no data, so an upload stores a small
-image of zeros."""
+image, an extend only changes the size. The volumes hold no data, so an upload stores an empty
+image of the volume's size in the format asked for (made by `qemu-img`, which Glance's format
+checks accept)."""
 
 from __future__ import annotations
 
-import io
+import subprocess
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from cinder.tests.fake_driver import FakeLoggingVolumeDriver
-
-UPLOADED_IMAGE = b"\0" * 65536
 
 
 class LabVolumeDriver(FakeLoggingVolumeDriver):
@@ -29,4 +30,13 @@ class LabVolumeDriver(FakeLoggingVolumeDriver):
     def copy_volume_to_image(
         self, context: Any, volume: Any, image_service: Any, image_meta: dict
     ) -> None:
-        image_service.update(context, image_meta["id"], {}, io.BytesIO(UPLOADED_IMAGE))
+        disk_format = image_meta.get("disk_format") or "raw"
+        with tempfile.TemporaryDirectory() as folder:
+            image = Path(folder) / "image"
+            subprocess.run(
+                ["qemu-img", "create", "-q", "-f", disk_format, str(image), f"{volume.size}G"],
+                check=True,
+                timeout=60,
+            )
+            with image.open("rb") as data:
+                image_service.update(context, image_meta["id"], {}, data)
