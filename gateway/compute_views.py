@@ -113,6 +113,11 @@ class ComputeView(PodServiceView):
         if server:
             return self.on_server(request, path, server.group(1))
         if path in {"/os-availability-zone", "/os-availability-zone/detail"}:
+            if path.endswith("/detail") and not self.identity(request).is_admin:
+                raise Forbidden(
+                    "Policy doesn't allow os_compute_api:os-availability-zone:detail to be "
+                    "performed."
+                )
             return self.availability_zones(request)
         if path == "/flavors" or path.startswith("/flavors/"):
             return flavor_views.handle_flavors(self, request, path)
@@ -144,9 +149,10 @@ class ComputeView(PodServiceView):
         if request.method == "GET" and response.status == 200:
             self.present_server_view(response, path.removeprefix(f"/servers/{server_id}"))
         if request.method == "DELETE" and path == f"/servers/{server_id}" and response.status < 300:
-            request_job(
-                SERVER_PORTS_RELEASE, self.identity(request).project_id, {"server_id": server_id}
-            )
+            # An admin may delete another project's server: the job is the owner's.
+            owners = routing_services.project_ids_of(server_id, ResourceType.SERVER)
+            owner = next(iter(owners)) if len(owners) == 1 else self.identity(request).project_id
+            request_job(SERVER_PORTS_RELEASE, owner, {"server_id": server_id})
         return self.respond(request, pod, response)
 
     @staticmethod

@@ -70,6 +70,19 @@ def _number(data: dict, name: str, default: Any = None, minimum: float = 0) -> A
     return number
 
 
+# The booleans Nova's API schemas take (parameter_types.boolean).
+TRUE_WORDS = frozenset({"True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes"})
+FALSE_WORDS = frozenset({"False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no"})
+
+
+def api_boolean(value: object, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value in TRUE_WORDS | FALSE_WORDS:
+        return value in TRUE_WORDS
+    raise BadRequest(f"Invalid input for field/attribute {name}. Value: {value!r}.")
+
+
 def create_flavor(data: Any) -> Flavor:
     if not isinstance(data, dict):
         raise BadRequest('The request body must be {"flavor": {...}}.')
@@ -79,9 +92,9 @@ def create_flavor(data: Any) -> Flavor:
     flavor_id = data.get("id")
     if flavor_id in (None, "", "auto"):
         flavor_id = str(uuid.uuid4())
-    is_public = data.get("os-flavor-access:is_public", True)
-    if not isinstance(is_public, bool):
-        raise BadRequest("Invalid input for field/attribute os-flavor-access:is_public.")
+    is_public = api_boolean(
+        data.get("os-flavor-access:is_public", True), "os-flavor-access:is_public"
+    )
     try:
         with transaction.atomic():
             return Flavor.objects.create(

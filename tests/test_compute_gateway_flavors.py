@@ -44,6 +44,29 @@ def test_flavor_errors(admin, demo, novas):
     assert demo.get("/compute/v2.1/flavors/nope").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("given", "public"), [("true", True), ("YES", True), ("0", False), ("Off", False)]
+)
+def test_is_public_takes_the_words_nova_takes(admin, novas, given, public):
+    made = admin.post(
+        "/compute/v2.1/flavors",
+        {"flavor": {**TINY, "os-flavor-access:is_public": given}},
+        format="json",
+    )
+    assert made.status_code == 200, made.content
+    assert made.json()["flavor"]["os-flavor-access:is_public"] is public
+
+
+def test_is_public_refuses_other_words(admin, novas):
+    refused = admin.post(
+        "/compute/v2.1/flavors",
+        {"flavor": {**TINY, "os-flavor-access:is_public": "maybe"}},
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert "os-flavor-access:is_public" in refused.json()["badRequest"]["message"]
+
+
 def test_private_flavors_need_access(admin, demo, alt_demo, novas):
     admin.post(
         "/compute/v2.1/flavors",

@@ -51,3 +51,12 @@ def test_once_the_pod_is_done_ports_and_routing_go(deleted_server, novas, keysto
     assert port_deleted.called
     assert not ResourceRouting.objects.filter(top_id="a").exists()
     assert demo.get("/compute/v2.1/servers/a").status_code == 404
+
+
+def test_an_admin_deleting_another_projects_server_queues_the_owners_job(admin, novas, keystone):
+    novas["Pod1"].add("b", "theirs", "2026-01-01T00:00:01Z")
+    RoutingFactory(top_id="b", pod=Pod.objects.get(region_name="Pod1"), project_id="demo-project")
+    keystone.mocker.delete(f"{novas['Pod1'].base}/servers/b", status_code=204)
+    assert admin.delete("/compute/v2.1/servers/b").status_code == 204
+    job = Job.objects.get(type="server_ports_release")
+    assert (job.project_id, job.resource) == ("demo-project", {"server_id": "b"})

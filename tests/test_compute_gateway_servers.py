@@ -146,6 +146,13 @@ def test_availability_zones_are_the_pods_zones(demo, novas):
     assert [zone["zoneName"] for zone in zones] == ["az1", "az2"]
 
 
+def test_the_zones_detail_is_for_admins_as_in_nova(admin, demo, novas):
+    refused = demo.get("/compute/v2.1/os-availability-zone/detail")
+    assert refused.status_code == 403
+    assert "os-availability-zone:detail" in refused.json()["forbidden"]["message"]
+    assert admin.get("/compute/v2.1/os-availability-zone/detail").status_code == 200
+
+
 def test_no_token_is_a_401_in_nova_format(anonymous, novas):
     response = anonymous.get("/compute/v2.1/servers")
     assert response.status_code == 401
