@@ -387,7 +387,9 @@ class PodServiceView(GatewayView):
         parts = path.strip("/").split("/")  # os-quota-sets, {project}, [detail | defaults]
         project_id = parts[1] if len(parts) > 1 else ""
         per_user = "user_id" in asked  # a user's share inside the project: the pods' business
-        combine = functools.partial(add_quota_sets, summed=frozenset(quotas.COUNTED[service]))
+        # A user's limits were given to every pod alike: read as set, never added up.
+        summed = frozenset() if per_user else frozenset(quotas.COUNTED[service])
+        combine = functools.partial(add_quota_sets, summed=summed)
         if request.method == "GET":
             if parts[2:] == ["defaults"] or per_user:
                 return self.totalled(request, path, combine=combine)

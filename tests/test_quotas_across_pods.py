@@ -131,3 +131,21 @@ def test_limits_tricircle_does_not_count_read_as_set_not_once_per_pod(admin, nov
         )
     shown = admin.get(f"/compute/v2.1/os-quota-sets/{PROJECT}/detail").json()["quota_set"]
     assert shown["server_groups"] == {"limit": 7, "in_use": 2, "reserved": 0}
+
+
+def test_a_users_quota_reads_as_set_not_once_per_pod(admin, novas, keystone):
+    """Nova keeps a user's share of the project per pod; each pod was given the same value."""
+    user_set = {"ram": 2048, "instances": 3, "key_pairs": 5}
+    for nova in novas.values():
+        keystone.mocker.put(
+            f"{nova.base}/os-quota-sets/{PROJECT}?user_id=u1", json={"quota_set": user_set}
+        )
+        keystone.mocker.get(
+            f"{nova.base}/os-quota-sets/{PROJECT}?user_id=u1", json={"quota_set": user_set}
+        )
+    path = f"/compute/v2.1/os-quota-sets/{PROJECT}?user_id=u1"
+    assert admin.put(path, {"quota_set": {"ram": 2048}}, format="json").json() == {
+        "quota_set": user_set
+    }
+    assert admin.get(path).json() == {"quota_set": user_set}
+    assert not ProjectQuota.objects.exists()  # the project's own limits are untouched
