@@ -73,7 +73,8 @@ class PlacementView(PodServiceView):
 
     def answers(self, request: Request, path: str) -> list[tuple[Pod, UpstreamResponse]]:
         """Every answering pod's answer, in region order."""
-        gathered = gather(self.answering_pods(), lambda pod: self.forward_get(request, pod, path))
+        # The caller's query (filters such as name, member_of, project_id) goes to every pod.
+        gathered = gather(self.answering_pods(), lambda pod: self.forward(request, pod, path, b""))
         if not gathered.results:
             raise ServiceUnavailable("No pod's Placement answered.")
         return sorted(gathered.results.items(), key=lambda item: item[0].region_name)

@@ -430,7 +430,8 @@ class PodServiceView(GatewayView):
 
     def concatenated(self, request: Request, path: str, key: str) -> HttpResponse:
         """Admin lists of what each pod runs (hypervisors, services): every pod's items."""
-        gathered = gather(self.answering_pods(), lambda pod: self.forward_get(request, pod, path))
+        # The caller's filters (host, binary...) go to every pod.
+        gathered = gather(self.answering_pods(), lambda pod: self.forward(request, pod, path, b""))
         items: list = []
         for pod, answer in sorted(gathered.results.items(), key=lambda item: item[0].region_name):
             if answer.status >= 300:

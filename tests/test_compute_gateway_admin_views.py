@@ -59,3 +59,17 @@ def test_each_pod_is_an_aggregate_of_its_zone(admin, demo, novas, keystone):
         ("Pod2", "az2", ["Pod2-compute"]),
     ]
     assert demo.get("/compute/v2.1/os-aggregates").status_code == 403
+
+
+def test_admin_list_filters_reach_every_pod(admin, novas, keystone):
+    asked = [
+        keystone.mocker.get(
+            f"{novas[name].base}/os-services",
+            json={"services": [{"binary": "nova-compute", "host": f"{name}-compute"}]},
+        )
+        for name in ("Pod1", "Pod2")
+    ]
+    response = admin.get("/compute/v2.1/os-services?binary=nova-compute&host=Pod2-compute")
+    assert response.status_code == 200
+    for matcher in asked:
+        assert matcher.last_request.qs == {"binary": ["nova-compute"], "host": ["pod2-compute"]}

@@ -105,6 +105,8 @@ def test_traits_are_united_and_usages_summed(admin, placements):
         "VCPU": 3,
         "MEMORY_MB": 1536,
     }
+    asked = [r for r in placements.request_history if r.path.endswith("/usages")]
+    assert len(asked) == 2 and all(r.qs == {"project_id": ["p"]} for r in asked)
 
 
 def test_a_pods_refusal_is_passed_on(demo, placements):
