@@ -42,7 +42,8 @@ def int_param(params: dict[str, list[str]], name: str) -> int | None:
 
 
 def query_params(request: Request) -> dict[str, list[str]]:
-    return parse_qs(request.META.get("QUERY_STRING", ""), keep_blank_values=False)
+    # A blank value is a value: Nova takes `?all_tenants` (no value) for all_tenants=True.
+    return parse_qs(request.META.get("QUERY_STRING", ""), keep_blank_values=True)
 
 
 def zone_info() -> list[dict]:

@@ -73,3 +73,14 @@ def test_admin_list_filters_reach_every_pod(admin, novas, keystone):
     assert response.status_code == 200
     for matcher in asked:
         assert matcher.last_request.qs == {"binary": ["nova-compute"], "host": ["pod2-compute"]}
+
+
+def test_a_filter_without_a_value_reaches_the_pods(admin, novas, keystone):
+    """Tempest and novaclient send `?all_tenants` with no value; Nova takes it as true."""
+    asked = [
+        keystone.mocker.get(f"{novas[name].base}/servers/detail", json={"servers": []})
+        for name in ("Pod1", "Pod2")
+    ]
+    assert admin.get("/compute/v2.1/servers/detail?all_tenants").status_code == 200
+    for matcher in asked:
+        assert "all_tenants" in matcher.last_request.query
