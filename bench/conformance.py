@@ -42,7 +42,8 @@ GROUPS = {
     "network": r"^tempest\.api\.network\.",
 }
 RESULT = re.compile(
-    r"^\{\d+\} (tempest\.\S+?)(?:\[[^\]]*\])? \[[\d.]+s\] \.\.\. (ok|FAILED|SKIPPED)"
+    r"^\{\d+\} (?:setUpClass \()?(tempest\.\S+?)\)?(?:\[[^\]]*\])?(?: \[[\d.]+s\])? \.\.\. "
+    r"(ok|FAILED|SKIPPED)"
 )
 
 
