@@ -24,9 +24,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from kombu import Connection
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.jobs_support.broker import BROKER_URL, broker_unreachable_reason, delete_queue
 from tests.lab.http_client import Client
 from tests.lab.waiting import eventually
 
@@ -35,7 +35,6 @@ DEPLOY = REPO / "deploy"
 POSTGRES_URL = os.environ.get(
     "TRICIRCLE_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/tricircle"
 )
-BROKER_URL = os.environ.get("TRICIRCLE_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 API_PORTS = (19997, 19998)
 NOVA, NET = "/compute/v2.1", "/networking/v2.0"
 
@@ -58,12 +57,7 @@ def reachable() -> str | None:
         psycopg.connect(POSTGRES_URL.rsplit("/", 1)[0] + "/postgres", connect_timeout=3).close()
     except psycopg.Error as exc:
         return f"PostgreSQL not reachable at {POSTGRES_URL}: {exc}"
-    try:
-        with Connection(BROKER_URL, connect_timeout=3) as conn:
-            conn.ensure_connection(max_retries=1, timeout=3)
-    except Exception as exc:
-        return f"RabbitMQ not reachable at {BROKER_URL}: {exc}"
-    return None
+    return broker_unreachable_reason(BROKER_URL)
 
 
 class Topology:
@@ -142,8 +136,7 @@ class Topology:
             self.stop(name)
         with self.admin_db() as db:
             db.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
-        with Connection(BROKER_URL, connect_timeout=3) as conn:
-            conn.default_channel.queue_delete(self.queue)
+        delete_queue(self.queue)
 
     def job(self, job_type: str, resource_id: str) -> tuple[str, str, str] | None:
         """(id, status, worker) of the newest job of the type about the resource."""
