@@ -256,3 +256,39 @@ def pod_of_boot_volumes(caller: KeystoneIdentity, server: dict, zone: str | None
             f"the server cannot be created in {zone}."
         )
     return pod
+
+
+# --- simple tenant usage -----------------------------------------------------------------------
+USAGE_TOTALS = ("total_hours", "total_local_gb_usage", "total_memory_mb_usage", "total_vcpus_usage")
+
+
+def add_usage(total: dict, part: dict) -> dict:
+    """One project's usage in another pod: the totals add up, the servers are listed together
+    (a project with no server in a pod has an empty usage there)."""
+    if not total:
+        total.update(part)
+        return total
+    for key in USAGE_TOTALS:
+        if key in part:
+            total[key] = total.get(key, 0) + part[key]
+    if "server_usages" in part:
+        total["server_usages"] = total.get("server_usages", []) + part["server_usages"]
+    return total
+
+
+def add_tenant_usages(total: dict, part: dict) -> dict:
+    """A pod's os-simple-tenant-usage answer added to the running total: per project for the
+    list. Paging links are the pods' own and are not passed on."""
+    if "tenant_usage" in part:
+        add_usage(total.setdefault("tenant_usage", {}), part["tenant_usage"])
+        return total
+    usages = total.setdefault("tenant_usages", [])
+    by_project = {usage.get("tenant_id"): usage for usage in usages}
+    for usage in part.get("tenant_usages", []):
+        project = usage.get("tenant_id")
+        if project in by_project:
+            add_usage(by_project[project], usage)
+        else:
+            usages.append(usage)
+            by_project[project] = usage
+    return total

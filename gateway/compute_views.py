@@ -53,6 +53,7 @@ ADMIN_LISTS = {
     "/os-hypervisors/detail": "hypervisors",
     "/os-services": "services",
 }
+USAGE_PATH = re.compile(r"^/os-simple-tenant-usage(/[^/]+)?$")
 INTERFACES_PATH = re.compile(r"^/servers/([^/]+)/os-interface(?:/([^/]+))?$")
 STUB_MIN_VERSION = (2, 69)
 
@@ -102,6 +103,9 @@ class ComputeView(PodServiceView):
         return parse_json(request.body)
 
     def handle(self, request: Request, path: str = "") -> HttpResponse:
+        if path.endswith("/"):
+            # Nova's routes end without a slash: `/os-simple-tenant-usage/` names an empty id.
+            raise NotFound("The resource could not be found.")
         path = "/" + path.strip("/")
         method = request.method
         if path in {"/servers", "/servers/detail"} and method == "GET":
@@ -129,6 +133,8 @@ class ComputeView(PodServiceView):
             return self.totalled(request, path)
         if method == "GET" and path in ADMIN_LISTS:
             return self.concatenated(request, path, ADMIN_LISTS[path])
+        if method == "GET" and USAGE_PATH.match(path):
+            return self.totalled(request, path, combine=compute.add_tenant_usages)
         if method == "GET" and path == "/os-aggregates":
             return self.aggregates(request)
         return self.on_any_pod(request, path)

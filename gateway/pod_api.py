@@ -165,6 +165,10 @@ class PodServiceView(GatewayView):
     quota_service: str = ""  # its resources in gateway.quotas.COUNTED: "compute", "volume"
     quota_delete_status = 202  # Nova's; Cinder answers a quota set's deletion with 200
 
+    def marker_not_found(self, marker: str) -> Exception:
+        """Nova refuses an unknown marker as bad input (Cinder: not found)."""
+        return BadRequest(f"marker [{marker}] not found")
+
     # --- microversions ----------------------------------------------------------------------
     @classmethod
     def version_upstream(cls, pod: Pod) -> Upstream:
@@ -257,11 +261,11 @@ class PodServiceView(GatewayView):
                 self.identity(request), marker, collection.resource_type
             )
             if routing is None:
-                raise BadRequest(f"marker [{marker}] not found")
+                raise self.marker_not_found(marker)
             marker_pod = routing.pod
             shown = self.forward_get(request, marker_pod, collection.show_path.format(id=marker))
             if shown.status >= 300:
-                raise BadRequest(f"marker [{marker}] not found")
+                raise self.marker_not_found(marker)
             marker_item = shown.json()[collection.singular]
             if collection.present:
                 collection.present(marker_pod, marker_item)

@@ -31,8 +31,20 @@ def present_volume(pod: Pod, volume: dict) -> None:
 
 # Cinder's sort keys that name another field of the resource.
 CINDER_SORT_FIELDS = (("display_name", "name"), ("uuid", "id"))
-# What GET /volumes (not /detail) and its siblings show of each item.
+# What GET /volumes and /backups (not /detail) show of each item.
 SUMMARY_FIELDS = ("id", "name", "links")
+# Cinder's summary of a snapshot is wider, but without the detail's extension attributes.
+SNAPSHOT_SUMMARY_FIELDS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "name",
+    "description",
+    "volume_id",
+    "status",
+    "size",
+    "metadata",
+)
 
 VOLUMES = PodCollection(
     name="volumes",
@@ -60,11 +72,10 @@ BACKUPS = PodCollection(
     sort_fields=CINDER_SORT_FIELDS,
 )
 COLLECTIONS = {collection.name: collection for collection in (VOLUMES, SNAPSHOTS, BACKUPS)}
-# Each collection's summary for its non-detail list (Cinder shows the status of snapshots and
-# backups there too, but id/name/links is what clients rely on for volumes).
-SUMMARIES: dict[str, tuple[str, ...] | None] = {
+# Each collection's summary for its non-detail list, as Cinder's views cut it.
+SUMMARIES: dict[str, tuple[str, ...]] = {
     "volumes": SUMMARY_FIELDS,
-    "snapshots": None,
+    "snapshots": SNAPSHOT_SUMMARY_FIELDS,
     "backups": SUMMARY_FIELDS,
 }
 

@@ -102,6 +102,9 @@ class VolumeView(PodServiceView):
     quota_delete_status = 200
     baseline = CINDER_BASELINE
 
+    def marker_not_found(self, marker: str) -> Exception:
+        return NotFound(f"Marker {marker} could not be found.")
+
     @classmethod
     def version_upstream(cls, pod: Pod) -> Upstream:
         upstream = pod_upstream(pod, cls.service_type, "")
@@ -116,8 +119,8 @@ class VolumeView(PodServiceView):
         path = self.without_project(request, "/" + path.strip("/"))
         method = request.method
         parts = path.strip("/").split("/")
-        if trailing_slash and len(parts) == 1 and parts[0] in volume.COLLECTIONS:
-            # `/volumes/` names an item with an empty id: Cinder's 404, not the list.
+        if trailing_slash and path != "/":
+            # Cinder's routes end without a slash: `/volumes/` names nothing (an empty id).
             raise NotFound("The resource could not be found.")
         if parts[0] in volume.COLLECTIONS and len(parts) <= 2:
             collection = volume.COLLECTIONS[parts[0]]
@@ -176,8 +179,13 @@ class VolumeView(PodServiceView):
             pod = self.prepare_volume(request, item)
         else:
             # A snapshot or a backup is made where its volume is.
-            if not item.get("volume_id"):
-                raise BadRequest(f"{singular} needs a volume_id.")
+            if "volume_id" not in item:
+                raise BadRequest(f"'volume_id' is a required property of the {singular}.")
+            if not item["volume_id"]:
+                # Cinder's snapshot schema lets a null volume id through to the volume lookup.
+                if kind == "snapshots":
+                    raise NotFound(f"Volume {item['volume_id']} could not be found.")
+                raise BadRequest(f"Invalid input for field/attribute volume_id of the {singular}.")
             pod = compute.routed_pod(item["volume_id"], ResourceType.VOLUME, "Volume")
         response = self.forward(request, pod, f"/{kind}", json.dumps(body).encode())
         if response.status < 300:

@@ -59,3 +59,43 @@ def test_a_restored_backup_volume_is_routed_to_the_backups_pod(demo, cinders, ke
     assert ResourceRouting.objects.get(
         top_id="restored", resource_type="volume"
     ).pod.region_name == ("Pod1")
+
+
+def test_the_snapshot_summary_is_cinders_without_the_detail_attributes(demo, cinders):
+    cinders["Pod1"].add(
+        "snapshots",
+        "a",
+        "one",
+        "2026-01-01T00:00:01Z",
+        volume_id="v",
+        size=1,
+        metadata={},
+        **{"os-extended-snapshot-attributes:progress": "100%"},
+    )
+    route("a", "Pod1", "snapshot")
+    listed = demo.get("/volume/v3/snapshots").json()["snapshots"][0]
+    assert "os-extended-snapshot-attributes:progress" not in listed
+    assert (listed["id"], listed["volume_id"], listed["status"]) == ("a", "v", "available")
+    detailed = demo.get("/volume/v3/snapshots/detail").json()["snapshots"][0]
+    assert detailed["os-extended-snapshot-attributes:progress"] == "100%"
+
+
+def test_an_unknown_marker_is_cinders_not_found(demo, cinders):
+    response = demo.get("/volume/v3/snapshots?marker=nope")
+    assert response.status_code == 404
+    assert response.json()["itemNotFound"]["message"] == "Marker nope could not be found."
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "status"),
+    [
+        ("snapshots", {"volume_id": None}, 404),
+        ("snapshots", {"name": "s"}, 400),
+        ("backups", {"volume_id": None}, 400),
+        ("backups", {"name": "b"}, 400),
+    ],
+)
+def test_a_missing_volume_id_is_refused_as_cinder_refuses_it(demo, cinders, kind, body, status):
+    response = demo.post(f"/volume/v3/{kind}", {kind[:-1]: body}, format="json")
+    assert response.status_code == status, response.content
+    assert cinders["Pod1"].created[kind] == cinders["Pod2"].created[kind] == []
