@@ -133,6 +133,8 @@ class ComputeView(PodServiceView):
             return self.totalled(request, path)
         if method == "GET" and path in ADMIN_LISTS:
             return self.concatenated(request, path, ADMIN_LISTS[path])
+        if method == "GET" and path.startswith("/os-hypervisors/"):
+            return self.on_the_pod_that_has(request, path)
         if method == "GET" and USAGE_PATH.match(path):
             return self.totalled(request, path, combine=compute.add_tenant_usages)
         if method == "GET" and path == "/os-aggregates":

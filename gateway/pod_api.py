@@ -239,6 +239,20 @@ class PodServiceView(GatewayView):
         pod = usable[0]
         return self.respond(request, pod, self.forward(request, pod, path))
 
+    def on_the_pod_that_has(self, request: Request, path: str) -> HttpResponse:
+        """A read of what one pod alone has (a hypervisor by id or host name): every pod is
+        asked and the first, in pod order, that has it answers. When none has it: the first
+        pod's refusal, unless a pod did not answer (then nobody can tell)."""
+        gathered = gather(self.answering_pods(), lambda pod: self.forward(request, pod, path, b""))
+        answers = sorted(gathered.results.items(), key=lambda item: item[0].region_name)
+        for pod, answer in answers:
+            if answer.status < 300:
+                return self.respond(request, pod, answer)
+        if gathered.failures or not answers:
+            down = ", ".join(sorted(pod.region_name for pod in gathered.failures))
+            raise ServiceUnavailable(f"Not every pod answered: {down or 'no pod is available'}.")
+        return self.respond(request, *answers[0])
+
     # --- lists ------------------------------------------------------------------------------
     def list_collection(
         self,

@@ -84,3 +84,22 @@ def test_a_filter_without_a_value_reaches_the_pods(admin, novas, keystone):
     assert admin.get("/compute/v2.1/servers/detail?all_tenants").status_code == 200
     for matcher in asked:
         assert "all_tenants" in matcher.last_request.query
+
+
+def test_a_hypervisor_is_shown_by_the_pod_that_has_it(admin, novas, keystone):
+    keystone.mocker.get(f"{novas['Pod1'].base}/os-hypervisors/h2", status_code=404, json={})
+    keystone.mocker.get(
+        f"{novas['Pod2'].base}/os-hypervisors/h2",
+        json={"hypervisor": {"id": "h2", "hypervisor_hostname": "Pod2-compute"}},
+    )
+    shown = admin.get("/compute/v2.1/os-hypervisors/h2").json()["hypervisor"]
+    assert shown["hypervisor_hostname"] == "Pod2-compute"
+    for name in ("Pod1", "Pod2"):
+        keystone.mocker.get(
+            f"{novas[name].base}/os-hypervisors/nope/uptime",
+            status_code=404,
+            json={"itemNotFound": {"code": 404, "message": f"nope is not in {name}"}},
+        )
+    response = admin.get("/compute/v2.1/os-hypervisors/nope/uptime")
+    assert response.status_code == 404
+    assert response.json()["itemNotFound"]["message"] == "nope is not in Pod1"

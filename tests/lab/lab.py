@@ -761,8 +761,9 @@ class Config:
                 "state_path": data,
                 "instances_path": data / "instances",
                 "transport_url": self.transport_url(f"{INSTANCE}_{pod.key}"),
-                # FakeDriver proper refuses to start twice with the same node; this one does not
-                "compute_driver": "fake.FakeDriverWithoutFakeNodes",
+                # tests/lab/lab_compute_driver.py: Nova's fake driver (FakeDriver proper refuses
+                # to start twice with the same node; this one does not) with snapshots uploaded
+                "compute_driver": "lab_compute_driver.LabComputeDriver",
                 "heal_instance_info_cache_interval": -1,
                 "default_availability_zone": pod.az,
                 # each pod has one compute host: resize and cold migrate stay on it
@@ -797,6 +798,8 @@ class Config:
         compute_sections = {k: v for k, v in sections.items() if "database" not in k}
         write_if_changed(etc / "nova-compute.conf", ini(compute_sections))
         self.copy_paste_ini("nova/api-paste.ini", etc / "api-paste.ini")
+        driver = Path(__file__).with_name("lab_compute_driver.py").read_text()
+        write_if_changed(etc / "drivers" / "lab_compute_driver.py", driver)
         return etc
 
     def cinder(self, pod: Pod) -> Path:
@@ -1343,8 +1346,11 @@ class Lab:
             self.daemon(f"{pod.key}-nova-conductor", "nova-conductor", nova),
             self.daemon(f"{pod.key}-nova-scheduler", "nova-scheduler", nova),
             # nova-compute must not have database access: it gets the file without connections
-            self.daemon(
-                f"{pod.key}-nova-compute", "nova-compute", etc / "nova" / "nova-compute.conf"
+            replace(
+                self.daemon(
+                    f"{pod.key}-nova-compute", "nova-compute", etc / "nova" / "nova-compute.conf"
+                ),
+                env={"PYTHONPATH": str(etc / "nova" / "drivers")},
             ),
             *self.neutron_services(pod.key, etc / "neutron", pod.port("neutron")),
             Service(
