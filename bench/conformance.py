@@ -92,6 +92,8 @@ region = {region}
 project_network_cidr = 10.100.0.0/16
 [network-feature-enabled]
 ipv6 = false
+# no L3 agent and so no external network in the lab: no floating IPs, no auto-allocation
+floating_ips = false
 api_extensions = {",".join(network_extensions)}
 [volume]
 region = {region}
@@ -144,7 +146,8 @@ def network_extensions(lab: dict, regions: list[str]) -> list[str]:
         }
         for region in regions
     ]
-    return sorted(set.intersection(*offered))
+    # Auto-allocation needs an external network, which the lab does not have.
+    return sorted(set.intersection(*offered) - {"auto-allocated-topology"})
 
 
 def workspace(tempest: Path, home: Path, lab: dict, region: str, extensions: list[str]) -> Path:

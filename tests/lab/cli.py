@@ -2,27 +2,93 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import select
+import signal
 import subprocess
+import threading
+from pathlib import Path
 from typing import Any
+
+RUNNER = Path(__file__).with_name("cli_runner.py")
+TIMEOUT = 180.0
+
+
+class CommandRunner:
+    """One process of the lab's virtualenv running `openstack` commands one after another
+    (tests/lab/cli_runner.py)."""
+
+    def __init__(self, python: str, env: dict[str, str]):
+        self.process = subprocess.Popen(
+            [python, str(RUNNER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            text=True,
+            start_new_session=True,  # its command processes are closed with it
+        )
+
+    def run(self, argv: list[str], timeout: float) -> subprocess.CompletedProcess:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(argv) + "\n")
+        self.process.stdin.flush()
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        line = self.process.stdout.readline() if ready else ""
+        if not line:
+            self.close()
+            raise subprocess.TimeoutExpired(["openstack", *argv], timeout)
+        reply = json.loads(line)
+        return subprocess.CompletedProcess(
+            ["openstack", *argv], reply["returncode"], reply["stdout"], reply["stderr"]
+        )
+
+    def close(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
 
 class OpenStackCLI:
+    """`openstack` commands as a user types them. They run in long-lived processes of the lab's
+    virtualenv (one per command running at the same time), each command through the function
+    the binary calls; TRICIRCLE_LAB_CLI=binary runs the binary for every command instead."""
+
     def __init__(self, lab: dict):
         self.binary = lab["openstack_cli"]
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("OS_")},
             "OS_CLIENT_CONFIG_FILE": lab["clouds_yaml"],
         }
+        self.per_command = os.environ.get("TRICIRCLE_LAB_CLI") == "binary"
+        self._idle: list[CommandRunner] = []
+        self._lock = threading.Lock()
 
     def run(self, cloud: str, *args: str, region: str | None = None) -> subprocess.CompletedProcess:
-        argv = [self.binary, "--os-cloud", cloud]
+        argv = ["--os-cloud", cloud]
         if region:
             argv += ["--os-region-name", region]
-        return subprocess.run(
-            [*argv, *args], env=self.env, capture_output=True, text=True, timeout=180
-        )
+        argv += args
+        if self.per_command:
+            return subprocess.run(
+                [self.binary, *argv], env=self.env, capture_output=True, text=True, timeout=TIMEOUT
+            )
+        with self._lock:
+            runner = self._idle.pop() if self._idle else None
+        if runner is None:
+            runner = CommandRunner(str(Path(self.binary).with_name("python")), self.env)
+        result = runner.run(argv, TIMEOUT)  # a runner that timed out is closed, not reused
+        with self._lock:
+            self._idle.append(runner)
+        return result
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for runner in idle:
+            runner.close()
 
     def __call__(self, cloud: str, *args: str, region: str | None = None) -> Any:
         """Run a command that must succeed; its JSON output (-f json) parsed, or its text."""

@@ -798,8 +798,12 @@ class Config:
         compute_sections = {k: v for k, v in sections.items() if "database" not in k}
         write_if_changed(etc / "nova-compute.conf", ini(compute_sections))
         self.copy_paste_ini("nova/api-paste.ini", etc / "api-paste.ini")
+        # Nova loads its driver from the nova.virt package only: the driver goes there, and a
+        # copy under etc makes nova-compute restart when it changes (config_stamp).
         driver = Path(__file__).with_name("lab_compute_driver.py").read_text()
         write_if_changed(etc / "drivers" / "lab_compute_driver.py", driver)
+        (virt,) = self.venv.glob("lib/python3*/site-packages/nova/virt")
+        write_if_changed(virt / "lab_compute_driver.py", driver)
         return etc
 
     def cinder(self, pod: Pod) -> Path:

@@ -227,12 +227,14 @@ def test_create_image_of_a_server_lands_in_the_shared_glance(openstack, servers)
     name = f"snap-{uuid.uuid4().hex[:6]}"
     image = openstack("lab-demo", "server", "image", "create", "--name", name, server_id)
     try:
-        # The image service is the top region's Glance, shared with the pods; the fake driver
-        # uploads no data, so the snapshot stays queued, but it is the server's.
+        # The image service is the top region's Glance, shared with the pods.
         shown = openstack("lab-demo", "image", "show", image["id"])
         assert shown["name"] == name
         assert shown["properties"]["instance_uuid"] == server_id
         assert eventually(lambda: status_of(openstack, server_id) == "ACTIVE")
+        assert eventually(
+            lambda: openstack("lab-demo", "image", "show", image["id"])["status"] == "active"
+        )
     finally:
         openstack.run("lab-demo", "image", "delete", image["id"])
 

@@ -46,8 +46,10 @@ def admin(lab: dict[str, Any], tricircle: TricircleServer) -> Client:
 
 
 @pytest.fixture(scope="session")
-def openstack(lab: dict[str, Any], tricircle: TricircleServer) -> OpenStackCLI:
-    return OpenStackCLI(lab)
+def openstack(lab: dict[str, Any], tricircle: TricircleServer) -> Iterator[OpenStackCLI]:
+    cli = OpenStackCLI(lab)
+    yield cli
+    cli.close()
 
 
 class DirectNeutron:
