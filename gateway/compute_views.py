@@ -135,6 +135,8 @@ class ComputeView(PodServiceView):
             return self.concatenated(request, path, ADMIN_LISTS[path])
         if method == "GET" and path.startswith("/os-hypervisors/"):
             return self.on_the_pod_that_has(request, path)
+        if method in {"PUT", "DELETE"} and path.startswith("/os-services/"):
+            return self.on_service(request, path)
         if method == "GET" and USAGE_PATH.match(path):
             return self.totalled(request, path, combine=compute.add_tenant_usages)
         if method == "GET" and path == "/os-aggregates":
@@ -245,6 +247,26 @@ class ComputeView(PodServiceView):
 
     def present_items(self, items: list[dict]) -> None:
         compute.name_networks_in_addresses(items)
+
+    def on_service(self, request: Request, path: str) -> HttpResponse:
+        """A compute service is changed in its pod: the one that lists its id (from 2.53) or,
+        before, the host named in the body. Unknown to every pod: the first pod's answer."""
+        target = path.removeprefix("/os-services/")
+        field = "id"
+        if target in {"enable", "disable", "disable-log-reason", "force-down"}:
+            target, field = str(parse_json(request.body).get("host", "")), "host"
+        usable = self.answering_pods()
+        if not usable:
+            raise ServiceUnavailable("No pod is available.")
+        gathered = gather(usable, lambda pod: self.forward_get(request, pod, "/os-services"))
+        pods = [
+            pod
+            for pod, answer in sorted(gathered.results.items(), key=lambda i: i[0].region_name)
+            if answer.status < 300
+            and any(str(row.get(field)) == target for row in answer.json().get("services", []))
+        ]
+        pod = pods[0] if pods else usable[0]
+        return self.respond(request, pod, self.forward(request, pod, path))
 
     def aggregates(self, request: Request) -> HttpResponse:
         """Each pod is an aggregate of its AZ, as pod creation made one in Tricircle's design;

@@ -103,3 +103,20 @@ def test_a_hypervisor_is_shown_by_the_pod_that_has_it(admin, novas, keystone):
     response = admin.get("/compute/v2.1/os-hypervisors/nope/uptime")
     assert response.status_code == 404
     assert response.json()["itemNotFound"]["message"] == "nope is not in Pod1"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [("/os-services/s2", {"status": "disabled"}), ("/os-services/disable", {"host": "h2"})],
+)
+def test_a_service_is_changed_in_its_pod(admin, novas, keystone, path, body):
+    changed = {}
+    services = {"Pod1": {"id": "s1", "host": "h1"}, "Pod2": {"id": "s2", "host": "h2"}}
+    for name, service in services.items():
+        keystone.mocker.get(f"{novas[name].base}/os-services", json={"services": [service]})
+        changed[name] = keystone.mocker.put(
+            f"{novas[name].base}{path}", json={"service": {**service, "status": "disabled"}}
+        )
+    response = admin.put(f"/compute/v2.1{path}", body, format="json")
+    assert response.status_code == 200, response.content
+    assert (changed["Pod1"].called, changed["Pod2"].called) == (False, True)
