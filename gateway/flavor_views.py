@@ -76,8 +76,10 @@ def handle_flavors(view: ComputeView, request: Request, path: str) -> HttpRespon
     match = FLAVOR_PATH.match(path)
     if not match:
         raise NotFound(f"No such resource: {path}")
-    flavor = flavors.get_flavor(match.group(1), identity.project_id, identity.is_admin)
     rest = match.group(2) or ""
+    if rest in {"/os-flavor-access", "/action"}:
+        _admin_only(view, request)  # as Nova: refused before the flavor is looked up
+    flavor = flavors.get_flavor(match.group(1), identity.project_id, identity.is_admin)
     if not rest:
         if method == "GET":
             return _json(view, {"flavor": flavors.flavor_body(flavor, base, version, True)})
@@ -118,7 +120,6 @@ def handle_flavors(view: ComputeView, request: Request, path: str) -> HttpRespon
         _sync(view, request, flavor.id)
         return _json(view, {key: flavor.extra_specs[key]})
     if rest in {"/os-flavor-access", "/action"}:
-        _admin_only(view, request)
         if rest == "/action":
             action = view.json_body(request)
             if "addTenantAccess" in action:

@@ -74,6 +74,13 @@ def test_private_flavors_need_access(admin, demo, alt_demo, novas):
         format="json",
     )
     assert demo.get("/compute/v2.1/flavors/1").status_code == 404
+    # Nova refuses a member's access change before it looks the flavor up: 403, not 404.
+    refused = demo.post(
+        "/compute/v2.1/flavors/1/action",
+        {"addTenantAccess": {"tenant": "demo-project"}},
+        format="json",
+    )
+    assert refused.status_code == 403
     response = admin.post(
         "/compute/v2.1/flavors/1/action",
         {"addTenantAccess": {"tenant": "demo-project"}},
