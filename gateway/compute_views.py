@@ -158,6 +158,15 @@ class ComputeView(PodServiceView):
         response = self.forward(request, pod, path)
         if request.method == "GET" and response.status == 200:
             self.present_server_view(response, path.removeprefix(f"/servers/{server_id}"))
+        if (
+            request.method == "GET"
+            and path == f"/servers/{server_id}"
+            and response.status == 404
+            and not compute.server_in_pod(server_id)
+        ):
+            # Gone from its pod (not only hidden from this caller): as with Nova, a server is
+            # shown as gone only once its ports are, so its network can be deleted right away.
+            boot.release_server_ports(server_id)
         if request.method == "DELETE" and path == f"/servers/{server_id}" and response.status < 300:
             # An admin may delete another project's server: the job is the owner's.
             owners = routing_services.project_ids_of(server_id, ResourceType.SERVER)

@@ -60,3 +60,28 @@ def test_an_admin_deleting_another_projects_server_queues_the_owners_job(admin, 
     assert admin.delete("/compute/v2.1/servers/b").status_code == 204
     job = Job.objects.get(type="server_ports_release")
     assert (job.project_id, job.resource) == ("demo-project", {"server_id": "b"})
+
+
+def test_a_server_reads_as_gone_only_once_its_ports_are(deleted_server, novas, keystone, demo):
+    """Tempest and Heat delete the network as soon as the server reads 404: its ports must be
+    gone by then, as with Nova, not left to the job."""
+    novas["Pod2"].servers.clear()
+    port_deleted = keystone.mocker.delete(f"{NEUTRON}/v2.0/ports/p1", status_code=204)
+    assert demo.get("/compute/v2.1/servers/a").status_code == 404
+    assert port_deleted.called
+    assert not ResourceRouting.objects.filter(top_id="a").exists()
+
+
+def test_a_server_hidden_from_the_caller_keeps_its_ports(deleted_server, novas, keystone, alt_demo):
+    def as_the_pod_answers(request, context):
+        """Not found for another project's token; there for the service account's."""
+        if request.headers["X-Auth-Token"] == "service-token":
+            return {"server": {"id": "a", "status": "ACTIVE"}}
+        context.status_code = 404
+        return {"itemNotFound": {"code": 404, "message": "Instance a could not be found."}}
+
+    keystone.mocker.get(f"{novas['Pod2'].base}/servers/a", json=as_the_pod_answers)
+    port_deleted = keystone.mocker.delete(f"{NEUTRON}/v2.0/ports/p1", status_code=204)
+    assert alt_demo.get("/compute/v2.1/servers/a").status_code == 404
+    assert not port_deleted.called
+    assert ResourceRouting.objects.filter(top_id="a").exists()
