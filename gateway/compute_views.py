@@ -7,7 +7,7 @@ import copy
 import json
 import logging
 import re
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from django.http import HttpResponse, JsonResponse
 from rest_framework.permissions import AllowAny
@@ -25,7 +25,7 @@ from gateway.pod_api import PodServiceView, zone_info
 from gateway.proxy import UpstreamResponse, call, user_headers
 from gateway.scatter import gather
 from jobs.services import request_job
-from networking import boot
+from networking import boot, bottom
 from networking.job_types import BOOT_PORT_RELEASE
 from networking.neutron import NeutronError, central_neutron
 from pods import services as pod_services
@@ -54,6 +54,8 @@ ADMIN_LISTS = {
     "/os-services": "services",
 }
 USAGE_PATH = re.compile(r"^/os-simple-tenant-usage(/[^/]+)?$")
+IPS_OF_NETWORK_PATH = re.compile(r"^/servers/([^/]+)/ips/([^/]+)$")
+SECURITY_GROUP_ACTIONS = ("addSecurityGroup", "removeSecurityGroup")
 INTERFACES_PATH = re.compile(r"^/servers/([^/]+)/os-interface(?:/([^/]+))?$")
 STUB_MIN_VERSION = (2, 69)
 
@@ -151,7 +153,14 @@ class ComputeView(PodServiceView):
         interfaces = INTERFACES_PATH.match(path)
         if interfaces:
             return self.on_interfaces(request, pod, server_id, interfaces.group(2))
+        ips_of_network = IPS_OF_NETWORK_PATH.match(path)
+        if request.method == "GET" and ips_of_network:
+            return self.ips_of_network(request, pod, server_id, unquote(ips_of_network.group(2)))
         if request.method == "POST" and path == f"/servers/{server_id}/action":
+            action = self.json_body(request)
+            for name in SECURITY_GROUP_ACTIONS:
+                if isinstance(action, dict) and isinstance(action.get(name), dict):
+                    return self.security_group_action(request, pod, server_id, name, action[name])
             self.prepare_resize(request, pod)
         if request.method == "POST" and ATTACHMENTS_PATH.match(path):
             self.check_volume_in_pod(request, pod)
@@ -173,6 +182,63 @@ class ComputeView(PodServiceView):
             owner = next(iter(owners)) if len(owners) == 1 else self.identity(request).project_id
             request_job(SERVER_PORTS_RELEASE, owner, {"server_id": server_id})
         return self.respond(request, pod, response)
+
+    def ips_of_network(
+        self, request: Request, pod: Pod, server_id: str, label: str
+    ) -> HttpResponse:
+        """/ips/{network}: the label is the top network's name, which the pod does not know
+        (its copy is named after the top id): the server's addresses, named, then picked."""
+        response = self.forward(request, pod, f"/servers/{server_id}/ips", b"")
+        if response.status >= 300:
+            return self.respond(request, pod, response)
+        self.present_server_view(response, "/ips")
+        addresses = response.json()["addresses"]
+        if label not in addresses:
+            raise NotFound("Instance is not a member of specified network")
+        return self.answer({label: addresses[label]})
+
+    def security_group_action(
+        self, request: Request, pod: Pod, server_id: str, action: str, given: dict
+    ) -> HttpResponse:
+        """addSecurityGroup / removeSecurityGroup name a top group (by name or id, as the caller
+        sees it): the pod's copy (named after the top id) is added to or removed from the
+        server's bottom ports, then the group from its top ports, so both read the same."""
+        identity = self.identity(request)
+        ref = str(given.get("name") or "")
+        if not ref:
+            raise BadRequest(f"{action} needs the name of a security group.")
+        group_id = self.caller_group_id(request, ref)
+        if action == "addSecurityGroup":
+            bottom.ensure_security_group(pod, group_id, identity.project_id)
+        body = json.dumps({action: {"name": group_id}}).encode()
+        response = self.forward(request, pod, f"/servers/{server_id}/action", body)
+        if response.status >= 300:
+            response.content = response.content.replace(group_id.encode(), ref.encode())
+            return self.respond(request, pod, response)
+        central = central_neutron()
+        for port in central.get("/ports", device_id=server_id)["ports"]:
+            groups = [g for g in port.get("security_groups", []) if g != group_id]
+            if action == "addSecurityGroup":
+                groups.append(group_id)
+            if groups != port.get("security_groups", []):
+                central.put(f"/ports/{port['id']}", {"port": {"security_groups": groups}})
+        return self.respond(request, pod, response)
+
+    def caller_group_id(self, request: Request, ref: str) -> str:
+        """The id of the top security group `ref` names (an id, else a name in the caller's
+        project), read with the caller's token."""
+        headers = user_headers(request.META, self.identity(request).token)
+        path = f"/v2.0/security-groups/{quote(ref, safe='')}"
+        by_id = call(central_upstream(request), "GET", path, headers)
+        if by_id.status < 300:
+            return by_id.json()["security_group"]["id"]
+        try:
+            (group_id,) = self.group_ids(request, [ref])
+        except BadRequest as exc:
+            raise NotFound(
+                f"Security group {ref} not found for project {self.identity(request).project_id}."
+            ) from exc
+        return group_id
 
     @staticmethod
     def present_server_view(response: UpstreamResponse, view: str) -> None:
@@ -332,9 +398,23 @@ class ComputeView(PodServiceView):
         if not isinstance(server, dict):
             raise BadRequest('The request body must be {"server": {...}}.')
         count = instance_count(server)
+        # Each pod boot must answer with its server (its routing entry is made from it).
+        wants_reservation = server.pop("return_reservation_id", False) in {True, "True", "true"}
         if count == 1:
-            return self.create_one(request, body)
-        return self.create_several(request, body, count)
+            response = self.create_one(request, body)
+        else:
+            response = self.create_several(request, body, count)
+        if wants_reservation and response.status_code < 300:
+            return self.reservation_answer(request, json.loads(response.content)["server"]["id"])
+        return response
+
+    def reservation_answer(self, request: Request, server_id: str) -> HttpResponse:
+        """Nova's answer to return_reservation_id: the reservation of the (first) server, as
+        its pod recorded it (several servers are booted one by one, so each has its own)."""
+        pod = compute.routed_pod(server_id, ResourceType.SERVER, "Instance")
+        shown = compute.nova_call(pod, "GET", f"/servers/{server_id}", compute.POD_ADMIN_VERSION)
+        reservation = shown.json()["server"].get("OS-EXT-SRV-ATTR:reservation_id")
+        return self.set_version_headers(JsonResponse({"reservation_id": reservation}, status=202))
 
     def create_several(self, request: Request, body: dict, count: int) -> HttpResponse:
         """Nova's multiple create: each server needs ports of its own at the top, which one

@@ -76,7 +76,8 @@ class FakeNova:
         body = request.json()["server"]
         self.created.append(body)
         server_id = f"new-{len(self.created)}"
-        self.add(server_id, body["name"], "2026-11-25T00:00:00Z")
+        reservation = {"OS-EXT-SRV-ATTR:reservation_id": f"r-{server_id}"}
+        self.add(server_id, body["name"], "2026-11-25T00:00:00Z", **reservation)
         return {"server": {"id": server_id, "links": []}}
 
     def _flavor(self, request: Any, context: Any) -> dict:

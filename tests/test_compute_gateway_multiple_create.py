@@ -31,6 +31,15 @@ def test_min_count_boots_that_many_servers_named_as_nova_names_them(demo, novas)
     assert ResourceRouting.objects.filter(resource_type="server").count() == 3
 
 
+@pytest.mark.parametrize("count", [1, 2])
+def test_return_reservation_id_answers_the_pods_reservation(demo, novas, count):
+    response = boot(demo, networks="none", max_count=count, return_reservation_id=True)
+    assert response.status_code == 202, response.content
+    assert response.json() == {"reservation_id": "r-new-1"}
+    assert len(novas["Pod1"].created) == count
+    assert all("return_reservation_id" not in sent for sent in novas["Pod1"].created)
+
+
 def test_max_count_is_what_is_made(demo, novas):
     response = boot(demo, networks="none", min_count=1, max_count=2)
     assert response.status_code == 202

@@ -73,6 +73,16 @@ def test_ips_are_keyed_by_the_top_networks_name(demo, server):
     assert list(demo.get("/compute/v2.1/servers/s1/ips").json()["addresses"]) == ["web"]
 
 
+def test_the_ips_of_one_network_are_asked_by_its_top_name(demo, server):
+    response = demo.get("/compute/v2.1/servers/s1/ips/web")
+    assert response.json() == {"web": [{"addr": "10.0.0.5", "version": 4}]}
+    missing = demo.get("/compute/v2.1/servers/s1/ips/other")
+    assert missing.status_code == 404
+    assert missing.json()["itemNotFound"]["message"] == (
+        "Instance is not a member of specified network"
+    )
+
+
 def test_os_security_groups_are_the_tops_groups_in_novas_format(demo, server):
     (group,) = demo.get("/compute/v2.1/servers/s1/os-security-groups").json()["security_groups"]
     assert (group["id"], group["name"], group["tenant_id"]) == (GROUP, "web-sg", "demo-project")
