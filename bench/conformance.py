@@ -105,6 +105,8 @@ manage_volume = false
 manage_snapshot = false
 [validation]
 run_validation = false
+# no floating IPs in the lab (tests that make validation resources ask for them otherwise)
+connect_method = fixed
 [service_available]
 nova = true
 cinder = true
