@@ -26,6 +26,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import requests
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -43,7 +45,28 @@ RESULT = re.compile(
 )
 
 
-def tempest_conf(lab: dict, region: str, network_extensions: list[str]) -> str:
+def newest_microversions(lab: dict) -> dict[str, str]:
+    """The newest compute and volume microversions every pod offers (what the top region
+    offers too): Tempest's `latest` would run tests of versions the lab's release lacks."""
+    newest: dict[str, list[tuple[int, ...]]] = {"compute": [], "volume": []}
+    for pod in lab["pods"]:
+        nova = requests.get(pod["nova_url"], timeout=30).json()["version"]
+        newest["compute"].append(version_tuple(nova["version"]))
+        cinder_root = pod["cinder_url"].rsplit("/v3", 1)[0]
+        (cinder,) = [
+            v for v in requests.get(cinder_root, timeout=30).json()["versions"] if v["id"] == "v3.0"
+        ]
+        newest["volume"].append(version_tuple(cinder["version"]))
+    return {api: ".".join(map(str, min(found))) for api, found in newest.items()}
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def tempest_conf(
+    lab: dict, region: str, network_extensions: list[str], microversions: dict[str, str]
+) -> str:
     """One configuration for both regions but the region's name. What the lab lacks: no
     cinder-backup, no L3 or DHCP agent (so no external network: floating IP tests skip), one
     compute host per pod (no live or cold migration), no console proxy, no key manager
@@ -71,7 +94,7 @@ image_ref_alt = {lab["image_id"]}
 flavor_ref = 1
 flavor_ref_alt = 2
 build_timeout = 120
-max_microversion = latest
+max_microversion = {microversions["compute"]}
 [compute-feature-enabled]
 console_output = true
 resize = true
@@ -93,7 +116,7 @@ floating_ips = false
 api_extensions = {",".join(network_extensions)}
 [volume]
 region = {region}
-max_microversion = latest
+max_microversion = {microversions["volume"]}
 catalog_type = volumev3
 build_timeout = 120
 # what the lab's backend (Cinder's fake driver) reports; types asking for it schedule there
@@ -148,7 +171,14 @@ def network_extensions(lab: dict, regions: list[str]) -> list[str]:
     return sorted(set.intersection(*offered) - {"auto-allocated-topology"})
 
 
-def workspace(tempest: Path, home: Path, lab: dict, region: str, extensions: list[str]) -> Path:
+def workspace(
+    tempest: Path,
+    home: Path,
+    lab: dict,
+    region: str,
+    extensions: list[str],
+    microversions: dict[str, str],
+) -> Path:
     path = home / f"ws-{region}"
     if not (path / ".stestr.conf").exists():
         # `tempest init` registers the workspace by name and refuses it a second time.
@@ -158,7 +188,8 @@ def workspace(tempest: Path, home: Path, lab: dict, region: str, extensions: lis
             check=True,
             capture_output=True,
         )
-    (path / "etc" / "tempest.conf").write_text(tempest_conf(lab, region, extensions))
+    conf = tempest_conf(lab, region, extensions, microversions)
+    (path / "etc" / "tempest.conf").write_text(conf)
     return path
 
 
@@ -210,8 +241,9 @@ def main() -> None:
     groups = args.groups.split(",")
     try:
         extensions = network_extensions(lab, list(regions.values()))
+        microversions = newest_microversions(lab)
         spaces = {
-            side: workspace(tempest, home, lab, region, extensions)
+            side: workspace(tempest, home, lab, region, extensions, microversions)
             for side, region in regions.items()
         }
         # Both regions at once (each Tempest run makes its own projects): half the wall time.
