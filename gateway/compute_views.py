@@ -77,14 +77,31 @@ def version_document(request: Request, versions: VersionRange) -> dict:
     }
 
 
+def legacy_version_document(request: Request) -> dict:
+    """Nova lists its deprecated v2.0 API first (clients and Tempest expect it there)."""
+    return {
+        "id": "v2.0",
+        "status": "DEPRECATED",
+        "version": "",
+        "min_version": "",
+        "updated": "2025-07-04T12:00:00Z",
+        "links": [{"rel": "self", "href": request.build_absolute_uri("/compute/v2/")}],
+        "media-types": [
+            {"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2"}
+        ],
+    }
+
+
 class ComputeVersionsView(GatewayView):
     permission_classes = [AllowAny]
 
     def get(self, request: Request, versioned: str = "") -> JsonResponse:
+        if versioned == "v2":
+            return JsonResponse({"version": legacy_version_document(request)})
         document = version_document(request, ComputeView.version_range(pod_services.bottom_pods()))
         if versioned:
             return JsonResponse({"version": document})
-        return JsonResponse({"versions": [document]})
+        return JsonResponse({"versions": [legacy_version_document(request), document]})
 
 
 class ComputeView(PodServiceView):

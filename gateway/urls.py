@@ -8,7 +8,7 @@ from gateway.volume_views import VolumeVersionsView, VolumeView
 urlpatterns = [
     re_path(r"^networking/?(?P<path>.*)$", NetworkGatewayView.as_view()),
     re_path(r"^compute/?$", ComputeVersionsView.as_view()),
-    re_path(r"^compute/(?P<versioned>v2\.1)/?$", ComputeVersionsView.as_view()),
+    re_path(r"^compute/(?P<versioned>v2(?:\.1)?)/?$", ComputeVersionsView.as_view()),
     re_path(r"^compute/v2\.1/(?P<path>.+)$", ComputeView.as_view()),
     re_path(r"^placement/?$", PlacementVersionsView.as_view()),
     re_path(r"^placement/(?P<path>.+)$", PlacementView.as_view()),

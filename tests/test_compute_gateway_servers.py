@@ -25,9 +25,12 @@ def route(server_id: str, pod_name: str, project: str = "demo-project") -> None:
 
 
 def test_version_documents_advertise_the_lowest_maximum(anonymous, novas):
-    (version,) = anonymous.get("/compute/").json()["versions"]
+    legacy, version = anonymous.get("/compute/").json()["versions"]
     assert (version["min_version"], version["version"]) == ("2.1", "2.90")
     assert anonymous.get("/compute/v2.1").json()["version"]["version"] == "2.90"
+    # Nova lists its deprecated v2.0 first, and its link is followable.
+    assert (legacy["id"], legacy["status"], legacy["version"]) == ("v2.0", "DEPRECATED", "")
+    assert anonymous.get(legacy["links"][0]["href"]).json()["version"]["id"] == "v2.0"
 
 
 def test_microversion_outside_the_range_is_a_406(demo, novas):
