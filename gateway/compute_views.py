@@ -148,6 +148,8 @@ class ComputeView(PodServiceView):
             return flavor_views.handle_keypairs(self, request, path)
         if path == "/limits" or path.startswith("/os-quota-sets/"):
             return self.quotas(request, path)
+        if path.startswith("/os-quota-class-sets/"):
+            return self.quota_classes(request, path)
         if method == "GET" and path == "/os-hypervisors/statistics":
             return self.totalled(request, path)
         if method == "GET" and path in ADMIN_LISTS:

@@ -148,6 +148,13 @@ def left_out(response: HttpResponse, pods: Iterable[Pod]) -> None:
         metrics.PARTIAL_LISTS.labels(name).inc()
 
 
+def keep_first(total: dict, part: dict) -> dict:
+    """Answers every pod gives alike (it was given the same): the first pod's."""
+    if not total:
+        total.update(part)
+    return total
+
+
 def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -389,6 +396,18 @@ class PodServiceView(GatewayView):
         return self.answer(total)
 
     # --- quotas ------------------------------------------------------------------------------
+    def quota_classes(self, request: Request, path: str) -> HttpResponse:
+        """Default quotas (a quota class) are the same in every pod: a change goes to all of
+        them, a read to the first."""
+        if request.method == "PUT":
+            self.prepare_quota_change(request, "quota_class_set")
+            return self.on_every_pod(request, path, combine=keep_first)
+        return self.on_any_pod(request, path)
+
+    def prepare_quota_change(self, request: Request, body_key: str) -> None:
+        """What the pods need before they take a quota change (Cinder: the volume types that
+        per-type limits name)."""
+
     def quotas(self, request: Request, path: str) -> HttpResponse:
         """`/limits` and `/os-quota-sets/{project}[/detail|/defaults]`: the pods' answers added
         up, showing Tricircle's limit where the project has one (gateway.quotas); a change
@@ -423,6 +442,7 @@ class PodServiceView(GatewayView):
         if request.method == "DELETE":
             return self.on_every_pod(request, path, lambda _: quotas.forget(project_id, service))
         limits = quotas.given_limits(service, parse_json(request.body).get("quota_set"))
+        self.prepare_quota_change(request, "quota_set")
 
         def applied(body: dict) -> None:
             quotas.record(project_id, service, limits)

@@ -36,6 +36,8 @@ PROJECT_ID = re.compile(
 ITEM_PATH = re.compile(r"^/(volumes|snapshots|backups)/([^/]+)(/.*)?$")
 TYPE_PATH = re.compile(r"^/types/([^/]+)(?:/extra_specs(?:/([^/]+))?)?$")
 TYPE_ACCESS_PATH = re.compile(r"^/types/([^/]+)/(os-volume-type-access|action)$")
+# Quotas a volume type can have a limit of its own for: `volumes_<type name>`...
+PER_TYPE_QUOTAS = frozenset({"volumes", "snapshots", "gigabytes"})
 ROUTED_TYPES = {
     "volumes": (ResourceType.VOLUME, "Volume"),
     "snapshots": (ResourceType.SNAPSHOT, "Snapshot"),
@@ -140,7 +142,27 @@ class VolumeView(PodServiceView):
             return self.set_version_headers(JsonResponse({"availabilityZoneInfo": zone_info()}))
         if path == "/limits" or path.startswith("/os-quota-sets/"):
             return self.quotas(request, path)
+        if path.startswith("/os-quota-class-sets/"):
+            return self.quota_classes(request, path)
         return self.on_any_pod(request, path)
+
+    def prepare_quota_change(self, request: Request, body_key: str) -> None:
+        """Per-type limits (`volumes_<type>`...) name Tricircle's types, which the pods only
+        have once a volume of the type was made there: made in every pod first."""
+        identity = self.identity(request)
+        if not identity.is_admin:
+            return  # the pods refuse the change; nothing is made for it
+        given = parse_json(request.body).get(body_key)
+        names = {
+            key.split("_", 1)[1]
+            for key in (given if isinstance(given, dict) else {})
+            if key.split("_", 1)[0] in PER_TYPE_QUOTAS and "_" in key
+        }
+        for name in sorted(names):
+            found = volume.find_type(name, identity)
+            if found is not None:
+                for pod in self.answering_pods():
+                    volume.ensure_type_in_pod(pod, found, identity.project_id)
 
     get = post = put = delete = patch = handle
 

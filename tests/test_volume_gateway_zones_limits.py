@@ -46,3 +46,23 @@ def test_per_item_limits_are_the_tightest_not_a_sum():
     assert total == {
         "quota_set": {"per_volume_gigabytes": 50, "key_pairs": {"limit": 80, "in_use": 2}}
     }
+
+
+def test_default_quotas_change_in_every_pod_with_the_types_they_name(admin, cinders, keystone):
+    from tests.test_volume_gateway_types import make_type
+
+    make_type(admin)  # "gold", Tricircle's, in no pod yet
+    changed = [
+        keystone.mocker.put(
+            f"{cinders[name].base}/os-quota-class-sets/default",
+            json={"quota_class_set": {"volumes": 5, "volumes_gold": 2}},
+        )
+        for name in ("Pod1", "Pod2")
+    ]
+    body = {"quota_class_set": {"volumes": 5, "volumes_gold": 2}}
+    response = admin.put("/volume/v3/os-quota-class-sets/default", body, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["quota_class_set"] == {"volumes": 5, "volumes_gold": 2}  # not summed
+    assert all(matcher.called for matcher in changed)
+    assert [post["name"] for post in cinders["Pod1"].type_posts] == ["gold"]
+    assert [post["name"] for post in cinders["Pod2"].type_posts] == ["gold"]
