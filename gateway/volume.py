@@ -106,10 +106,11 @@ def visible_extra_specs(volume_type: VolumeType, is_admin: bool) -> dict:
     return {k: v for k, v in volume_type.extra_specs.items() if k in USER_VISIBLE_EXTRA_SPECS}
 
 
-def type_body(volume_type: VolumeType, is_admin: bool) -> dict:
+def type_body(volume_type: VolumeType, is_admin: bool, access_attribute: bool = True) -> dict:
     """A type as Cinder's views show it (never its QoS specs id), extra specs filtered for
-    users who are not admins."""
-    return {
+    users who are not admins. Cinder's answer to an update has no `os-volume-type-access`
+    attribute (its type-access extension adds it to the other answers only)."""
+    body = {
         "id": volume_type.id,
         "name": volume_type.name,
         "description": volume_type.description,
@@ -117,6 +118,9 @@ def type_body(volume_type: VolumeType, is_admin: bool) -> dict:
         "os-volume-type-access:is_public": volume_type.is_public,
         "extra_specs": visible_extra_specs(volume_type, is_admin),
     }
+    if not access_attribute:
+        del body["os-volume-type-access:is_public"]
+    return body
 
 
 def visible_types(identity: KeystoneIdentity, is_public: str | None = None) -> list[VolumeType]:

@@ -322,7 +322,7 @@ class VolumeView(PodServiceView):
             if method == "PUT":
                 body = parse_json(request.body).get("volume_type")
                 updated = volume.update_type(volume_type, body)
-                return self.answer({"volume_type": volume.type_body(updated, True)})
+                return self.answer({"volume_type": volume.type_body(updated, True, False)})
             if method == "DELETE":
                 volume.delete_type(volume_type)
                 return self.set_version_headers(HttpResponse(status=202))
