@@ -54,6 +54,7 @@ ADMIN_LISTS = {
     "/os-services": "services",
 }
 USAGE_PATH = re.compile(r"^/os-simple-tenant-usage(/[^/]+)?$")
+TENANT_NETWORKS_PATH = re.compile(r"^/os-tenant-networks(?:/([^/]+))?$")
 IPS_OF_NETWORK_PATH = re.compile(r"^/servers/([^/]+)/ips/([^/]+)$")
 SECURITY_GROUP_ACTIONS = ("addSecurityGroup", "removeSecurityGroup")
 INTERFACES_PATH = re.compile(r"^/servers/([^/]+)/os-interface(?:/([^/]+))?$")
@@ -150,6 +151,9 @@ class ComputeView(PodServiceView):
             return self.quotas(request, path)
         if path.startswith("/os-quota-class-sets/"):
             return self.quota_classes(request, path)
+        tenant_networks = TENANT_NETWORKS_PATH.match(path)
+        if method == "GET" and tenant_networks and self.version_tuple < (2, 36):
+            return self.tenant_networks(request, tenant_networks.group(1))
         if method == "GET" and path == "/os-hypervisors/statistics":
             return self.totalled(request, path)
         if method == "GET" and path in ADMIN_LISTS:
@@ -180,7 +184,7 @@ class ComputeView(PodServiceView):
             for name in SECURITY_GROUP_ACTIONS:
                 if isinstance(action, dict) and isinstance(action.get(name), dict):
                     return self.security_group_action(request, pod, server_id, name, action[name])
-            self.prepare_resize(request, pod)
+            self.prepare_action(request, pod)
         if request.method == "POST" and ATTACHMENTS_PATH.match(path):
             self.check_volume_in_pod(request, pod)
         response = self.forward(request, pod, path)
@@ -201,6 +205,25 @@ class ComputeView(PodServiceView):
             owner = next(iter(owners)) if len(owners) == 1 else self.identity(request).project_id
             request_job(SERVER_PORTS_RELEASE, owner, {"server_id": server_id})
         return self.respond(request, pod, response)
+
+    def tenant_networks(self, request: Request, network_id: str | None) -> HttpResponse:
+        """os-tenant-networks (a proxy API, before 2.36) shows the networks the caller sees in
+        the top region's Neutron, where they are, in Nova's format."""
+        headers = user_headers(request.META, self.identity(request).token)
+        path = "/v2.0/networks" + (f"/{quote(network_id, safe='')}" if network_id else "")
+        response = call(central_upstream(request), "GET", path, headers)
+        if response.status == 404:
+            raise NotFound("Network not found")
+        if response.status >= 300:
+            raise_neutron_refusal(response)
+
+        def nova_network(network: dict) -> dict:
+            return {"id": network.get("id"), "cidr": "None", "label": network.get("name")}
+
+        body = response.json()
+        if network_id:
+            return self.answer({"network": nova_network(body["network"])})
+        return self.answer({"networks": [nova_network(n) for n in body["networks"]]})
 
     def ips_of_network(
         self, request: Request, pod: Pod, server_id: str, label: str
@@ -544,11 +567,16 @@ class ComputeView(PodServiceView):
         flavors.ensure_flavor_in_pod(pod, flavor, self.identity(request).project_id)
         return flavor.id
 
-    def prepare_resize(self, request: Request, pod: Pod) -> None:
+    def prepare_action(self, request: Request, pod: Pod) -> None:
+        """What a server action names that is Tricircle's is made in the server's pod first:
+        a resize's flavor, a rebuild's key pair (2.54)."""
         action = self.json_body(request)
         resize = action.get("resize") if isinstance(action, dict) else None
         if isinstance(resize, dict) and resize.get("flavorRef"):
             self.flavor_in_pod(request, resize["flavorRef"], pod)
+        rebuild = action.get("rebuild") if isinstance(action, dict) else None
+        if isinstance(rebuild, dict) and rebuild.get("key_name"):
+            self.keypair_in_pod(request, str(rebuild["key_name"]), pod)
 
     def prepare_flavor_and_keypair(
         self, request: Request, server: dict, flavor: Flavor, pod: Pod
@@ -558,11 +586,15 @@ class ComputeView(PodServiceView):
         flavors.ensure_flavor_in_pod(pod, flavor, identity.project_id)
         server["flavorRef"] = flavor.id
         if server.get("key_name"):
-            try:
-                keypair = flavors.get_keypair(identity.user_id, server["key_name"])
-            except NotFound as exc:
-                raise BadRequest(f"Invalid key_name provided: {server['key_name']}.") from exc
-            flavors.ensure_keypair_in_pod(pod, keypair, identity.project_id)
+            self.keypair_in_pod(request, server["key_name"], pod)
+
+    def keypair_in_pod(self, request: Request, name: str, pod: Pod) -> None:
+        identity = self.identity(request)
+        try:
+            keypair = flavors.get_keypair(identity.user_id, name)
+        except NotFound as exc:
+            raise BadRequest(f"Invalid key_name provided: {name}.") from exc
+        flavors.ensure_keypair_in_pod(pod, keypair, identity.project_id)
 
     def top_ports(self, request: Request, server: dict) -> tuple[list[str], set[str]]:
         """The top ports of a boot: given ones as they are, a new one (made with the user's

@@ -107,3 +107,28 @@ def test_key_pair_answers_have_novas_shape_for_the_microversion(demo, novas):
     assert {"updated_at", "deleted_at", "created_at", "deleted", "id", "user_id"} <= set(old)
     new = demo.get("/compute/v2.1/os-keypairs/k1", HTTP_X_OPENSTACK_NOVA_API_VERSION="2.2")
     assert new.json()["keypair"]["type"] == "ssh"
+
+
+def test_a_rebuild_with_a_key_pair_copies_it_into_the_servers_pod(demo, novas, keystone):
+    from pods.models import Pod
+    from tests.factories import RoutingFactory
+
+    demo.post(
+        "/compute/v2.1/os-keypairs",
+        {"keypair": {"name": "k1", "public_key": PUBLIC_KEY}},
+        format="json",
+    )
+    novas["Pod2"].add("a", "one", "2026-01-01T00:00:01Z")
+    RoutingFactory(top_id="a", pod=Pod.objects.get(region_name="Pod2"), project_id="demo-project")
+    action = keystone.mocker.post(f"{novas['Pod2'].base}/servers/a/action", status_code=202)
+    rebuild = {"rebuild": {"imageRef": "i", "key_name": "k1"}}
+    response = demo.post(
+        "/compute/v2.1/servers/a/action",
+        rebuild,
+        format="json",
+        HTTP_OPENSTACK_API_VERSION="compute 2.54",
+    )
+    assert response.status_code == 202, response.content
+    assert action.last_request.json() == rebuild
+    (copied,) = novas["Pod2"].keypairs
+    assert copied["public_key"] == PUBLIC_KEY
