@@ -67,6 +67,9 @@ class VolumeType(models.Model):
     description = models.TextField(blank=True, null=True)  # noqa: DJ001 - null is not ""
     is_public = models.BooleanField(default=True)
     extra_specs = models.JSONField(default=dict, blank=True)
+    # Its encryption specs (provider, cipher, key_size, control_location, encryption_id);
+    # empty: not an encrypted type.
+    encryption = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 from keystoneauth1 import exceptions as ks_exceptions
 
 from gateway.collections import PodCollection
 from gateway.models import VolumeType, VolumeTypeAccess
+from gateway.numbers import whole_number
 from pods.clients import clients
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
@@ -341,7 +344,14 @@ def ensure_type_in_pod(pod: Pod, volume_type: VolumeType, project_id: str) -> st
                 "extra_specs": volume_type.extra_specs,
             }
         }
-        return check(api.post("/types", json=body), "create")["volume_type"]["id"]
+        made = check(api.post("/types", json=body), "create")["volume_type"]["id"]
+        if volume_type.encryption:
+            spec = {k: v for k, v in volume_type.encryption.items() if k in ENCRYPTION_FIELDS}
+            check(
+                api.post(f"/types/{made}/encryption", json={"encryption": spec}),
+                "set the encryption of",
+            )
+        return made
 
     bottom_id = ensure_bottom(
         volume_type.id, pod, ResourceType.VOLUME_TYPE, project_id, create, adopt
@@ -351,3 +361,101 @@ def ensure_type_in_pod(pod: Pod, volume_type: VolumeType, project_id: str) -> st
         # grant is a 409 there, which is fine).
         api.post(f"/types/{bottom_id}/action", json={"addProjectAccess": {"project": project_id}})
     return bottom_id
+
+
+# --- volume type encryption --------------------------------------------------------------------
+ENCRYPTION_FIELDS = ("provider", "cipher", "key_size", "control_location")
+CONTROL_LOCATIONS = ("front-end", "back-end")
+
+
+def valid_encryption(given: object, creating: bool) -> dict:
+    """Encryption specs as Cinder's schema takes them (provider and control location needed
+    to create)."""
+    if not isinstance(given, dict):
+        raise BadRequest('The request body must be {"encryption": {...}}.')
+    spec = {key: given[key] for key in ENCRYPTION_FIELDS if key in given}
+    if creating and not {"provider", "control_location"} <= set(spec):
+        raise BadRequest("Encryption specs need a provider and a control_location.")
+    if "control_location" in spec and spec["control_location"] not in CONTROL_LOCATIONS:
+        raise BadRequest(f"control_location must be one of {', '.join(CONTROL_LOCATIONS)}.")
+    for key in ("provider", "cipher"):
+        value = spec.get(key)
+        if key in spec and not (value is None and key == "cipher") and not _short_text(value):
+            raise BadRequest(f"Invalid input for field/attribute {key}.")
+    if spec.get("key_size") is not None:
+        spec["key_size"] = whole_number(spec["key_size"], "key_size")
+    return spec
+
+
+def _short_text(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= 255
+
+
+def encryption_specs(volume_type: VolumeType) -> dict:
+    """GET /types/{id}/encryption: the specs as Cinder's index shows them, {} when none."""
+    if not volume_type.encryption:
+        return {}
+    return {
+        "volume_type_id": volume_type.id,
+        "deleted": False,
+        "deleted_at": None,
+        "updated_at": None,
+        **volume_type.encryption,
+    }
+
+
+def set_encryption(volume_type: VolumeType, given: object, creating: bool) -> dict:
+    """Creates or updates the type's encryption at the top and in the pods' copies first (a
+    pod refuses while one of its volumes uses the type: then nothing changes)."""
+    spec = valid_encryption(given, creating)
+    if creating and volume_type.encryption:
+        raise BadRequest(f"Volume type encryption for type {volume_type.id} already exists.")
+    if not creating and not volume_type.encryption:
+        raise NotFound(f"Volume type encryption for type {volume_type.id} does not exist.")
+    for routing in _copies(volume_type):
+        api = clients().adapter(routing.pod.region_name, "volumev3")
+        path = f"/types/{routing.bottom_id}/encryption"
+        if creating:
+            answer = api.post(path, json={"encryption": spec})
+        else:  # Cinder changes the type's encryption whatever id the path names
+            answer = api.put(
+                f"{path}/{volume_type.encryption['encryption_id']}", json={"encryption": spec}
+            )
+        _refused_by_pod(routing.pod, answer)
+    current = {} if creating else dict(volume_type.encryption)
+    volume_type.encryption = {
+        **current,
+        **spec,
+        "encryption_id": current.get("encryption_id") or str(uuid.uuid4()),
+        "created_at": current.get("created_at") or timezone.now().isoformat(),
+    }
+    volume_type.save(update_fields=["encryption", "updated_at"])
+    return spec
+
+
+def delete_encryption(volume_type: VolumeType) -> None:
+    if not volume_type.encryption:
+        raise NotFound(f"Volume type encryption for type {volume_type.id} does not exist.")
+    for routing in _copies(volume_type):
+        api = clients().adapter(routing.pod.region_name, "volumev3")
+        answer = api.delete(
+            f"/types/{routing.bottom_id}/encryption/{volume_type.encryption['encryption_id']}"
+        )
+        if answer.status_code != 404:
+            _refused_by_pod(routing.pod, answer)
+    volume_type.encryption = {}
+    volume_type.save(update_fields=["encryption", "updated_at"])
+
+
+def _refused_by_pod(pod: Pod, answer: Any) -> None:
+    """A pod's refusal of a change to its copy is the user's answer (a 400 while a volume of
+    the type exists there); a pod that fails is unavailable."""
+    if answer.status_code < 300:
+        return
+    if answer.status_code >= 500:
+        raise ServiceUnavailable(f"Cinder of {pod.region_name} failed: HTTP {answer.status_code}")
+    try:
+        message = next(iter(answer.json().values()))["message"]
+    except (ValueError, StopIteration, KeyError, TypeError, AttributeError):
+        message = answer.text[:200]
+    raise BadRequest(f"{pod.region_name}: {message}")

@@ -35,6 +35,7 @@ PROJECT_ID = re.compile(
 )
 ITEM_PATH = re.compile(r"^/(volumes|snapshots|backups)/([^/]+)(/.*)?$")
 TYPE_PATH = re.compile(r"^/types/([^/]+)(?:/extra_specs(?:/([^/]+))?)?$")
+TYPE_ENCRYPTION_PATH = re.compile(r"^/types/([^/]+)/encryption(?:/([^/]+))?$")
 TYPE_ACCESS_PATH = re.compile(r"^/types/([^/]+)/(os-volume-type-access|action)$")
 # Quotas a volume type can have a limit of its own for: `volumes_<type name>`...
 PER_TYPE_QUOTAS = frozenset({"volumes", "snapshots", "gigabytes"})
@@ -308,6 +309,11 @@ class VolumeView(PodServiceView):
         if access:
             self.require_admin(request)
             return self.type_access(request, volume.get_type(access.group(1), identity), access)
+        encryption = TYPE_ENCRYPTION_PATH.match(path)
+        if encryption:
+            self.require_admin(request)
+            volume_type = volume.get_type(encryption.group(1), identity)
+            return self.type_encryption(request, volume_type, encryption.group(2))
         match = TYPE_PATH.match(path)
         if not match:
             return self.on_any_pod(request, path)
@@ -369,6 +375,28 @@ class VolumeView(PodServiceView):
                     return self.set_version_headers(HttpResponse(status=202))
             raise BadRequest("Give addProjectAccess or removeProjectAccess with a project.")
         raise BadRequest(f"{request.method} is not allowed on {request.path}.")
+
+    def type_encryption(
+        self, request: Request, volume_type: VolumeType, item: str | None
+    ) -> HttpResponse:
+        """/types/{id}/encryption[/{key or encryption id}]: kept with the type at Tricircle and
+        given to its copies in the pods (admins only, as Cinder's policy)."""
+        method = request.method
+        specs = volume.encryption_specs(volume_type)
+        if method == "GET" and item is None:
+            return self.answer(specs)
+        if method == "GET":
+            if item not in specs:
+                raise NotFound(f"Volume type encryption for type {volume_type.id} does not exist.")
+            return self.answer({item: specs[item]})
+        if method in {"POST", "PUT"} and (item is None) == (method == "POST"):
+            given = parse_json(request.body).get("encryption")
+            spec = volume.set_encryption(volume_type, given, creating=method == "POST")
+            return self.answer({"encryption": spec})
+        if method == "DELETE" and item is not None:
+            volume.delete_encryption(volume_type)
+            return self.set_version_headers(HttpResponse(status=202))
+        raise BadRequest(f"{method} is not allowed on {request.path}.")
 
     def require_admin(self, request: Request) -> None:
         if not self.identity(request).is_admin:
