@@ -193,13 +193,15 @@ def workspace(
     return path
 
 
-def run(tempest: Path, path: Path, groups: list[str], timeout: float) -> dict[str, str]:
+def run(
+    tempest: Path, path: Path, groups: list[str], timeout: float, only: str = ""
+) -> dict[str, str]:
     """Each test's outcome (ok / FAILED / SKIPPED); a class whose setup failed counts as one.
     The groups run as one Tempest run (no group waits for the other region's previous one);
     its output goes to run.log as it comes; a run past its timeout is stopped and counted as
     far as it got."""
     log_path = path / "run.log"
-    selection = rf"^tempest\.api\.({'|'.join(groups)})\."
+    selection = rf"^tempest\.api\.({'|'.join(groups)})\." + (f".*({only})" if only else "")
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [str(tempest), "run", "--concurrency", "2", "--regex", selection],
@@ -227,6 +229,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--groups", default=",".join(GROUPS))
     parser.add_argument("--timeout", type=float, default=5400.0, help="seconds for the run")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="a regular expression of test names: re-checks a few tests (the conformance "
+        "figures are those of a run without it)",
+    )
     args = parser.parse_args()
     home = lab_paths().root / "conformance"
     home.mkdir(parents=True, exist_ok=True)
@@ -249,7 +257,7 @@ def main() -> None:
         # Both regions at once (each Tempest run makes its own projects): half the wall time.
         with ThreadPoolExecutor(max_workers=len(spaces)) as pool:
             runs = {
-                side: pool.submit(run, tempest, spaces[side], groups, args.timeout)
+                side: pool.submit(run, tempest, spaces[side], groups, args.timeout, args.only)
                 for side in spaces
             }
             outcomes = {side: outcome.result() for side, outcome in runs.items()}
