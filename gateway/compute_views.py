@@ -269,18 +269,20 @@ class ComputeView(PodServiceView):
     def caller_group_id(self, request: Request, ref: str) -> str:
         """The id of the top security group `ref` names (an id, else a name in the caller's
         project), read with the caller's token."""
-        headers = user_headers(request.META, self.identity(request).token)
+        identity = self.identity(request)
+        headers = user_headers(request.META, identity.token)
         path = f"/v2.0/security-groups/{quote(ref, safe='')}"
         by_id = call(central_upstream(request), "GET", path, headers)
         if by_id.status < 300:
             return by_id.json()["security_group"]["id"]
-        try:
-            (group_id,) = self.group_ids(request, [ref])
-        except BadRequest as exc:
-            raise NotFound(
-                f"Security group {ref} not found for project {self.identity(request).project_id}."
-            ) from exc
-        return group_id
+        query = urlencode({"name": ref, "project_id": identity.project_id})
+        by_name = call(
+            central_upstream(request), "GET", "/v2.0/security-groups", headers, query=query
+        )
+        found = by_name.json().get("security_groups", []) if by_name.status < 300 else []
+        if not found:
+            raise NotFound(f"Security group {ref} not found for project {identity.project_id}.")
+        return found[0]["id"]
 
     @staticmethod
     def present_server_view(response: UpstreamResponse, view: str) -> None:
@@ -658,20 +660,14 @@ class ComputeView(PodServiceView):
             raise_neutron_refusal(response)
         return response.json()["port"]["id"]
 
-    def group_ids(self, request: Request, names: list[str]) -> list[str]:
+    def group_ids(self, request: Request, refs: list[str]) -> list[str]:
+        """The top groups a boot names (by name or id, as Nova takes them)."""
         ids = []
-        for name in names:
-            response = call(
-                central_upstream(request),
-                "GET",
-                "/v2.0/security-groups",
-                user_headers(request.META, self.identity(request).token),
-                query=urlencode({"name": name, "project_id": self.identity(request).project_id}),
-            )
-            found = response.json().get("security_groups", []) if response.status < 300 else []
-            if not found:
-                raise BadRequest(f"Security group {name} not found.")
-            ids.append(found[0]["id"])
+        for ref in refs:
+            try:
+                ids.append(self.caller_group_id(request, str(ref)))
+            except NotFound as exc:
+                raise BadRequest(f"Security group {ref} not found.") from exc
         return ids
 
     @staticmethod
