@@ -17,8 +17,8 @@ TIMEOUT = 180.0
 
 
 class CommandRunner:
-    """One process of the lab's virtualenv running `openstack` commands one after another
-    (tests/lab/cli_runner.py)."""
+    """One process of the lab's virtualenv that forks a process per `openstack` command, one
+    command at a time (tests/lab/cli_runner.py)."""
 
     def __init__(self, python: str, env: dict[str, str]):
         self.process = subprocess.Popen(
