@@ -430,6 +430,9 @@ def set_encryption(volume_type: VolumeType, given: object, creating: bool) -> di
         "created_at": current.get("created_at") or timezone.now().isoformat(),
     }
     volume_type.save(update_fields=["encryption", "updated_at"])
+    if creating:  # Cinder's create answers with the ids it added to the specs
+        encryption_id = volume_type.encryption["encryption_id"]
+        return {**spec, "volume_type_id": volume_type.id, "encryption_id": encryption_id}
     return spec
 
 

@@ -17,8 +17,15 @@ def test_admins_create_read_update_and_delete_a_types_encryption(admin, cinders)
     assert admin.get(url).json() == {}
     created = admin.post(url, {"encryption": {**SPEC, "key_size": "256"}}, format="json")
     assert created.status_code == 200, created.content
-    assert created.json() == {"encryption": {**SPEC, "key_size": 256}}
     shown = admin.get(url).json()
+    assert created.json() == {
+        "encryption": {
+            **SPEC,
+            "key_size": 256,
+            "volume_type_id": made["id"],
+            "encryption_id": shown["encryption_id"],
+        }
+    }
     assert (shown["volume_type_id"], shown["provider"], shown["key_size"]) == (
         made["id"],
         "luks",
