@@ -18,6 +18,10 @@ class ResourceType(models.TextChoices):
     FLAVOR = "flavor"
     VOLUME_TYPE = "volume_type"
     KEYPAIR = "keypair"
+    GROUP = "group"
+    GROUP_SNAPSHOT = "group_snapshot"
+    GROUP_TYPE = "group_type"
+    QOS_SPECS = "qos_specs"
 
 
 class ResourceRouting(models.Model):
