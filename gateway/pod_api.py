@@ -397,11 +397,30 @@ class PodServiceView(GatewayView):
 
     # --- quotas ------------------------------------------------------------------------------
     def quota_classes(self, request: Request, path: str) -> HttpResponse:
-        """Default quotas (a quota class) are the same in every pod: a change goes to all of
-        them, a read to the first."""
+        """`/os-quota-class-sets/{class}`: the same in every pod, so a change goes to all of
+        them and a read to the first, showing the class's limits Tricircle keeps for the
+        resources it counts across pods (gateway.quotas)."""
+        service = self.quota_service
+        class_name = path.strip("/").split("/")[1]
+        present = functools.partial(
+            quotas.present_quota_set,
+            limits=quotas.class_limits(class_name, service),
+            body_key="quota_class_set",
+        )
         if request.method == "PUT":
+            given = parse_json(request.body).get("quota_class_set")
+            limits = quotas.given_limits(service, given, "quota_class_set")
             self.prepare_quota_change(request, "quota_class_set")
-            return self.on_every_pod(request, path, combine=keep_first)
+
+            def applied(body: dict) -> None:
+                quotas.record_class(class_name, service, limits)
+                quotas.present_quota_set(
+                    body, quotas.class_limits(class_name, service), "quota_class_set"
+                )
+
+            return self.on_every_pod(request, path, applied, combine=keep_first)
+        if request.method == "GET":
+            return self.totalled(request, path, present, combine=keep_first)
         return self.on_any_pod(request, path)
 
     def prepare_quota_change(self, request: Request, body_key: str) -> None:
@@ -429,14 +448,14 @@ class PodServiceView(GatewayView):
         summed = frozenset() if per_user else frozenset(quotas.COUNTED[service])
         combine = functools.partial(add_quota_sets, summed=summed)
         if request.method == "GET":
-            if parts[2:] == ["defaults"] or per_user:
+            if per_user:
                 return self.totalled(request, path, combine=combine)
-            return self.totalled(
-                request,
-                path,
-                lambda body: quotas.present_quota_set(body, project_id, service),
-                combine,
-            )
+            if parts[2:] == ["defaults"]:
+                limits = quotas.class_limits(quotas.DEFAULT_CLASS, service)
+            else:
+                limits = quotas.limits_of(project_id, service)
+            present = functools.partial(quotas.present_quota_set, limits=limits)
+            return self.totalled(request, path, present, combine)
         if len(parts) != 2 or per_user or request.method not in {"PUT", "DELETE"}:
             return self.on_every_pod(request, path, combine=combine)
         if request.method == "DELETE":
@@ -446,7 +465,7 @@ class PodServiceView(GatewayView):
 
         def applied(body: dict) -> None:
             quotas.record(project_id, service, limits)
-            quotas.present_quota_set(body, project_id, service)
+            quotas.present_quota_set(body, quotas.limits_of(project_id, service))
 
         return self.on_every_pod(request, path, applied, combine)
 

@@ -2,17 +2,22 @@
 through the top region is Tricircle's record for the resources the pods count in /limits: every
 pod is given the same limit (no pod refuses first), the top region's answers show it, and the
 gateway refuses a create that would take the project's use, totalled over the pods, beyond it.
-Two creates at the same moment may both pass, as in Nova and Cinder without rechecks."""
+Two creates at the same moment may both pass, as in Nova and Cinder without rechecks.
+
+The `default` quota class gives a project the limits it has not set itself (as in Nova and
+Cinder): set through the top region, it is kept here too, so a project's defaults read as the
+class's value and are enforced across pods, not as the sum of every pod's default."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
-from gateway.models import ProjectQuota
+from gateway.models import ProjectQuota, QuotaClassLimit
 from gateway.numbers import whole_number
 from tricircle_site import metrics
 from tricircle_site.exceptions import BadRequest, Forbidden, OverLimit
 
+DEFAULT_CLASS = "default"
 COMPUTE = "compute"
 VOLUME = "volume"
 
@@ -32,15 +37,25 @@ COUNTED: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
-def limits_of(project_id: str, service: str) -> dict[str, int]:
+def own_limits(project_id: str, service: str) -> dict[str, int]:
     rows = ProjectQuota.objects.filter(project_id=project_id, service=service)
     return dict(rows.values_list("resource", "hard_limit"))
 
 
-def given_limits(service: str, quota_set: object) -> dict[str, int]:
+def class_limits(class_name: str, service: str) -> dict[str, int]:
+    rows = QuotaClassLimit.objects.filter(class_name=class_name, service=service)
+    return dict(rows.values_list("resource", "hard_limit"))
+
+
+def limits_of(project_id: str, service: str) -> dict[str, int]:
+    """The limits Tricircle enforces for a project: its own, else the default class's."""
+    return {**class_limits(DEFAULT_CLASS, service), **own_limits(project_id, service)}
+
+
+def given_limits(service: str, quota_set: object, body_key: str = "quota_set") -> dict[str, int]:
     """The counted resources a quota update sets, checked before any pod is asked."""
     if not isinstance(quota_set, dict):
-        raise BadRequest('The request body must be {"quota_set": {...}}.')
+        raise BadRequest(f'The request body must be {{"{body_key}": {{...}}}}.')
     given = {}
     for resource in COUNTED[service]:
         if resource not in quota_set:
@@ -64,17 +79,28 @@ def record(project_id: str, service: str, limits: dict[str, int]) -> None:
             )
 
 
+def record_class(class_name: str, service: str, limits: dict[str, int]) -> None:
+    with transaction.atomic():
+        for resource, limit in limits.items():
+            QuotaClassLimit.objects.update_or_create(
+                class_name=class_name,
+                service=service,
+                resource=resource,
+                defaults={"hard_limit": limit},
+            )
+
+
 def forget(project_id: str, service: str) -> None:
     ProjectQuota.objects.filter(project_id=project_id, service=service).delete()
 
 
-def present_quota_set(body: dict, project_id: str, service: str) -> None:
-    """A quota set added up over the pods shows Tricircle's limits where it has them (plain,
+def present_quota_set(body: dict, limits: dict[str, int], body_key: str = "quota_set") -> None:
+    """A quota set added up over the pods shows Tricircle's `limits` where it has them (plain,
     or the `limit` of a detailed entry whose `in_use` stays the total)."""
-    quota_set = body.get("quota_set")
+    quota_set = body.get(body_key)
     if not isinstance(quota_set, dict):
         return
-    for resource, limit in limits_of(project_id, service).items():
+    for resource, limit in limits.items():
         if isinstance(quota_set.get(resource), dict):
             quota_set[resource]["limit"] = limit
         elif resource in quota_set:
