@@ -5,7 +5,12 @@ tricircle/ in the lab's data folder, fresh for each test session.
 One Tricircle per lab at a time, recorded in a share file beside the lab's folder: the workers
 of one pytest-xdist run (same PYTEST_XDIST_TESTRUNUID) use the one the first of them started,
 and the last to finish stops it; other sessions (another run, a benchmark) wait their turn. A
-share whose sessions all died is taken over (its processes stopped)."""
+share whose sessions all died is taken over (its processes stopped).
+
+The steps of one `.ci/test` run share one Tricircle too: they name the same run
+(TRICIRCLE_LAB_RUN), and a step run with TRICIRCLE_LAB_KEEP=1 leaves it running for the next
+step to join, which saves starting and preparing another. `python -m tests.lab.tricircle_server
+release` stops one that no session holds (the last step ran no test)."""
 
 from __future__ import annotations
 
@@ -53,7 +58,12 @@ class TricircleServer:
         self.processes: list[subprocess.Popen] = []
         self.process_groups: list[int] = []
         self.restore_demo = False
-        self.run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+        self.run = (
+            os.environ.get("TRICIRCLE_LAB_RUN")
+            or os.environ.get("PYTEST_XDIST_TESTRUNUID")
+            or uuid.uuid4().hex
+        )
+        self.keep = os.environ.get("TRICIRCLE_LAB_KEEP") == "1"
         self.share_file = Path(lab["lab_dir"]).parent / ".tricircle-server.json"
         self.url = lab["tricircle_url"]
         self.env = {
@@ -104,7 +114,8 @@ class TricircleServer:
         deadline = time.monotonic() + 1800
         while True:
             with self.share() as shared:
-                if shared is not None and not shared["holders"]:
+                kept = shared is not None and shared.get("kept") and shared["run"] == self.run
+                if shared is not None and not shared["holders"] and not kept:
                     self.process_groups = shared["process_groups"]  # its sessions died
                     self.kill()
                     shared = self.shared = None
@@ -124,6 +135,7 @@ class TricircleServer:
                     return
                 if shared["run"] == self.run:
                     shared["holders"].append(os.getpid())
+                    shared["kept"] = False
                     self.process_groups = shared["process_groups"]
                     return
             if time.monotonic() > deadline:
@@ -297,6 +309,9 @@ class TricircleServer:
                 shared["holders"] = [pid for pid in shared["holders"] if pid != os.getpid()]
                 if shared["holders"]:
                     return
+                if self.keep:
+                    shared["kept"] = True  # for the run's next step
+                    return
                 self.process_groups = shared["process_groups"]
                 self.restore_demo = shared["restore_demo"]
                 self.shared = None
@@ -336,3 +351,12 @@ class TricircleServer:
                 process.wait(timeout=10)
         self.processes.clear()
         self.process_groups = []
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["release"]:
+        sys.exit("usage: python -m tests.lab.tricircle_server release")
+    from tests.lab.lab import lab_paths
+
+    os.environ.pop("TRICIRCLE_LAB_KEEP", None)
+    TricircleServer(json.loads((lab_paths().root / "lab.json").read_text())).stop()
