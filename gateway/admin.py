@@ -5,6 +5,7 @@ from gateway.models import (
     FlavorAccess,
     KeyPair,
     ProjectQuota,
+    QosSpecs,
     VolumeType,
     VolumeTypeAccess,
 )
@@ -53,6 +54,25 @@ class VolumeTypeAdmin(admin.ModelAdmin):
 class VolumeTypeAccessAdmin(admin.ModelAdmin):
     list_display = ["volume_type", "project_id"]
     search_fields = ["=project_id", "=volume_type__id"]
+
+
+@admin.register(QosSpecs)
+class QosSpecsAdmin(admin.ModelAdmin):
+    """Cinder QoS specs of the top region; change them through /qos-specs, so the pods' copies
+    follow."""
+
+    list_display = ["name", "id", "consumer", "created_at"]
+    list_filter = ["consumer"]
+    search_fields = ["=id", "name"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(ProjectQuota)

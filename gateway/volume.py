@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from keystoneauth1 import exceptions as ks_exceptions
 
+from gateway import qos_specs
 from gateway.collections import PodCollection
 from gateway.models import VolumeType, VolumeTypeAccess
 from gateway.numbers import whole_number
@@ -109,10 +110,14 @@ def visible_extra_specs(volume_type: VolumeType, is_admin: bool) -> dict:
     return {k: v for k, v in volume_type.extra_specs.items() if k in USER_VISIBLE_EXTRA_SPECS}
 
 
-def type_body(volume_type: VolumeType, is_admin: bool, access_attribute: bool = True) -> dict:
-    """A type as Cinder's views show it (never its QoS specs id), extra specs filtered for
-    users who are not admins. Cinder's answer to an update has no `os-volume-type-access`
-    attribute (its type-access extension adds it to the other answers only)."""
+def type_body(
+    volume_type: VolumeType, is_admin: bool, access_attribute: bool = True, read: bool = False
+) -> dict:
+    """A type as Cinder's views show it, extra specs filtered for users who are not admins.
+    Cinder's answer to an update has no `os-volume-type-access` attribute (its type-access
+    extension adds it to the other answers only); its reads (GET /types, /types/{id}) show
+    admins the QoS specs id, its create and update answers never do (Tempest's schemas of
+    those refuse it)."""
     body = {
         "id": volume_type.id,
         "name": volume_type.name,
@@ -123,6 +128,8 @@ def type_body(volume_type: VolumeType, is_admin: bool, access_attribute: bool = 
     }
     if not access_attribute:
         del body["os-volume-type-access:is_public"]
+    if read and is_admin:
+        body["qos_specs_id"] = volume_type.qos_specs_id
     return body
 
 
@@ -306,8 +313,8 @@ def _push_to_pods(volume_type: VolumeType, change: object) -> None:
 
 
 def ensure_type_in_pod(pod: Pod, volume_type: VolumeType, project_id: str) -> str:
-    """The pod's copy of the type (same name, same extra specs), made with the service account
-    at most once however many creates race (routing.services.ensure_bottom)."""
+    """The pod's copy of the type (same name, same extra specs, its QoS specs), made with the
+    service account at most once however many creates race (routing.services.ensure_bottom)."""
     api = clients().adapter(pod.region_name, "volumev3")
 
     def check(response: object, what: str) -> dict:
@@ -332,6 +339,7 @@ def ensure_type_in_pod(pod: Pod, volume_type: VolumeType, project_id: str) -> st
                         ),
                         "set the extra specs of",
                     )
+                qos_specs.give_to_type_copy(pod, volume_type, candidate["id"], project_id)
                 return candidate["id"]
         return None
 
@@ -351,6 +359,7 @@ def ensure_type_in_pod(pod: Pod, volume_type: VolumeType, project_id: str) -> st
                 api.post(f"/types/{made}/encryption", json={"encryption": spec}),
                 "set the encryption of",
             )
+        qos_specs.give_to_type_copy(pod, volume_type, made, project_id)
         return made
 
     bottom_id = ensure_bottom(

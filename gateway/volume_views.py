@@ -12,7 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
-from gateway import compute, quotas, volume
+from gateway import compute, qos_specs_views, quotas, volume
 from gateway.base import GatewayView
 from gateway.microversions import VersionRange
 from gateway.models import VolumeType
@@ -139,6 +139,8 @@ class VolumeView(PodServiceView):
             return self.on_item(request, path, item.group(1), item.group(2), item.group(3) or "")
         if path == "/types" or path.startswith("/types/"):
             return self.types(request, path)
+        if path == "/qos-specs" or path.startswith("/qos-specs/"):
+            return qos_specs_views.handle_qos_specs(self, request, path)
         if path in {"/os-availability-zone", "/os-availability-zone/detail"}:
             return self.set_version_headers(JsonResponse({"availabilityZoneInfo": zone_info()}))
         if path == "/limits" or path.startswith("/os-quota-sets/"):
@@ -297,9 +299,8 @@ class VolumeView(PodServiceView):
             if method == "GET":
                 wanted = query_params(request).get("is_public", [None])[-1]
                 types = volume.visible_types(identity, wanted)
-                return self.answer(
-                    {"volume_types": [volume.type_body(t, identity.is_admin) for t in types]}
-                )
+                shown = [volume.type_body(t, identity.is_admin, read=True) for t in types]
+                return self.answer({"volume_types": shown})
             if method == "POST":
                 self.require_admin(request)
                 created = volume.create_type(parse_json(request.body).get("volume_type"))
@@ -321,9 +322,8 @@ class VolumeView(PodServiceView):
         key = match.group(2)
         if not path.split("/", 3)[3:]:  # /types/{id}
             if method == "GET":
-                return self.answer(
-                    {"volume_type": volume.type_body(volume_type, identity.is_admin)}
-                )
+                shown = volume.type_body(volume_type, identity.is_admin, read=True)
+                return self.answer({"volume_type": shown})
             self.require_admin(request)
             if method == "PUT":
                 body = parse_json(request.body).get("volume_type")

@@ -40,6 +40,9 @@ class FakeCinder:
         mocker.post(f"{self.base}/types", json=self._create_type)
         mocker.post(re.compile(rf"{base}/types/[^/]+/extra_specs$"), json=self._set_specs)
         mocker.get(f"{self.base}/limits", json=self._limits)
+        self.qos_specs: list[dict] = []
+        self.qos_calls: list[tuple[str, str]] = []  # (method, path and query) of each QoS call
+        self._serve_qos_specs(mocker)
 
     def add(self, kind: str, item_id: str, name: str, created_at: str, **fields: Any) -> dict:
         item = {
@@ -116,3 +119,115 @@ class FakeCinder:
 
     def _limits(self, request: Any, context: Any) -> dict:
         return {"limits": {"rate": [], "absolute": self.limits}}
+
+    # --- QoS specs ---------------------------------------------------------------------------
+    # Cinder's /qos-specs (the pod's own spec sets, a type's `qos_specs_id`), and GET
+    # /types/{id} where an admin sees that id.
+    def _serve_qos_specs(self, mocker: Any) -> None:
+        base = re.escape(self.base)
+        mocker.get(re.compile(rf"{base}/qos-specs(\?.*)?$"), json=self._qos_list)
+        mocker.post(f"{self.base}/qos-specs", json=self._qos_create)
+        mocker.put(re.compile(rf"{base}/qos-specs/[^/?]+$"), json=self._qos_set)
+        mocker.put(re.compile(rf"{base}/qos-specs/[^/]+/delete_keys$"), json=self._qos_unset)
+        mocker.delete(re.compile(rf"{base}/qos-specs/[^/?]+(\?.*)?$"), json=self._qos_delete)
+        actions = r"(associate|disassociate|disassociate_all)"
+        mocker.get(re.compile(rf"{base}/qos-specs/[^/]+/{actions}(\?.*)?$"), json=self._qos_action)
+        mocker.get(re.compile(rf"{base}/types/[^/?]+$"), json=self._show_type)
+
+    def qos_named(self, name: str) -> dict | None:
+        return next((specs for specs in self.qos_specs if specs["name"] == name), None)
+
+    def type_named(self, name: str) -> dict | None:
+        return next((t for t in self.types if t["name"] == name), None)
+
+    def _qos_found(self, request: Any, context: Any) -> dict | None:
+        query = f"?{request.query}" if request.query else ""
+        self.qos_calls.append((request.method, request.path.split("/v3", 1)[1] + query))
+        specs_id = request.path.split("/qos-specs/")[1].split("/")[0]
+        found = next((specs for specs in self.qos_specs if specs["id"] == specs_id), None)
+        if found is None:
+            context.status_code = 404
+        return found
+
+    def _qos_list(self, request: Any, context: Any) -> dict:
+        return {"qos_specs": self.qos_specs}
+
+    def _qos_create(self, request: Any, context: Any) -> dict:
+        given = dict(request.json()["qos_specs"])
+        self.qos_calls.append(("POST", "/qos-specs"))
+        name = given.pop("name")
+        if self.qos_named(name):
+            context.status_code = 409
+            return {"conflictingRequest": {"code": 409, "message": f"QoS Specs {name} exists."}}
+        consumer = given.pop("consumer", None) or "back-end"
+        made = {
+            "id": f"pod-qos-{len(self.qos_specs) + 1}",
+            "name": name,
+            "consumer": consumer,
+            "specs": given,
+        }
+        self.qos_specs.append(made)
+        return {"qos_specs": made, "links": []}
+
+    def _qos_set(self, request: Any, context: Any) -> dict:
+        found = self._qos_found(request, context)
+        given = request.json()["qos_specs"]
+        if found is not None:
+            changed = dict(given)
+            if "consumer" in changed:
+                found["consumer"] = changed.pop("consumer") or "back-end"
+            found["specs"].update(changed)
+        return {"qos_specs": given}
+
+    def _qos_unset(self, request: Any, context: Any) -> dict:
+        found = self._qos_found(request, context)
+        if found is None:
+            return {}
+        for key in request.json()["keys"]:
+            if key not in found["specs"]:
+                context.status_code = 404
+                return {"itemNotFound": {"code": 404, "message": f"No spec with key {key}."}}
+            del found["specs"][key]
+        context.status_code = 202
+        return {}
+
+    def _qos_delete(self, request: Any, context: Any) -> dict:
+        found = self._qos_found(request, context)
+        if found is not None:
+            used = [t for t in self.types if t.get("qos_specs_id") == found["id"]]
+            if used and parse_qs(request.query).get("force") != ["true"]:
+                context.status_code = 400
+                return {"badRequest": {"code": 400, "message": "Qos specs still in use."}}
+            for volume_type in used:
+                volume_type["qos_specs_id"] = None
+            self.qos_specs.remove(found)
+            context.status_code = 202
+        return {}
+
+    def _qos_action(self, request: Any, context: Any) -> dict:
+        found = self._qos_found(request, context)
+        if found is None:
+            return {}
+        action = request.path.rsplit("/", 1)[-1]
+        type_ids = parse_qs(request.query).get("vol_type_id", [])
+        for volume_type in self.types:
+            if action == "disassociate_all" or volume_type["id"] in type_ids:
+                current = volume_type.get("qos_specs_id")
+                if action == "associate" and current not in (None, found["id"]):
+                    context.status_code = 400
+                    message = f"Type {volume_type['id']} is already associated with {current}"
+                    return {"badRequest": {"code": 400, "message": message}}
+                if action == "associate":
+                    volume_type["qos_specs_id"] = found["id"]
+                elif current == found["id"]:
+                    volume_type["qos_specs_id"] = None
+        context.status_code = 202
+        return {}
+
+    def _show_type(self, request: Any, context: Any) -> dict:
+        type_id = request.path.rsplit("/", 1)[-1]
+        found = next((t for t in self.types if t["id"] == type_id), None)
+        if found is None:
+            context.status_code = 404
+            return {"itemNotFound": {"code": 404, "message": f"Volume type {type_id} not found"}}
+        return {"volume_type": {"qos_specs_id": None, **found}}

@@ -158,7 +158,7 @@ def test_users_see_types_as_cinder_shows_them_to_users(admin, demo, cinders):
     made = admin.post(
         "/volume/v3/types", {"volume_type": {"name": "m", "extra_specs": specs}}, format="json"
     ).json()["volume_type"]
-    assert "qos_specs_id" not in made  # Cinder's views never show it
+    assert "qos_specs_id" not in made  # Cinder's create answer never shows it
     shown = demo.get(f"/volume/v3/types/{made['id']}").json()["volume_type"]
     assert "qos_specs_id" not in shown
     assert shown["extra_specs"] == {"multiattach": "<is> True"}
