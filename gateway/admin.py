@@ -6,6 +6,7 @@ from gateway.models import (
     KeyPair,
     ProjectQuota,
     QosSpecs,
+    QuotaClassLimit,
     VolumeType,
     VolumeTypeAccess,
 )
@@ -83,6 +84,21 @@ class ProjectQuotaAdmin(admin.ModelAdmin):
     list_display = ["project_id", "service", "resource", "hard_limit"]
     list_filter = ["service", "resource"]
     search_fields = ["=project_id"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(QuotaClassLimit)
+class QuotaClassLimitAdmin(admin.ModelAdmin):
+    """Quota class limits set through os-quota-class-sets at the top region; change them there,
+    so every pod gets them too."""
+
+    list_display = ["class_name", "service", "resource", "hard_limit"]
+    list_filter = ["class_name", "service"]
 
     def has_add_permission(self, request: object) -> bool:
         return False
