@@ -3,6 +3,7 @@ from django.contrib import admin
 from gateway.models import (
     Flavor,
     FlavorAccess,
+    GroupType,
     KeyPair,
     ProjectQuota,
     QosSpecs,
@@ -74,6 +75,25 @@ class QosSpecsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+@admin.register(GroupType)
+class GroupTypeAdmin(admin.ModelAdmin):
+    """Cinder group types of the top region; changed through /group_types, so that the pods'
+    copies follow."""
+
+    list_display = ["name", "id", "is_public", "created_at"]
+    list_filter = ["is_public"]
+    search_fields = ["=id", "name"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False  # a type some pod's group uses must stay (DELETE /group_types/{id})
 
 
 @admin.register(ProjectQuota)

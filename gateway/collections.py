@@ -101,6 +101,12 @@ class PodCollection:
     sort_fields: tuple[tuple[str, str], ...] = ()
     # shows a pod's item as the top region's (e.g. the pod's AZ name replaced by Tricircle's)
     present: Callable[[Pod, dict], None] | None = None
+    # the key of the list's next link, where the API does not name it "<name>_links"
+    links: str = ""
+
+    @property
+    def links_key(self) -> str:
+        return self.links or f"{self.name}_links"
 
     def sort_keys(self, params: dict[str, list[str]]) -> list[SortKey]:
         fields = dict(self.sort_fields)
@@ -122,7 +128,7 @@ class PodCollection:
         # The pod's links (self, bookmark) become the gateway's, as for a single resource.
         body = json.loads(upstream.rewrite(response.content) or b"{}")
         items = body.get(self.name, [])
-        more = any(link.get("rel") == "next" for link in body.get(f"{self.name}_links", []))
+        more = any(link.get("rel") == "next" for link in body.get(self.links_key, []))
         return PodPage(items, more or (limit is not None and len(items) >= limit))
 
 

@@ -315,7 +315,7 @@ class PodServiceView(GatewayView):
             query = {key: values for key, values in asked.items() if key != "marker"}
             query["marker"] = [merged.items[-1]["id"]]
             href = request.build_absolute_uri(request.path) + "?" + urlencode(query, doseq=True)
-            body[f"{collection.name}_links"] = [{"rel": "next", "href": href}]
+            body[collection.links_key] = [{"rel": "next", "href": href}]
         response = self.set_version_headers(JsonResponse(body))
         left_out(response, merged.unavailable)
         return response

@@ -12,7 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
-from gateway import compute, qos_specs_views, quotas, volume
+from gateway import compute, qos_specs_views, quotas, volume, volume_group_views, volume_groups
 from gateway.base import GatewayView
 from gateway.microversions import VersionRange
 from gateway.models import VolumeType
@@ -141,6 +141,8 @@ class VolumeView(PodServiceView):
             return self.types(request, path)
         if path == "/qos-specs" or path.startswith("/qos-specs/"):
             return qos_specs_views.handle_qos_specs(self, request, path)
+        if volume_group_views.serves(path):
+            return volume_group_views.handle(self, request, path)
         if path in {"/os-availability-zone", "/os-availability-zone/detail"}:
             return self.set_version_headers(JsonResponse({"availabilityZoneInfo": zone_info()}))
         if path == "/limits" or path.startswith("/os-quota-sets/"):
@@ -168,6 +170,10 @@ class VolumeView(PodServiceView):
                     volume.ensure_type_in_pod(pod, found, identity.project_id)
 
     get = post = put = delete = patch = handle
+
+    def present_items(self, items: list[dict]) -> None:
+        """Type ids (a volume's at 3.63, a group's) are the pods' copies': Tricircle's."""
+        volume_groups.name_top_types(items)
 
     def without_project(self, request: Request, path: str) -> str:
         """/v3/{project_id}/... as older clients call it: the project must be the caller's
@@ -221,7 +227,8 @@ class VolumeView(PodServiceView):
 
     def prepare_volume(self, request: Request, item: dict) -> Pod:
         """The pod of a new volume: its source's (snapshot, volume, backup: Cinder makes it
-        from there), else by availability zone like a server; the volume type made there."""
+        from there) or its group's, else by availability zone like a server; the volume type
+        made there."""
         identity = self.identity(request)
         zone = item.pop("availability_zone", None)
         pod = None
@@ -237,6 +244,8 @@ class VolumeView(PodServiceView):
                         f"The {what.lower()} {item[field]} is in {pod.az_name}, not in {zone}."
                     )
                 break
+        if pod is None and item.get("group_id") is not None:
+            pod = volume_group_views.group_pod(self, request, item["group_id"], zone)
         if pod is None:
             pod = compute.choose_pod(identity.project_id, zone)
             if pod.pod_az_name:
@@ -288,6 +297,7 @@ class VolumeView(PodServiceView):
             body = response.json()
             if isinstance(body.get("volume"), dict):
                 volume.present_volume(pod, body["volume"])
+                volume_groups.name_top_types([body["volume"]])
                 response = replace(response, content=json.dumps(body).encode())
         return self.respond(request, pod, response)
 

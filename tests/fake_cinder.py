@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 from urllib.parse import parse_qs
+
+import requests_mock
 
 
 class FakeCinder:
@@ -43,6 +46,7 @@ class FakeCinder:
         self.qos_specs: list[dict] = []
         self.qos_calls: list[tuple[str, str]] = []  # (method, path and query) of each QoS call
         self._serve_qos_specs(mocker)
+        self._serve_groups(mocker)
 
     def add(self, kind: str, item_id: str, name: str, created_at: str, **fields: Any) -> dict:
         item = {
@@ -69,10 +73,9 @@ class FakeCinder:
         items = sorted(self.items[kind], key=lambda v: (v["created_at"], v["id"]), reverse=True)
         if "sort" in query and query["sort"][0].startswith("name"):
             items.sort(key=lambda v: (v["name"], v["id"]), reverse="asc" not in query["sort"][0])
-        if "name" in query:
-            items = [item for item in items if item["name"] == query["name"][0]]
-        if "status" in query:
-            items = [item for item in items if item["status"] == query["status"][0]]
+        for field in ("name", "status", "group_id", "volume_id"):
+            if field in query:
+                items = [item for item in items if item.get(field) == query[field][0]]
         if "marker" in query:
             ids = [item["id"] for item in items]
             items = items[ids.index(query["marker"][0]) + 1 :]
@@ -97,6 +100,8 @@ class FakeCinder:
         self.created[kind].append(body)
         item_id = f"{self.zone}-{kind[:-1]}-{len(self.created[kind])}"
         item = self.add(kind, item_id, body.get("name") or "", "2026-11-25T00:00:00Z")
+        kept = ("group_id", "volume_type", "size")
+        item.update({key: body[key] for key in kept if body.get(key) is not None})
         return {kind[:-1]: item}
 
     def _types(self, request: Any, context: Any) -> dict:
@@ -231,3 +236,185 @@ class FakeCinder:
             context.status_code = 404
             return {"itemNotFound": {"code": 404, "message": f"Volume type {type_id} not found"}}
         return {"volume_type": {"qos_specs_id": None, **found}}
+
+    # --- generic volume groups ---------------------------------------------------------------
+    # Group types, groups and group snapshots answer only at the microversions that have them
+    # (Cinder's 404 below), so the tests see which version each call carried.
+    GROUP_VERSIONS = {"group_types": (3, 11), "groups": (3, 13), "group_snapshots": (3, 14)}
+
+    def _serve_groups(self, mocker: Any) -> None:
+        self.group_types: list[dict] = []
+        self.group_type_posts: list[dict] = []
+        # (method, path, body) of every change to a group type after its create
+        self.group_type_changes: list[tuple[str, str, Any]] = []
+        self.group_types_in_use: set[str] = set()
+        for kind in ("groups", "group_snapshots"):
+            self.items[kind] = []
+            self.created[kind] = []
+        base = re.escape(self.base)
+        mocker.get(re.compile(rf"{base}/group_types(\?.*)?$"), json=self._group_types)
+        mocker.post(f"{self.base}/group_types", json=self._create_group_type, status_code=202)
+        mocker.register_uri(
+            requests_mock.ANY,
+            re.compile(rf"{base}/group_types/[^/?]+(/group_specs(/[^/?]+)?)?$"),
+            json=self._change_group_type,
+        )
+        for kind in ("groups", "group_snapshots"):
+            mocker.get(re.compile(rf"{base}/{kind}/[^/?]+(\?.*)?$"), json=self._group_show)
+            mocker.get(re.compile(rf"{base}/{kind}/detail(\?.*)?$"), json=self._group_list)
+        mocker.post(f"{self.base}/groups", json=self._create_group)
+        mocker.post(f"{self.base}/groups/action", json=self._create_group_from_source)
+        mocker.post(f"{self.base}/group_snapshots", json=self._create_group_snapshot)
+
+    def _version_refused(self, request: Any, context: Any) -> dict | None:
+        kind = self._kind(request)
+        header = request.headers.get("OpenStack-API-Version", "volume 3.0").split()[-1]
+        major, minor = (int(part) for part in header.split("."))
+        if (major, minor) >= self.GROUP_VERSIONS[kind]:
+            return None
+        context.status_code = 404
+        return {"itemNotFound": {"code": 404, "message": "The resource could not be found."}}
+
+    def _group_types(self, request: Any, context: Any) -> dict:
+        return self._version_refused(request, context) or {"group_types": self.group_types}
+
+    def _create_group_type(self, request: Any, context: Any) -> dict:
+        refused = self._version_refused(request, context)
+        if refused:
+            return refused
+        body = request.json()["group_type"]
+        self.group_type_posts.append(body)
+        made = {**body, "id": f"{self.zone}-group-type-{len(self.group_type_posts)}"}
+        self.group_types.append(made)
+        return {"group_type": made}
+
+    def _change_group_type(self, request: Any, context: Any) -> dict:
+        refused = self._version_refused(request, context)
+        if refused:
+            return refused
+        path = request.path.split("/v3", 1)[1]
+        type_id = path.split("/")[2]
+        body = request.json() if request.body else None
+        self.group_type_changes.append((request.method, path, body))
+        if request.method == "DELETE" and path == f"/group_types/{type_id}":
+            if type_id in self.group_types_in_use:
+                context.status_code = 400
+                return {"badRequest": {"code": 400, "message": "Target group type is in use."}}
+            self.group_types = [t for t in self.group_types if t["id"] != type_id]
+            context.status_code = 202
+            return {}
+        for group_type in self.group_types:
+            if group_type["id"] == type_id and request.method == "POST":
+                group_type.setdefault("group_specs", {}).update(body["group_specs"])
+        context.status_code = 202 if request.method in {"POST", "DELETE"} else 200
+        return body or {}
+
+    def _group_show(self, request: Any, context: Any) -> dict:
+        return self._version_refused(request, context) or self._show(request, context)
+
+    def _group_list(self, request: Any, context: Any) -> dict:
+        return self._version_refused(request, context) or self._list(request, context)
+
+    def add_group(
+        self, group_id: str, group_type: str, volume_types: list[str], **fields: Any
+    ) -> dict:
+        """A group of the pod: its type and volume types are the pod's ids."""
+        shown = {
+            "group_type": group_type,
+            "volume_types": volume_types,
+            "availability_zone": self.zone,
+            "description": None,
+            "group_snapshot_id": None,
+            "source_group_id": None,
+            **fields,
+        }
+        name = shown.pop("name", group_id)
+        return self.add(
+            "groups", group_id, name, shown.pop("created_at", "2026-11-25T00:00:00Z"), **shown
+        )
+
+    def _create_group(self, request: Any, context: Any) -> dict:
+        refused = self._version_refused(request, context)
+        if refused:
+            return refused
+        body = request.json()["group"]
+        self.created["groups"].append(body)
+        group_id = str(uuid.uuid4())  # Cinder's schemas take group ids as uuids
+        made = self.add_group(
+            group_id, body["group_type"], body["volume_types"], name=body.get("name") or ""
+        )
+        context.status_code = 202
+        return {"group": {"id": made["id"], "name": made["name"]}}
+
+    def _create_group_from_source(self, request: Any, context: Any) -> dict:
+        """create-from-src: a new group with a volume for each volume of the source group or
+        each snapshot of the source group snapshot."""
+        refused = self._version_refused(request, context)
+        if refused:
+            return refused
+        body = request.json()["create-from-src"]
+        self.created["groups"].append(body)
+        group_id = str(uuid.uuid4())  # Cinder's schemas take group ids as uuids
+        if body.get("source_group_id"):
+            (source,) = [g for g in self.items["groups"] if g["id"] == body["source_group_id"]]
+            members = [v for v in self.items["volumes"] if v.get("group_id") == source["id"]]
+        else:
+            (snapshot,) = [
+                s for s in self.items["group_snapshots"] if s["id"] == body["group_snapshot_id"]
+            ]
+            (source,) = [g for g in self.items["groups"] if g["id"] == snapshot["group_id"]]
+            members = [
+                s for s in self.items["snapshots"] if s.get("group_snapshot_id") == snapshot["id"]
+            ]
+        made = self.add_group(
+            group_id,
+            source["group_type"],
+            source["volume_types"],
+            name=body.get("name") or "",
+            source_group_id=body.get("source_group_id"),
+            group_snapshot_id=body.get("group_snapshot_id"),
+        )
+        for index, _ in enumerate(members, 1):
+            self.add(
+                "volumes", f"{group_id}-volume-{index}", "", made["created_at"], group_id=group_id
+            )
+        context.status_code = 202
+        return {"group": {"id": made["id"], "name": made["name"]}}
+
+    def _create_group_snapshot(self, request: Any, context: Any) -> dict:
+        """A group snapshot and a snapshot of each volume of the group (made before the answer,
+        named in none of it, as Cinder's)."""
+        refused = self._version_refused(request, context)
+        if refused:
+            return refused
+        body = request.json()["group_snapshot"]
+        self.created["group_snapshots"].append(body)
+        snapshot_id = str(uuid.uuid4())
+        (group,) = [g for g in self.items["groups"] if g["id"] == body["group_id"]]
+        made = self.add(
+            "group_snapshots",
+            snapshot_id,
+            body.get("name") or "",
+            "2026-11-25T00:00:00Z",
+            group_id=group["id"],
+            group_type_id=group["group_type"],
+            description=body.get("description"),
+        )
+        for member in [v for v in self.items["volumes"] if v.get("group_id") == group["id"]]:
+            self.add(
+                "snapshots",
+                f"{snapshot_id}-{member['id']}",
+                "",
+                made["created_at"],
+                volume_id=member["id"],
+                group_snapshot_id=snapshot_id,
+                size=member.get("size", 1),
+            )
+        context.status_code = 202
+        return {
+            "group_snapshot": {
+                "id": snapshot_id,
+                "name": made["name"],
+                "group_type_id": group["group_type"],
+            }
+        }

@@ -24,6 +24,7 @@ def pod_calls(mocker) -> list[str]:
         ("/compute/v2.1/{climb}/v2.1/servers", "itemNotFound"),
         ("/compute/v2.1/servers/{climb}/{climb}/v1.0/pods", "itemNotFound"),
         ("/volume/v3/{climb}/v3/volumes", "itemNotFound"),
+        ("/volume/v3/group_types/{climb}/group_specs/{climb}", "itemNotFound"),
         ("/networking/v2.0/{climb}/{climb}/v2.0/networks", "NeutronError"),
     ],
 )

@@ -1,0 +1,573 @@
+"""Cinder's generic volume groups at the top region. Group types are Tricircle's, like volume
+types: kept here and copied by name, with their specs, into a pod the first time a group of the
+type is made there; their changes and deletion reach the copies. A group and its snapshots live
+in the pod its create chose and are found again through the routing table; every answer names
+Tricircle's group and volume types, never the pods' copies."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from keystoneauth1 import exceptions as ks_exceptions
+
+from gateway import compute, volume
+from gateway.collections import PodCollection, parse_sort
+from gateway.confinement import is_uuid
+from gateway.microversions import as_tuple
+from gateway.models import GroupType, VolumeType
+from gateway.pod_api import int_param
+from pods.clients import clients
+from pods.models import Pod
+from routing.models import ResourceRouting, ResourceType
+from routing.services import ensure_bottom
+from tricircle_site.auth import KeystoneIdentity
+from tricircle_site.exceptions import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+)
+
+LOG = logging.getLogger(__name__)
+
+# The microversions that brought each API (below them Cinder answers 404).
+GROUP_TYPES_VERSION = "3.11"
+GROUPS_VERSION = "3.13"
+GROUP_SNAPSHOTS_VERSION = "3.14"  # also groups made from a group or a group snapshot
+GROUP_SNAPSHOT_PAGINATION = "3.29"  # before it Cinder ignores a group snapshot list's query
+# Cinder's osapi_max_limit: the longest page of a list.
+MAX_PAGE = 1000
+TEXT_MAX = 255
+# Keys of specs as Cinder's schemas take them: a group type's create takes those of volume type
+# extra specs, the group_specs API none with a space or a slash.
+TYPE_SPEC_KEY = re.compile(r"^[a-zA-Z0-9-_:. /]{1,255}$")
+SPEC_KEY = re.compile(r"^[a-zA-Z0-9-_:.]{1,255}$")
+# The words Cinder's schemas take as booleans (oslo's strict bool_from_string).
+TRUE_WORDS = frozenset({"1", "t", "true", "on", "y", "yes"})
+FALSE_WORDS = frozenset({"0", "f", "false", "off", "n", "no"})
+GROUP_TYPE_FIELDS = ("id", "name", "description", "is_public", "created_at", "updated_at")
+
+
+def supports(version: str, minimum: str) -> bool:
+    return as_tuple(version) >= as_tuple(minimum)
+
+
+def policy_refusal(rule: str) -> Forbidden:
+    return Forbidden(f"Policy doesn't allow {rule} to be performed.")
+
+
+# --- validation as Cinder's JSON schemas answer --------------------------------------------------
+def invalid(field: str, value: object, reason: str) -> BadRequest:
+    return BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
+
+
+def body_object(body: dict, key: str) -> dict:
+    """The one object a request body is made of ({"group_type": {...}})."""
+    if key not in body:
+        raise BadRequest(f"'{key}' is a required property")
+    extra = sorted(set(body) - {key})
+    if extra:
+        raise BadRequest(f"Additional properties are not allowed ({extra[0]!r} was unexpected)")
+    given = body[key]
+    if not isinstance(given, dict):
+        raise invalid(key, given, f"{given!r} is not of type 'object'")
+    return given
+
+
+def only_keys(given: dict, field: str, allowed: tuple[str, ...]) -> None:
+    extra = sorted(set(given) - set(allowed))
+    if extra:
+        raise invalid(
+            field, given, f"Additional properties are not allowed ({extra[0]!r} was unexpected)"
+        )
+
+
+def text(given: dict, key: str, nullable: bool = True, minimum: int = 0) -> str | None:
+    value = given.get(key)
+    if value is None and nullable:
+        return None
+    if not isinstance(value, str):
+        raise invalid(key, value, f"{value!r} is not of type 'string'")
+    if len(value) < minimum:
+        raise invalid(key, value, f"{value!r} is too short")
+    if len(value) > TEXT_MAX:
+        raise invalid(key, value, f"{value!r} is too long")
+    return value
+
+
+def boolean_word(value: object, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
+    raise invalid(field, value, f"{value!r} is not a boolean")
+
+
+def specs_of(value: object, field: str, key_pattern: re.Pattern, nullable: bool) -> dict:
+    """Specs as Cinder's schemas take them: string keys of the pattern, string values (or
+    null where the API takes it) of at most 255 characters."""
+    if not isinstance(value, dict):
+        raise invalid(field, value, f"{value!r} is not of type 'object'")
+    for key, item in value.items():
+        if not key_pattern.match(key):
+            raise invalid(
+                field, value, f"Additional properties are not allowed ({key!r} was unexpected)"
+            )
+        if item is None and nullable:
+            continue
+        if not isinstance(item, str):
+            raise invalid(key, item, f"{item!r} is not of type 'string'")
+        if len(item) > TEXT_MAX:
+            raise invalid(key, item, f"{item!r} is too long")
+    return dict(value)
+
+
+# --- group types -------------------------------------------------------------------------------
+def group_type_body(group_type: GroupType, is_admin: bool) -> dict:
+    """A group type as Cinder's view shows it: its specs to admins only."""
+    body = {
+        "id": group_type.id,
+        "name": group_type.name,
+        "description": group_type.description,
+        "is_public": group_type.is_public,
+    }
+    if is_admin:
+        body["group_specs"] = dict(group_type.group_specs)
+    return body
+
+
+def find_group_type(ref: str, identity: KeystoneIdentity, by_name: bool) -> GroupType | None:
+    """A group type the caller may see (public ones; admins: all, as Cinder without group type
+    access lists), by id, or also by name where Cinder takes one (a group's create)."""
+    types = GroupType.objects.all()
+    if not identity.is_admin:
+        types = types.filter(is_public=True)
+    found = types.filter(id=ref).first()
+    if found is None and by_name:
+        found = types.filter(name=ref).first()
+    return found
+
+
+def get_group_type(type_id: str, identity: KeystoneIdentity) -> GroupType:
+    found = find_group_type(type_id, identity, by_name=False)
+    if found is None:
+        raise NotFound(f"Group type {type_id} could not be found.")
+    return found
+
+
+def public_filter(identity: KeystoneIdentity, asked: str | None) -> bool | None:
+    """Cinder's rule: users see public types; admins public ones by default, every type with
+    is_public=None and private ones only with is_public=false."""
+    if not identity.is_admin or asked is None:
+        return True
+    if asked.strip().lower() == "none":
+        return None
+    if asked.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+        return asked.strip().lower() in TRUE_WORDS
+    raise BadRequest(f"Invalid is_public filter [{asked}]")
+
+
+def list_group_types(
+    identity: KeystoneIdentity, params: dict[str, list[str]]
+) -> tuple[list[GroupType], int]:
+    """A page of the group types the caller sees, sorted and paged as Cinder's list (unknown
+    markers are ignored, as Cinder's group type list does); with the page size asked."""
+    if params.get("sort") and (params.get("sort_key") or params.get("sort_dir")):
+        raise BadRequest(
+            "The 'sort_key' and 'sort_dir' parameters are deprecated and cannot be used with "
+            "the 'sort' parameter."
+        )
+    keys = parse_sort(params)
+    for key in keys:
+        if key.name not in GROUP_TYPE_FIELDS:
+            raise BadRequest("Invalid input received: Invalid sort key")
+    public = public_filter(identity, params.get("is_public", [None])[-1])
+    types = GroupType.objects.all()
+    if public is not None:
+        types = types.filter(is_public=public)
+    ordered = list(types.order_by(*[("-" if key.descending else "") + key.name for key in keys]))
+    marker = params.get("marker", [None])[-1]
+    ids = [group_type.id for group_type in ordered]
+    if marker in ids:
+        ordered = ordered[ids.index(marker) + 1 :]
+    offset = int_param(params, "offset") or 0
+    limit = min(MAX_PAGE, int_param(params, "limit") if params.get("limit") else MAX_PAGE)
+    return ordered[offset : offset + limit], limit
+
+
+def valid_new_group_type(body: dict) -> dict:
+    """The fields of a new group type, as Cinder's schema takes them."""
+    given = body_object(body, "group_type")
+    only_keys(given, "group_type", ("name", "description", "is_public", "group_specs"))
+    if "name" not in given:
+        raise invalid("group_type", given, "'name' is a required property")
+    name = text(given, "name", nullable=False, minimum=1)
+    assert name is not None
+    if not name.strip():
+        raise BadRequest("An invalid 'name' value was provided. The 'name' can not be empty.")
+    specs = given.get("group_specs")
+    return {
+        "name": name,
+        "description": text(given, "description"),
+        "is_public": boolean_word(given.get("is_public", True), "is_public"),
+        "group_specs": specs_of(
+            {} if specs is None else specs, "group_specs", TYPE_SPEC_KEY, False
+        ),
+    }
+
+
+def create_group_type(fields: dict) -> GroupType:
+    try:
+        with transaction.atomic():  # a duplicate name must not break the caller's transaction
+            return GroupType.objects.create(id=str(uuid.uuid4()), **fields)
+    except IntegrityError as exc:
+        raise Conflict(f"Group Type {fields['name']} already exists.") from exc
+
+
+def valid_update(body: dict) -> dict:
+    """The changes a group type update asks, as Cinder's schema and controller take them."""
+    given = body_object(body, "group_type")
+    only_keys(given, "group_type", ("name", "description", "is_public"))
+    changes: dict[str, Any] = {}
+    if given.get("name") is not None:
+        name = text(given, "name")
+        assert name is not None
+        if not name.strip():
+            raise BadRequest("Group type name can not be empty.")
+        changes["name"] = name
+    if given.get("description") is not None:
+        changes["description"] = text(given, "description")
+    if given.get("is_public") is not None:
+        changes["is_public"] = boolean_word(given["is_public"], "is_public")
+    if not changes:
+        raise BadRequest("Specify group type name, description or a combination thereof.")
+    return changes
+
+
+def update_group_type(group_type: GroupType, changes: dict) -> GroupType:
+    for field, value in changes.items():
+        setattr(group_type, field, value)
+    try:
+        with transaction.atomic():  # a name another type has must not break the transaction
+            group_type.save()
+    except IntegrityError as exc:
+        raise Conflict(f"Group Type {changes['name']} already exists.") from exc
+    # The copies are found by name in the pods (adopted when their routing entry is lost): they
+    # follow the top's name, description and visibility.
+    push_to_copies(
+        group_type,
+        lambda pod, bottom: pod_call(
+            pod, "PUT", f"/group_types/{bottom}", json={"group_type": changes}
+        ),
+    )
+    return group_type
+
+
+def delete_group_type(group_type: GroupType) -> None:
+    """Cinder refuses to delete a group type while groups use it; those are in the pods, whose
+    copies refuse the same way. A copy deleted before another pod refused is made again the
+    next time a group of the type goes to its pod, so the top type is kept whole."""
+    for routing in copies(group_type):
+        answer = pod_call(routing.pod, "DELETE", f"/group_types/{routing.bottom_id}")
+        if answer.status_code < 300 or answer.status_code == 404:
+            routing.delete()
+            continue
+        if answer.status_code == 400:
+            raise BadRequest(
+                f"Target group type is still in use. Group Type {group_type.id} deletion is not "
+                "allowed with groups present with the type."
+            )
+        raise ServiceUnavailable(
+            f"Cinder of {routing.pod.region_name} did not delete its copy of group type "
+            f"{group_type.name}: HTTP {answer.status_code}"
+        )
+    group_type.delete()
+
+
+def valid_specs(body: dict) -> dict:
+    if "group_specs" not in body:
+        raise BadRequest("'group_specs' is a required property")
+    only_keys(body, "group_specs", ("group_specs",))
+    return specs_of(body["group_specs"], "group_specs", SPEC_KEY, True)
+
+
+def valid_spec(body: dict) -> dict:
+    """One spec ({key: value}), as the update of a spec takes it."""
+    if len(body) != 1:
+        reason = "does not have enough properties" if not body else "has too many properties"
+        raise BadRequest(f"{body} {reason}")
+    return specs_of(body, "group_specs", SPEC_KEY, True)
+
+
+def set_group_specs(group_type: GroupType, specs: dict) -> dict:
+    group_type.group_specs = {**group_type.group_specs, **specs}
+    group_type.save(update_fields=["group_specs", "updated_at"])
+    push_to_copies(
+        group_type,
+        lambda pod, bottom: pod_call(
+            pod, "POST", f"/group_types/{bottom}/group_specs", json={"group_specs": specs}
+        ),
+    )
+    return specs
+
+
+def update_group_spec(group_type: GroupType, key: str, spec: dict) -> dict:
+    if key not in spec:
+        raise BadRequest("Request body and URI mismatch")
+    group_type.group_specs = {**group_type.group_specs, **spec}
+    group_type.save(update_fields=["group_specs", "updated_at"])
+    push_to_copies(
+        group_type,
+        lambda pod, bottom: pod_call(
+            pod, "PUT", f"/group_types/{bottom}/group_specs/{key}", json=spec
+        ),
+    )
+    return spec
+
+
+def group_spec(group_type: GroupType, key: str) -> dict:
+    if key not in group_type.group_specs:
+        raise NotFound(f"Group Type {group_type.id} has no extra spec with key {key}.")
+    return {key: group_type.group_specs[key]}
+
+
+def unset_group_spec(group_type: GroupType, key: str) -> None:
+    if key not in group_type.group_specs:
+        raise NotFound(f"Group Type {group_type.id} has no specs with key {key}.")
+    group_type.group_specs = {k: v for k, v in group_type.group_specs.items() if k != key}
+    group_type.save(update_fields=["group_specs", "updated_at"])
+    push_to_copies(
+        group_type,
+        lambda pod, bottom: pod_call(pod, "DELETE", f"/group_types/{bottom}/group_specs/{key}"),
+    )
+
+
+def pod_call(
+    pod: Pod, method: str, path: str, version: str = GROUP_TYPES_VERSION, **kwargs: Any
+) -> Any:
+    """A call of Tricircle's service account to a pod's Cinder at the microversion the API
+    needs (the service account's calls carry none: Cinder's 3.0 has no groups)."""
+    headers = {"OpenStack-API-Version": f"volume {version}"}
+    try:
+        return (
+            clients()
+            .adapter(pod.region_name, "volumev3")
+            .request(path, method, headers=headers, raise_exc=False, **kwargs)
+        )
+    except ks_exceptions.ClientException as exc:
+        raise ServiceUnavailable(f"Cinder of {pod.region_name} is not answering.") from exc
+
+
+def copies(group_type: GroupType) -> list[ResourceRouting]:
+    return list(
+        ResourceRouting.objects.select_related("pod")
+        .filter(top_id=group_type.id, resource_type=ResourceType.GROUP_TYPE)
+        .exclude(bottom_id="")
+    )
+
+
+def push_to_copies(group_type: GroupType, change: Callable[[Pod, str], Any]) -> None:
+    """Keeps the pods' copies as the top's; a pod that refuses or does not answer keeps its old
+    copy (the top's change stands: the log says which copy differs)."""
+    for routing in copies(group_type):
+        try:
+            answer = change(routing.pod, routing.bottom_id)
+        except ServiceUnavailable as exc:
+            LOG.warning("copy of %s not updated in %s: %s", group_type.name, routing.pod, exc)
+            continue
+        if answer.status_code >= 300:
+            LOG.warning(
+                "copy of %s not updated in %s: HTTP %s %s",
+                group_type.name,
+                routing.pod.region_name,
+                answer.status_code,
+                answer.text[:200],
+            )
+
+
+def ensure_group_type_in_pod(pod: Pod, group_type: GroupType, project_id: str) -> str:
+    """The pod's copy of the group type (same name, same specs), made with the service account
+    at most once however many creates race (routing.services.ensure_bottom)."""
+
+    def check(answer: Any, what: str) -> dict:
+        if answer.status_code >= 300:
+            raise ServiceUnavailable(
+                f"Cinder of {pod.region_name} refused to {what} group type {group_type.name}: "
+                f"HTTP {answer.status_code} {answer.text[:300]}"
+            )
+        return answer.json() if answer.status_code != 204 and answer.content else {}
+
+    def adopt() -> str | None:
+        listed = check(pod_call(pod, "GET", "/group_types", params={"is_public": "None"}), "list")
+        for candidate in listed.get("group_types", []):
+            if candidate.get("name") == group_type.name:
+                if group_type.group_specs:
+                    check(
+                        pod_call(
+                            pod,
+                            "POST",
+                            f"/group_types/{candidate['id']}/group_specs",
+                            json={"group_specs": group_type.group_specs},
+                        ),
+                        "set the specs of",
+                    )
+                return candidate["id"]
+        return None
+
+    def create() -> str:
+        body = {
+            "group_type": {
+                "name": group_type.name,
+                "description": group_type.description,
+                "is_public": group_type.is_public,
+                "group_specs": group_type.group_specs,
+            }
+        }
+        made = check(pod_call(pod, "POST", "/group_types", json=body), "create")
+        return made["group_type"]["id"]
+
+    return ensure_bottom(group_type.id, pod, ResourceType.GROUP_TYPE, project_id, create, adopt)
+
+
+# --- groups --------------------------------------------------------------------------------------
+def valid_group(body: dict) -> dict:
+    """A group's create as Cinder's schema takes it (checked before anything is made in a pod
+    for it)."""
+    group = body_object(body, "group")
+    only_keys(
+        group, "group", ("name", "description", "group_type", "volume_types", "availability_zone")
+    )
+    for required in ("group_type", "volume_types"):
+        if required not in group:
+            raise invalid("group", group, f"{required!r} is a required property")
+    text(group, "name")
+    text(group, "description")
+    if not (text(group, "group_type", nullable=False, minimum=1) or "").strip():
+        raise invalid("group_type", group["group_type"], "'group_type' can not be empty")
+    types = group["volume_types"]
+    if not isinstance(types, list):
+        raise invalid("volume_types", types, f"{types!r} is not of type 'array'")
+    if not types:
+        raise invalid("volume_types", types, "[] is too short")
+    for item in types:
+        if not isinstance(item, str) or len(item) > TEXT_MAX:
+            raise invalid("volume_types", types, f"{item!r} is not a volume type name or id")
+    if len(set(types)) != len(types):
+        raise invalid("volume_types", types, f"{types!r} has non-unique elements")
+    zone = group.get("availability_zone")
+    if zone is not None and (not isinstance(zone, str) or not zone.strip()):
+        raise invalid("availability_zone", zone, "The availability zone must be a name.")
+    return group
+
+
+def prepare_group(identity: KeystoneIdentity, group: dict) -> Pod:
+    """The pod of a new group, by availability zone like a volume, with the group type and the
+    volume types it names (Tricircle's, by id or name) made there; the body names the pod's
+    copies and zone."""
+    group_type = find_group_type(group["group_type"], identity, by_name=True)
+    if group_type is None:
+        ref = group["group_type"]
+        if is_uuid(ref):
+            raise NotFound(f"Group type {ref} could not be found.")
+        raise NotFound(f"Group type with name {ref} could not be found.")
+    volume_types: list[VolumeType] = []
+    for ref in group["volume_types"]:
+        found = volume.find_type(ref, identity)
+        if found is None:
+            if is_uuid(ref):
+                raise NotFound(f"Volume type {ref} could not be found.")
+            raise NotFound(f"Volume type with name {ref} could not be found.")
+        volume_types.append(found)
+    pod = compute.choose_pod(identity.project_id, group.pop("availability_zone", None))
+    if pod.pod_az_name:
+        group["availability_zone"] = pod.pod_az_name
+    group["group_type"] = ensure_group_type_in_pod(pod, group_type, identity.project_id)
+    group["volume_types"] = [
+        volume.ensure_type_in_pod(pod, volume_type, identity.project_id)
+        for volume_type in volume_types
+    ]
+    return pod
+
+
+# The fields in which Cinder's answers name a volume type or a group type by id.
+TYPE_ID_FIELDS = (
+    ("volume_type_id", ResourceType.VOLUME_TYPE),  # a volume (3.63)
+    ("volume_types", ResourceType.VOLUME_TYPE),  # a group
+    ("group_type", ResourceType.GROUP_TYPE),  # a group
+    ("group_type_id", ResourceType.GROUP_TYPE),  # a group snapshot
+)
+
+
+def name_top_types(items: list[dict]) -> None:
+    """The pods' ids of their type copies in these answers made Tricircle's, in one query for a
+    whole page. A copy's id is its pod's uuid, unique across pods, so it alone says which copy;
+    an id the routing table does not know is a type of the pod's own (something made in the
+    pod directly) and stays as it is."""
+    wanted: set[str] = set()
+    for item in items:
+        for field, _ in TYPE_ID_FIELDS:
+            value = item.get(field)
+            named = value if isinstance(value, list) else [value]
+            wanted |= {each for each in named if isinstance(each, str) and each}
+    if not wanted:
+        return
+    rows = ResourceRouting.objects.filter(
+        resource_type__in=(ResourceType.GROUP_TYPE, ResourceType.VOLUME_TYPE),
+        bottom_id__in=sorted(wanted),
+    ).values_list("resource_type", "bottom_id", "top_id")
+    tops = {(kind, bottom): top for kind, bottom, top in rows}
+    for item in items:
+        for field, kind in TYPE_ID_FIELDS:
+            value = item.get(field)
+            if isinstance(value, list):
+                item[field] = [tops.get((kind, str(each)), each) for each in value]
+            elif isinstance(value, str):
+                item[field] = tops.get((kind, value), value)
+
+
+def present_group(pod: Pod, group: dict) -> None:
+    """A pod's group in Tricircle's zone (its types: name_top_types, for a page at once)."""
+    if "availability_zone" in group and pod.az_name:
+        group["availability_zone"] = pod.az_name
+
+
+GROUPS = PodCollection(
+    name="groups",
+    resource_type=ResourceType.GROUP,
+    detail_path="/groups/detail",
+    show_path="/groups/{id}",
+    singular="group",
+    sort_fields=volume.CINDER_SORT_FIELDS,
+    present=present_group,
+    links="group_links",
+)
+GROUP_SNAPSHOTS = PodCollection(
+    name="group_snapshots",
+    resource_type=ResourceType.GROUP_SNAPSHOT,
+    detail_path="/group_snapshots/detail",
+    show_path="/group_snapshots/{id}",
+    singular="group_snapshot",
+    sort_fields=volume.CINDER_SORT_FIELDS,
+    links="group_snapshot_links",
+)
+# What Cinder's non-detail lists show of each (its group snapshot summary drops the type).
+SUMMARY_FIELDS = ("id", "name")
+
+
+def forget_if_gone(pod: Pod, kind: str, item_id: str, resource_type: str) -> None:
+    """Drops the routing entry of a group or group snapshot its pod no longer has, as the
+    service account sees it (all projects)."""
+    try:
+        answer = pod_call(pod, "GET", f"/{kind}/{item_id}", GROUP_SNAPSHOTS_VERSION)
+    except ServiceUnavailable:
+        return
+    if answer.status_code == 404:
+        ResourceRouting.objects.filter(
+            top_id=item_id, resource_type=resource_type, pod=pod
+        ).delete()
