@@ -32,6 +32,7 @@ ROUTER_CHANGED = re.compile(
 )
 FLOATINGIPS = re.compile(r"^/v2\.0/floatingips(?:\.json)?$")
 FLOATINGIP_ONE = re.compile(r"^/v2\.0/floatingips/([^/.]+)(?:\.json)?$")
+PORT_ONE = re.compile(r"^/v2\.0/ports/([^/.]+)(?:\.json)?$")
 RULES = re.compile(r"^/v2\.0/security-group-rules(?:\.json)?$")
 RULE_ONE = re.compile(r"^/v2\.0/security-group-rules/([^/.]+)(?:\.json)?$")
 SINGULAR = {
@@ -92,6 +93,9 @@ class NetworkGatewayView(GatewayView):
             response = with_hints(response, request.GET.getlist("fields"))
         if method == "DELETE" and deleted and response.status == 204:
             services.top_resource_deleted(deleted.group(1), deleted.group(2))
+        port_updated = PORT_ONE.match(path) if method == "PUT" else None
+        if port_updated and response.status == 200:
+            services.port_changed(port_updated.group(1))
         if group_of_rule and response.status == 204:
             services.security_group_changed(group_of_rule)
         if method == "POST" and RULES.match(path) and response.status == 201:

@@ -7,10 +7,12 @@ top id, which lets an interrupted creation be adopted instead of repeated."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from networking import placement
 from networking.neutron import NeutronError, central_neutron, pod_neutron
 from pods.models import Pod
-from routing.models import ResourceType
+from routing.models import ResourceRouting, ResourceType
 from routing.services import ensure_bottom
 from tricircle_site.exceptions import BadRequest
 
@@ -261,35 +263,48 @@ def sync_security_group_rules(
                 raise
 
 
+def _port_fields(top: dict, subnet_copies: dict[str, str], group_copies: list[str]) -> dict:
+    """What a bottom copy carries of its top port besides its name, network and MAC: the same
+    IPs (on the copies of their subnets), state, port security, security groups (their copies)
+    and allowed address pairs."""
+    fields: dict = {
+        "fixed_ips": [
+            {"subnet_id": subnet_copies[ip["subnet_id"]], "ip_address": ip["ip_address"]}
+            for ip in top["fixed_ips"]
+        ],
+        "admin_state_up": top.get("admin_state_up", True),
+    }
+    if top.get("port_security_enabled") is False:
+        # Neutron refuses groups or address pairs on a port without port security.
+        fields.update(port_security_enabled=False, security_groups=[], allowed_address_pairs=[])
+        return fields
+    fields["security_groups"] = group_copies
+    fields["allowed_address_pairs"] = top.get("allowed_address_pairs", [])
+    if "port_security_enabled" in top:
+        fields["port_security_enabled"] = True
+    return fields
+
+
 def ensure_port(pod: Pod, top_port_id: str, project_id: str) -> str:
     """The bottom copy of a top port, with the top's IPs and MAC, on bottom copies of its
     network, subnets and security groups."""
     top = central_neutron().get(f"/ports/{top_port_id}")["port"]
     bottom_network_id = ensure_network(pod, top["network_id"], project_id)
-    fixed_ips = [
-        {
-            "subnet_id": ensure_subnet(pod, ip["subnet_id"], project_id),
-            "ip_address": ip["ip_address"],
-        }
-        for ip in top["fixed_ips"]
-    ]
-    groups = [
-        ensure_security_group(pod, group, project_id) for group in top.get("security_groups", [])
-    ]
+    subnets = {ip["subnet_id"] for ip in top["fixed_ips"]}
+    fields = _port_fields(
+        top,
+        {subnet: ensure_subnet(pod, subnet, project_id) for subnet in subnets},
+        [ensure_security_group(pod, group, project_id) for group in top.get("security_groups", [])],
+    )
 
     def create() -> str:
         body = {
             "name": top_port_id,
             "network_id": bottom_network_id,
             "project_id": project_id,
-            "fixed_ips": fixed_ips,
             "mac_address": top["mac_address"],
-            "admin_state_up": top.get("admin_state_up", True),
+            **fields,
         }
-        if top.get("port_security_enabled") is False:
-            body["port_security_enabled"] = False
-        else:
-            body["security_groups"] = groups
         return pod_neutron(pod).post("/ports", {"port": body})["port"]["id"]
 
     return ensure_bottom(
@@ -300,3 +315,54 @@ def ensure_port(pod: Pod, top_port_id: str, project_id: str) -> str:
         create,
         lambda: _adopt(pod, "ports", top_port_id),
     )
+
+
+def sync_port(pod: Pod, top_port_id: str, bottom_port_id: str, project_id: str) -> bool:
+    """Gives a port's bottom copy what changed at the top since it was made (a user's `port
+    set` reaches the central Neutron only). False when the top port is gone (its cleanup job
+    removes the copy)."""
+    try:
+        top = central_neutron().get(f"/ports/{top_port_id}")["port"]
+    except NeutronError as exc:
+        if exc.status_code == 404:
+            return False
+        raise
+
+    def copy(top_id: str, resource_type: str, ensure: Callable[[Pod, str, str], str]) -> str:
+        # Copies that exist keep themselves in step (their own jobs): only new ones are made.
+        known = (
+            ResourceRouting.objects.filter(top_id=top_id, pod=pod, resource_type=resource_type)
+            .exclude(bottom_id="")
+            .values_list("bottom_id", flat=True)
+            .first()
+        )
+        return known or ensure(pod, top_id, project_id)
+
+    wanted = _port_fields(
+        top,
+        {
+            ip["subnet_id"]: copy(ip["subnet_id"], ResourceType.SUBNET, ensure_subnet)
+            for ip in top["fixed_ips"]
+        },
+        [
+            copy(group, ResourceType.SECURITY_GROUP, ensure_security_group)
+            for group in top.get("security_groups", [])
+        ],
+    )
+    neutron = pod_neutron(pod)
+    current = neutron.get(f"/ports/{bottom_port_id}")["port"]
+    changed = {key: value for key, value in wanted.items() if not _same(current.get(key), value)}
+    if changed:
+        neutron.put(f"/ports/{bottom_port_id}", {"port": changed})
+    return True
+
+
+def _same(current: object, wanted: object) -> bool:
+    # Neutron lists groups, IPs and address pairs in an order of its own.
+    if isinstance(current, list) and isinstance(wanted, list):
+
+        def key(item: object) -> str:
+            return repr(sorted(item.items())) if isinstance(item, dict) else repr(item)
+
+        return sorted(map(key, current)) == sorted(map(key, wanted))
+    return current == wanted

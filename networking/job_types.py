@@ -35,6 +35,16 @@ def security_group_sync(job: Job) -> None:
     services.sync_security_group_copies(job.resource["security_group_id"])
 
 
+PORT_SYNC = "port_sync"
+
+
+@job_type(PORT_SYNC, resource_fields=("port_id",))
+def port_sync(job: Job) -> None:
+    """Make every pod's copy of a top port carry what was changed at the top (security
+    groups, port security, address pairs, IPs, state)."""
+    services.sync_port_copies(job.resource["port_id"])
+
+
 BOOT_PORT_RELEASE = "boot_port_release"
 
 

@@ -137,6 +137,27 @@ def sync_security_group_copies(group_id: str) -> None:
             )
 
 
+def port_changed(port_id: str) -> None:
+    """A top port was updated: its bottom copies follow, through a job (a pod that is down
+    now gets the change when it is back)."""
+    from jobs.services import request_job
+    from networking.job_types import PORT_SYNC
+
+    owner = _owner_of(port_id, ResourceType.PORT)
+    if owner is not None:
+        request_job(PORT_SYNC, owner, {"port_id": port_id})
+
+
+def sync_port_copies(port_id: str) -> None:
+    for routing in ResourceRouting.objects.select_related("pod").filter(
+        top_id=port_id, resource_type=ResourceType.PORT
+    ):
+        if routing.bottom_id and not bottom.sync_port(
+            routing.pod, port_id, routing.bottom_id, routing.project_id
+        ):
+            return  # the top port is gone: its cleanup job removes the copies
+
+
 def group_of_rule(rule_id: str) -> str | None:
     """The security group of a rule about to be deleted (None if the rule is unknown)."""
     try:
