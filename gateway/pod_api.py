@@ -398,8 +398,8 @@ class PodServiceView(GatewayView):
     # --- quotas ------------------------------------------------------------------------------
     def quota_classes(self, request: Request, path: str) -> HttpResponse:
         """`/os-quota-class-sets/{class}`: the same in every pod, so a change goes to all of
-        them and a read to the first, showing the class's limits Tricircle keeps for the
-        resources it counts across pods (gateway.quotas)."""
+        them and a read answers the first pod's, showing the class's limits Tricircle keeps for
+        the resources it counts across pods (gateway.quotas)."""
         service = self.quota_service
         class_name = path.strip("/").split("/")[1]
         present = functools.partial(
