@@ -85,6 +85,10 @@ SERVERS = PodCollection(
 )
 
 
+def is_routed(resource_id: str, resource_type: str) -> bool:
+    return ResourceRouting.objects.filter(top_id=resource_id, resource_type=resource_type).exists()
+
+
 def routed_pod(resource_id: str, resource_type: str, what: str) -> Pod:
     routing = (
         ResourceRouting.objects.select_related("pod")

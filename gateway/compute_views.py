@@ -46,6 +46,7 @@ PREFIX = "/compute"
 API_PREFIX = "/compute/v2.1"
 NOVA_BASELINE = VersionRange("2.1", "2.1")
 SERVER_PATH = re.compile(r"^/servers/([^/]+)(/.*)?$")
+INSTANCE_ACTIONS_PATH = re.compile(r"^/servers/[^/]+/os-instance-actions(?:/[^/]+)?$")
 ATTACHMENTS_PATH = re.compile(r"^/servers/([^/]+)/os-volume_attachments$")
 # Admin lists of what runs in the pods, answered with every pod's items.
 ADMIN_LISTS = {
@@ -172,6 +173,15 @@ class ComputeView(PodServiceView):
 
     # --- servers -----------------------------------------------------------------------------
     def on_server(self, request: Request, path: str, server_id: str) -> HttpResponse:
+        if (
+            request.method == "GET"
+            and INSTANCE_ACTIONS_PATH.match(path)
+            and confinement.is_uuid(server_id)
+            and not compute.is_routed(server_id, ResourceType.SERVER)
+        ):
+            # A deleted server's actions stay readable in its pod (Nova, 2.21), but the
+            # routing table forgot the server with its ports: the pod that has them answers.
+            return self.on_the_pod_that_has(request, path)
         pod = compute.routed_pod(server_id, ResourceType.SERVER, "Instance")
         interfaces = INTERFACES_PATH.match(path)
         if interfaces:
