@@ -1,0 +1,173 @@
+"""The top side of a router: what the central Neutron and the routing table say about it (its
+interfaces, the ports reserved for it, its subnets and floating IPs, the pods its networks are
+in, its exit pod), and what Tricircle keeps at the top for it (the project's bridge network,
+reserved ports). No pod is called here."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from networking import placement
+from networking.l3.names import RESERVED_PORT_OWNERS, ROUTER_INTERFACE, bridge_network_name
+from networking.neutron import NeutronError, central_neutron
+from pods.models import Pod
+from routing.models import ResourceRouting, ResourceType
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class TopState:
+    router: dict
+    project_id: str
+    interfaces: list[dict]
+    reserved: list[dict]  # ports Tricircle reserved for this router at the top
+    floatingips: list[dict]
+    subnets: dict[str, dict]
+
+
+def read_top(router_id: str) -> TopState | None:
+    central = central_neutron()
+    try:
+        router = central.get(f"/routers/{router_id}")["router"]
+    except NeutronError as exc:
+        if exc.status_code == 404:
+            return None
+        raise
+    ports = central.get("/ports", device_id=router_id)["ports"]
+    interfaces = [port for port in ports if port["device_owner"] == ROUTER_INTERFACE]
+    reserved = [port for port in ports if port["device_owner"] in RESERVED_PORT_OWNERS]
+    subnet_ids = sorted({ip["subnet_id"] for port in interfaces for ip in port["fixed_ips"]})
+    subnets = (
+        {s["id"]: s for s in central.get("/subnets", id=subnet_ids)["subnets"]}
+        if subnet_ids
+        else {}
+    )
+    floatingips = [
+        fip
+        for fip in central.get("/floatingips", router_id=router_id)["floatingips"]
+        if fip.get("port_id")
+    ]
+    return TopState(
+        router=router,
+        project_id=router.get("project_id") or router.get("tenant_id") or "",
+        interfaces=sorted(interfaces, key=lambda port: port["id"]),
+        reserved=reserved,
+        floatingips=floatingips,
+        subnets=subnets,
+    )
+
+
+def network_pods(network_ids: set[str]) -> dict[str, list[Pod]]:
+    """{top network id: pods holding a bottom copy, the first materialised first}."""
+    found: dict[str, list[Pod]] = {}
+    entries = (
+        ResourceRouting.objects.select_related("pod")
+        .filter(top_id__in=network_ids, resource_type=ResourceType.NETWORK)
+        .exclude(bottom_id="")
+        .order_by("created_at", "id")
+    )
+    for entry in entries:
+        found.setdefault(entry.top_id, []).append(entry.pod)
+    return found
+
+
+def hinted_pods(router_id: str) -> list[Pod]:
+    hints = placement.hints_of([router_id]).get(router_id, [])
+    return list(Pod.objects.filter(region_name__in=hints).exclude(az_name=""))
+
+
+def network_allowed_in(network_id: str, pod: Pod) -> bool:
+    return placement.pod_allowed(placement.hints_of([network_id]).get(network_id, []), pod)
+
+
+def exit_pod(router: dict) -> tuple[Pod | None, dict | None]:
+    """The pod holding the router's external network (its single-region hint, else its only
+    bottom copy) and the top external network; (None, None) without a gateway."""
+    gateway = router.get("external_gateway_info") or {}
+    network_id = gateway.get("network_id")
+    if not network_id:
+        return None, None
+    network = central_neutron().get(f"/networks/{network_id}")["network"]
+    pod = placement.home_pod(placement.hints_of([network_id]).get(network_id, []))
+    if pod is None:
+        pods = network_pods({network_id}).get(network_id, [])
+        pod = pods[0] if len(pods) == 1 else None
+    if pod is None:
+        LOG.warning(
+            "External network %s names no single pod (availability_zone_hints): router %s "
+            "gets no north-south",
+            network_id,
+            router["id"],
+        )
+    return pod, network
+
+
+def ensure_bridge_network(project_id: str) -> tuple[dict, dict]:
+    """The project's bridge network and subnet at the top (made by the service account, so the
+    tenant does not see them). Routers of one project converge in parallel jobs: if two made a
+    network, the oldest wins and the other creator deletes its own."""
+    central = central_neutron()
+    name = bridge_network_name(project_id)
+    networks = central.get("/networks", name=name)["networks"]
+    made = None
+    if not networks:
+        made = central.post("/networks", {"network": _bridge_network_body(project_id)})["network"]
+        networks = central.get("/networks", name=name)["networks"]
+    networks.sort(key=_age)
+    network = networks[0]
+    if made is not None and made["id"] != network["id"]:
+        central.delete(f"/networks/{made['id']}")
+    subnets = central.get("/subnets", network_id=network["id"])["subnets"]
+    if subnets:
+        return network, subnets[0]
+    subnet = central.post(
+        "/subnets",
+        {
+            "subnet": {
+                "name": name,
+                "network_id": network["id"],
+                "cidr": settings.BRIDGE_CIDR,
+                "ip_version": 4,
+                "gateway_ip": None,
+                "enable_dhcp": False,
+            }
+        },
+    )["subnet"]
+    return network, subnet
+
+
+def _bridge_network_body(project_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": bridge_network_name(project_id),
+        "provider:network_type": settings.BRIDGE_NETWORK_TYPE,
+        "description": f"Tricircle bridge of project {project_id}",
+    }
+    if settings.BRIDGE_PHYSICAL_NETWORK:
+        body["provider:physical_network"] = settings.BRIDGE_PHYSICAL_NETWORK
+    return body
+
+
+def _age(network: dict) -> tuple[str, str]:
+    """Sort key of a network, oldest first (the id breaks ties the same way in every job)."""
+    return (network.get("created_at") or "", network["id"])
+
+
+def find_bridge_network(project_id: str) -> dict | None:
+    found = central_neutron().get("/networks", name=bridge_network_name(project_id))["networks"]
+    return min(found, key=_age) if found else None
+
+
+def reserve_port(reserved: list[dict], name: str, body: dict) -> dict:
+    """A top port Tricircle keeps for a router (found by name, else made): its IP is this
+    pod's, allocated by the central Neutron so it never clashes with another pod's."""
+    for port in reserved:
+        if port["name"] == name:
+            return port
+    port = central_neutron().post("/ports", {"port": {**body, "name": name}})["port"]
+    reserved.append(port)
+    return port
