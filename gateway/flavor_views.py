@@ -36,17 +36,12 @@ FLAVOR_SORT_KEYS = {
 }
 
 
-def _json(view: ComputeView, body: Any, status: int = 200) -> JsonResponse:
-    response = JsonResponse(body, status=status)
-    response["X-OpenStack-Nova-API-Version"] = view.version
-    response["OpenStack-API-Version"] = f"compute {view.version}"
-    return response
+def _json(view: ComputeView, body: Any, status: int = 200) -> HttpResponse:
+    return view.set_version_headers(JsonResponse(body, status=status))
 
 
 def _empty(view: ComputeView, status: int) -> HttpResponse:
-    response = HttpResponse(status=status)
-    response["X-OpenStack-Nova-API-Version"] = view.version
-    return response
+    return view.set_version_headers(HttpResponse(status=status))
 
 
 def _admin_only(view: ComputeView, request: Request) -> None:
