@@ -13,13 +13,13 @@ from gateway.models import (
 )
 
 
-class FlavorAccessInline(admin.TabularInline):
+class FlavorAccessInline(admin.TabularInline[FlavorAccess, Flavor]):
     model = FlavorAccess
     extra = 0
 
 
 @admin.register(Flavor)
-class FlavorAdmin(admin.ModelAdmin):
+class FlavorAdmin(admin.ModelAdmin[Flavor]):
     list_display = ["id", "name", "vcpus", "ram", "disk", "is_public"]
     list_filter = ["is_public"]
     search_fields = ["=id", "name"]
@@ -27,25 +27,25 @@ class FlavorAdmin(admin.ModelAdmin):
 
 
 @admin.register(FlavorAccess)
-class FlavorAccessAdmin(admin.ModelAdmin):
+class FlavorAccessAdmin(admin.ModelAdmin[FlavorAccess]):
     list_display = ["flavor", "project_id"]
     search_fields = ["=project_id", "=flavor__id"]
 
 
 @admin.register(KeyPair)
-class KeyPairAdmin(admin.ModelAdmin):
+class KeyPairAdmin(admin.ModelAdmin[KeyPair]):
     list_display = ["name", "user_id", "type", "fingerprint", "created_at"]
     list_filter = ["type"]
     search_fields = ["name", "=user_id"]
 
 
-class VolumeTypeAccessInline(admin.TabularInline):
+class VolumeTypeAccessInline(admin.TabularInline[VolumeTypeAccess, VolumeType]):
     model = VolumeTypeAccess
     extra = 0
 
 
 @admin.register(VolumeType)
-class VolumeTypeAdmin(admin.ModelAdmin):
+class VolumeTypeAdmin(admin.ModelAdmin[VolumeType]):
     list_display = ["name", "id", "is_public", "created_at"]
     list_filter = ["is_public"]
     search_fields = ["=id", "name"]
@@ -53,13 +53,13 @@ class VolumeTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(VolumeTypeAccess)
-class VolumeTypeAccessAdmin(admin.ModelAdmin):
+class VolumeTypeAccessAdmin(admin.ModelAdmin[VolumeTypeAccess]):
     list_display = ["volume_type", "project_id"]
     search_fields = ["=project_id", "=volume_type__id"]
 
 
 @admin.register(QosSpecs)
-class QosSpecsAdmin(admin.ModelAdmin):
+class QosSpecsAdmin(admin.ModelAdmin[QosSpecs]):
     """Cinder QoS specs of the top region; change them through /qos-specs, so the pods' copies
     follow."""
 
@@ -78,7 +78,7 @@ class QosSpecsAdmin(admin.ModelAdmin):
 
 
 @admin.register(GroupType)
-class GroupTypeAdmin(admin.ModelAdmin):
+class GroupTypeAdmin(admin.ModelAdmin[GroupType]):
     """Cinder group types of the top region; changed through /group_types, so that the pods'
     copies follow."""
 
@@ -97,7 +97,7 @@ class GroupTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProjectQuota)
-class ProjectQuotaAdmin(admin.ModelAdmin):
+class ProjectQuotaAdmin(admin.ModelAdmin[ProjectQuota]):
     """Limits set through os-quota-sets at the top region; change them there, so every pod
     gets them too."""
 
@@ -113,7 +113,7 @@ class ProjectQuotaAdmin(admin.ModelAdmin):
 
 
 @admin.register(QuotaClassLimit)
-class QuotaClassLimitAdmin(admin.ModelAdmin):
+class QuotaClassLimitAdmin(admin.ModelAdmin[QuotaClassLimit]):
     """Quota class limits set through os-quota-class-sets at the top region; change them there,
     so every pod gets them too."""
 

@@ -3,7 +3,10 @@ they came), errors in the served API's fault format (tricircle_site.api.exceptio
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -19,20 +22,21 @@ class AlwaysJSON(BaseContentNegotiation):
     """OpenStack APIs answer JSON whatever Accept says (clients send action calls with
     Accept values DRF would refuse)."""
 
-    def select_parser(self, request: Request, parsers: list) -> None:
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> None:
         return None
 
     def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
-        return renderers[0], renderers[0].media_type
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 class GatewayView(APIView):
     fault_style = "nova"
     authentication_classes = [KeystoneTokenAuthentication]
     permission_classes = [IsAuthenticatedProject]
-    parser_classes: list = []
+    parser_classes: list[type[BaseParser]] = []
     renderer_classes = [JSONRenderer]
     content_negotiation_class = AlwaysJSON
     schema = None  # OpenStack APIs have their own references; not part of the admin schema.

@@ -16,6 +16,7 @@ from gateway.scatter import gather
 from pods.models import Pod
 from routing.models import ResourceRouting
 from tricircle_site.exceptions import BadRequest, ServiceUnavailable
+from tricircle_site.jsontypes import JsonDict
 
 LOG = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def _descending(direction: str) -> bool:
     return direction == "desc"
 
 
-def compare(keys: list[SortKey], a: dict, b: dict) -> int:
+def compare(keys: list[SortKey], a: JsonDict, b: JsonDict) -> int:
     for key in keys:
         left, right = a.get(key.name), b.get(key.name)
         if left == right:
@@ -75,13 +76,13 @@ def compare(keys: list[SortKey], a: dict, b: dict) -> int:
 
 @dataclass
 class PodPage:
-    items: list[dict]
+    items: list[JsonDict]
     more: bool
 
 
 @dataclass
 class MergedList:
-    items: list[dict]
+    items: list[JsonDict]
     more: bool
     unavailable: dict[Pod, str]
 
@@ -96,11 +97,11 @@ class PodCollection:
     show_path: str  # "/servers/{id}"
     singular: str  # "server"
     # what a down pod's resource looks like, where the API has such stubs
-    stub: Callable[[ResourceRouting], dict] | None = None
+    stub: Callable[[ResourceRouting], JsonDict] | None = None
     # sort key of the API -> the field of a resource that holds it, where the names differ
     sort_fields: tuple[tuple[str, str], ...] = ()
     # shows a pod's item as the top region's (e.g. the pod's AZ name replaced by Tricircle's)
-    present: Callable[[Pod, dict], None] | None = None
+    present: Callable[[Pod, JsonDict], None] | None = None
     # the key of the list's next link, where the API does not name it "<name>_links"
     links: str = ""
 
@@ -115,7 +116,11 @@ class PodCollection:
         ]
 
     def fetch_page(
-        self, upstream: Upstream, headers: dict, query: list[tuple[str, str]], limit: int | None
+        self,
+        upstream: Upstream,
+        headers: dict[str, str],
+        query: list[tuple[str, str]],
+        limit: int | None,
     ) -> PodPage:
         params = list(query)
         if limit is not None:
@@ -147,9 +152,9 @@ def list_across_pods(
     collection: PodCollection,
     pods: list[Pod],
     upstream_of: Callable[[Pod], Upstream],
-    headers: dict,
+    headers: dict[str, str],
     params: dict[str, list[str]],
-    marker_item: dict | None,
+    marker_item: JsonDict | None,
     marker_pod: Pod | None,
     limit: int | None,
 ) -> MergedList:
@@ -175,7 +180,7 @@ def list_across_pods(
             query = passthrough + ([("marker", marker_item["id"])] if marker_item else [])
             return fetch(query, limit)
         # The marker lives in another pod: skip this pod's items that sort before it.
-        kept: list[dict] = []
+        kept: list[JsonDict] = []
         pod_marker = None
         for _ in range(MAX_PAGES_PER_POD):
             query = passthrough + ([("marker", pod_marker)] if pod_marker else [])
@@ -197,8 +202,8 @@ def list_across_pods(
     if refused:
         _, pod, error = refused[0]
         raise PodRefused(error.response, pod)
-    for pod, error in gathered.failures.items():
-        LOG.warning("%s list: %s did not answer: %s", collection.name, pod.region_name, error)
+    for pod, reason in gathered.failures.items():
+        LOG.warning("%s list: %s did not answer: %s", collection.name, pod.region_name, reason)
     items = [item for page in gathered.results.values() for item in page.items]
     items.sort(key=functools.cmp_to_key(lambda a, b: compare(keys, a, b)))
     more = any(page.more for page in gathered.results.values())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import requests
 from django.conf import settings
 from django.db.models import Count, Q
 from keystoneauth1 import exceptions as ks_exceptions
@@ -18,12 +19,13 @@ from routing.models import ResourceRouting, ResourceType
 from tricircle_site import metrics
 from tricircle_site.auth import KeystoneIdentity
 from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUnavailable
+from tricircle_site.jsontypes import JsonDict
 
 # Tricircle's own calls into a pod's Nova (flavor copies with their description need 2.55).
 POD_ADMIN_VERSION = "2.55"
 
 
-def nova_call(pod: Pod, method: str, path: str, version: str, **kwargs: Any) -> Any:
+def nova_call(pod: Pod, method: str, path: str, version: str, **kwargs: Any) -> requests.Response:
     headers = {"X-OpenStack-Nova-API-Version": version}
     try:
         response = (
@@ -52,7 +54,7 @@ def server_in_pod(server_id: str) -> bool:
     return response.status_code != 404
 
 
-def server_stub(routing: ResourceRouting) -> dict:
+def server_stub(routing: ResourceRouting) -> JsonDict:
     """Nova's answer for a server of a cell that does not answer (microversion 2.69)."""
     return {"id": routing.top_id, "status": "UNKNOWN", "tenant_id": routing.project_id, "links": []}
 
@@ -159,7 +161,7 @@ def top_names(resource_type: str, labels: set[str]) -> dict[str, str]:
     return {item["id"]: item["name"] for item in found[collection.replace("-", "_")]}
 
 
-def name_networks_in_addresses(servers: list[dict]) -> None:
+def name_networks_in_addresses(servers: list[JsonDict]) -> None:
     """A pod's Nova labels addresses with the bottom network's name, which is the top id, and
     names security groups by their bottom copies' names, the top ids; users expect the top
     names, as a single Nova would show."""
@@ -181,7 +183,7 @@ def name_networks_in_addresses(servers: list[dict]) -> None:
                 group["name"] = group_names[group["name"]]
 
 
-def top_security_groups(bottom_groups: list[dict]) -> list[dict]:
+def top_security_groups(bottom_groups: list[JsonDict]) -> list[JsonDict]:
     """A server's security groups (os-security-groups) as the top's groups in Nova's format:
     the pod shows its copies, named after the top ids."""
     from networking.neutron import NeutronError, central_neutron
@@ -203,10 +205,10 @@ def top_security_groups(bottom_groups: list[dict]) -> list[dict]:
     return [by_id.get(group.get("name", ""), group) for group in bottom_groups]
 
 
-def nova_security_group(group: dict, names: dict[str, str]) -> dict:
+def nova_security_group(group: JsonDict, names: dict[str, str]) -> JsonDict:
     """A Neutron security group as Nova shows one (ingress rules only, as Nova does)."""
 
-    def rule(item: dict) -> dict:
+    def rule(item: JsonDict) -> JsonDict:
         remote = item.get("remote_group_id")
         return {
             "id": item["id"],
@@ -233,7 +235,7 @@ def nova_security_group(group: dict, names: dict[str, str]) -> dict:
     }
 
 
-def pod_of_boot_volumes(caller: KeystoneIdentity, server: dict, zone: str | None) -> Pod | None:
+def pod_of_boot_volumes(caller: KeystoneIdentity, server: JsonDict, zone: str | None) -> Pod | None:
     """A server booted from (or with) existing volumes must be made in their pod: a pod's Nova
     uses only its own Cinder's volumes. Only the caller's volumes say where (admins: any)."""
     volume_ids = [
@@ -266,7 +268,7 @@ def pod_of_boot_volumes(caller: KeystoneIdentity, server: dict, zone: str | None
 USAGE_TOTALS = ("total_hours", "total_local_gb_usage", "total_memory_mb_usage", "total_vcpus_usage")
 
 
-def add_usage(total: dict, part: dict) -> dict:
+def add_usage(total: JsonDict, part: JsonDict) -> JsonDict:
     """One project's usage in another pod: the totals add up, the servers are listed together
     (a project with no server in a pod has an empty usage there)."""
     if not total:
@@ -280,7 +282,7 @@ def add_usage(total: dict, part: dict) -> dict:
     return total
 
 
-def add_tenant_usages(total: dict, part: dict) -> dict:
+def add_tenant_usages(total: JsonDict, part: JsonDict) -> JsonDict:
     """A pod's os-simple-tenant-usage answer added to the running total: per project for the
     list. Paging links are the pods' own and are not passed on."""
     if "tenant_usage" in part:

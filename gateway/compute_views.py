@@ -40,6 +40,7 @@ from tricircle_site.exceptions import (
     NotFound,
     ServiceUnavailable,
 )
+from tricircle_site.jsontypes import JsonDict, json_str
 
 LOG = logging.getLogger(__name__)
 PREFIX = "/compute"
@@ -62,7 +63,7 @@ INTERFACES_PATH = re.compile(r"^/servers/([^/]+)/os-interface(?:/([^/]+))?$")
 STUB_MIN_VERSION = (2, 69)
 
 
-def version_document(request: Request, versions: VersionRange) -> dict:
+def version_document(request: Request, versions: VersionRange) -> JsonDict:
     return {
         "id": "v2.1",
         "status": "CURRENT",
@@ -79,7 +80,7 @@ def version_document(request: Request, versions: VersionRange) -> dict:
     }
 
 
-def legacy_version_document(request: Request) -> dict:
+def legacy_version_document(request: Request) -> JsonDict:
     """Nova lists its deprecated v2.0 API first (clients and Tempest expect it there)."""
     return {
         "id": "v2.0",
@@ -120,7 +121,7 @@ class ComputeView(PodServiceView):
         major, minor = self.version.split(".")
         self.version_tuple = (int(major), int(minor))
 
-    def json_body(self, request: Request) -> dict:
+    def json_body(self, request: Request) -> JsonDict:
         return parse_json(request.body)
 
     def handle(self, request: Request, path: str = "") -> HttpResponse:
@@ -227,7 +228,7 @@ class ComputeView(PodServiceView):
         if response.status >= 300:
             raise_neutron_refusal(response)
 
-        def nova_network(network: dict) -> dict:
+        def nova_network(network: JsonDict) -> JsonDict:
             return {"id": network.get("id"), "cidr": "None", "label": network.get("name")}
 
         body = response.json()
@@ -250,7 +251,7 @@ class ComputeView(PodServiceView):
         return self.answer({label: addresses[label]})
 
     def security_group_action(
-        self, request: Request, pod: Pod, server_id: str, action: str, given: dict
+        self, request: Request, pod: Pod, server_id: str, action: str, given: JsonDict
     ) -> HttpResponse:
         """addSecurityGroup / removeSecurityGroup name a top group (by name or id, as the caller
         sees it): the pod's copy (named after the top id) is added to or removed from the
@@ -284,7 +285,7 @@ class ComputeView(PodServiceView):
         path = f"/v2.0/security-groups/{quote(ref, safe='')}"
         by_id = call(central_upstream(request), "GET", path, headers)
         if by_id.status < 300:
-            return by_id.json()["security_group"]["id"]
+            return json_str(by_id.json()["security_group"]["id"])
         query = urlencode({"name": ref, "project_id": identity.project_id})
         by_name = call(
             central_upstream(request), "GET", "/v2.0/security-groups", headers, query=query
@@ -292,7 +293,7 @@ class ComputeView(PodServiceView):
         found = by_name.json().get("security_groups", []) if by_name.status < 300 else []
         if not found:
             raise NotFound(f"Security group {ref} not found for project {identity.project_id}.")
-        return found[0]["id"]
+        return json_str(found[0]["id"])
 
     @staticmethod
     def present_server_view(response: UpstreamResponse, view: str) -> None:
@@ -374,7 +375,7 @@ class ComputeView(PodServiceView):
             response.content = json.dumps(body).encode()
         return self.respond(request, pod, response)
 
-    def present_items(self, items: list[dict]) -> None:
+    def present_items(self, items: list[JsonDict]) -> None:
         compute.name_networks_in_addresses(items)
 
     def on_service(self, request: Request, path: str) -> HttpResponse:
@@ -470,7 +471,7 @@ class ComputeView(PodServiceView):
         reservation = shown.json()["server"].get("OS-EXT-SRV-ATTR:reservation_id")
         return self.set_version_headers(JsonResponse({"reservation_id": reservation}, status=202))
 
-    def create_several(self, request: Request, body: dict, count: int) -> HttpResponse:
+    def create_several(self, request: Request, body: JsonDict, count: int) -> HttpResponse:
         """Nova's multiple create: each server needs ports of its own at the top, which one
         pod request cannot name, so the servers are booted one by one (named as Nova names
         them, `name-1`...); one refused undoes those made. Answers the first, as Nova does."""
@@ -515,7 +516,9 @@ class ComputeView(PodServiceView):
             SERVER_PORTS_RELEASE, self.identity(request).project_id, {"server_id": server_id}
         )
 
-    def create_one(self, request: Request, body: dict, quota_checked: bool = False) -> HttpResponse:
+    def create_one(
+        self, request: Request, body: JsonDict, quota_checked: bool = False
+    ) -> HttpResponse:
         server = body["server"]
         for field in ("min_count", "max_count"):
             server.pop(field, None)
@@ -557,7 +560,7 @@ class ComputeView(PodServiceView):
             LOG.warning("top ports %s not marked as server %s's", top_ports, created["id"])
         return self.respond(request, pod, response)
 
-    def enforce_boot_quota(self, request: Request, server: dict, flavor: Flavor) -> None:
+    def enforce_boot_quota(self, request: Request, server: JsonDict, flavor: Flavor) -> None:
         count = whole_number(server.get("min_count") or 1, "min_count", minimum=1)
         requested = {"instances": count, "cores": flavor.vcpus * count, "ram": flavor.ram * count}
         self.enforce_quota(request, requested)
@@ -591,7 +594,7 @@ class ComputeView(PodServiceView):
             self.keypair_in_pod(request, str(rebuild["key_name"]), pod)
 
     def prepare_flavor_and_keypair(
-        self, request: Request, server: dict, flavor: Flavor, pod: Pod
+        self, request: Request, server: JsonDict, flavor: Flavor, pod: Pod
     ) -> None:
         """The server's flavor and key pair are Tricircle's; make them exist in the pod."""
         identity = self.identity(request)
@@ -608,7 +611,7 @@ class ComputeView(PodServiceView):
             raise BadRequest(f"Invalid key_name provided: {name}.") from exc
         flavors.ensure_keypair_in_pod(pod, keypair, identity.project_id)
 
-    def top_ports(self, request: Request, server: dict) -> tuple[list[str], set[str]]:
+    def top_ports(self, request: Request, server: JsonDict) -> tuple[list[str], set[str]]:
         """The top ports of a boot: given ones as they are, a new one (made with the user's
         token, so Neutron's policy applies) for each requested network."""
         networks = server.get("networks")
@@ -643,13 +646,13 @@ class ComputeView(PodServiceView):
     def make_top_port(
         self,
         request: Request,
-        network: dict,
-        groups: list,
+        network: JsonDict,
+        groups: list[str],
         missing: type[BadRequest | NotFound] = NotFound,
     ) -> str:
         """A top port on the network, made with the caller's token: a network the caller may
         not use is `missing` (Nova's create answers 400, an interface attach 404)."""
-        port: dict = {"network_id": network["uuid"], "description": boot.GATEWAY_PORT}
+        port: JsonDict = {"network_id": network["uuid"], "description": boot.GATEWAY_PORT}
         if network.get("fixed_ip"):
             port["fixed_ips"] = [{"ip_address": network["fixed_ip"]}]
         if groups:
@@ -668,7 +671,7 @@ class ComputeView(PodServiceView):
             if response.status == 404:
                 raise missing(f"Network {network['uuid']} could not be found.")
             raise_neutron_refusal(response)
-        return response.json()["port"]["id"]
+        return json_str(response.json()["port"]["id"])
 
     def group_ids(self, request: Request, refs: list[str]) -> list[str]:
         """The top groups a boot names (by name or id, as Nova takes them)."""
@@ -692,7 +695,7 @@ class ComputeView(PodServiceView):
         collection: PodCollection,
         unavailable: dict[Pod, str],
         params: dict[str, list[str]],
-    ) -> list[dict]:
+    ) -> list[JsonDict]:
         """Servers of pods that did not answer: Nova's down-cell stubs from 2.69 on, left out
         before (as Nova does), and never on a later page."""
         version = tuple(int(part) for part in self.version.split("."))
@@ -717,7 +720,8 @@ def made_by_gateway(top_port_id: str) -> bool:
         port = central_neutron().get(f"/ports/{top_port_id}")["port"]
     except (NeutronError, ServiceUnavailable):
         return False
-    return port.get("description") == boot.GATEWAY_PORT
+    description: object = port.get("description")
+    return description == boot.GATEWAY_PORT
 
 
 def raise_neutron_refusal(response: UpstreamResponse) -> None:
@@ -738,7 +742,7 @@ class RefusedBoot(Exception):
         self.response = response
 
 
-def instance_count(server: dict) -> int:
+def instance_count(server: JsonDict) -> int:
     """How many servers a create asks for: Nova makes max_count when it can, min_count at
     least; Tricircle makes max_count (or min_count) of them."""
     minimum = whole_number(server.get("min_count", 1), "min_count", minimum=1)

@@ -23,6 +23,7 @@ from pods.models import Pod
 from routing.models import ResourceRouting
 from tricircle_site.auth import KeystoneIdentity
 from tricircle_site.exceptions import BadRequest, Conflict, NotFound
+from tricircle_site.jsontypes import JsonDict, json_object
 
 
 def is_uuid(value: object) -> bool:
@@ -47,13 +48,13 @@ def require_uuid(value: object, field: str) -> str:
 
 def caller_port(
     caller: KeystoneIdentity, port_id: object, missing: type[BadRequest | NotFound]
-) -> dict:
+) -> JsonDict:
     """The top port a boot (`missing` = BadRequest, as Nova's create answers) or an interface
     attach (NotFound) names, as the caller may use it: visible to the caller, of the caller's
     project and not in use."""
     port_id = require_uuid(port_id, "port")
     try:
-        port = central_neutron_as(caller.token).get(f"/ports/{port_id}")["port"]
+        port = json_object(central_neutron_as(caller.token).get(f"/ports/{port_id}")["port"])
     except NeutronError as exc:
         if exc.status_code in {403, 404}:
             raise missing(f"Port id {port_id} could not be found.") from exc

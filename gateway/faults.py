@@ -8,6 +8,7 @@ from http import HTTPStatus
 from django.http import JsonResponse
 
 from tricircle_site import request_ids
+from tricircle_site.jsontypes import JsonDict
 
 NOVA_FAULT_NAMES = {
     400: "badRequest",
@@ -36,7 +37,7 @@ NEUTRON_FAULT_TYPES = {
 }
 
 
-def fault_body(style: str, status: int, message: str) -> dict:
+def fault_body(style: str, status: int, message: str) -> JsonDict:
     if style == "placement":
         return {
             "errors": [

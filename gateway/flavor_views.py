@@ -10,7 +10,7 @@ from django.http import HttpResponse, JsonResponse
 from rest_framework.request import Request
 
 from gateway import flavors
-from gateway.models import Flavor
+from gateway.models import Flavor, KeyPair
 from gateway.numbers import whole_number
 from gateway.scatter import gather
 from jobs.services import request_job
@@ -191,7 +191,7 @@ def handle_keypairs(view: ComputeView, request: Request, path: str) -> HttpRespo
             if private_key:
                 body["private_key"] = private_key
             return _json(view, {"keypair": body}, 201 if view.version_tuple >= (2, 2) else 200)
-        keypairs = flavors.KeyPair.objects.filter(user_id=user_id).order_by("name")
+        keypairs = KeyPair.objects.filter(user_id=user_id).order_by("name")
         return _json(
             view,
             {

@@ -25,6 +25,7 @@ from routing.models import ResourceRouting, ResourceType
 from routing.services import ensure_bottom
 from tricircle_site import metrics
 from tricircle_site.exceptions import BadRequest, Conflict, Forbidden, NotFound
+from tricircle_site.jsontypes import JsonDict
 
 # Key pairs of another user need 2.10 in the pod's Nova.
 KEYPAIR_VERSION = "2.10"
@@ -51,7 +52,7 @@ def get_flavor(flavor_id: str, project_id: str, is_admin: bool) -> Flavor:
     return flavor
 
 
-def _number(data: dict, name: str, default: Any = None, minimum: float = 0) -> Any:
+def _number(data: JsonDict, name: str, default: Any = None, minimum: float = 0) -> Any:
     value = data.get(name, default)
     if value is None or value == "":
         if default is None:
@@ -60,7 +61,7 @@ def _number(data: dict, name: str, default: Any = None, minimum: float = 0) -> A
     if name != "rxtx_factor":
         return whole_number(value, name, minimum=int(minimum))
     try:
-        number = float(value)  # type: ignore[arg-type]  # anything else is refused below
+        number = float(value)  # anything else is refused below
     except (TypeError, ValueError) as exc:
         raise BadRequest(f"Invalid input for field/attribute {name}: {value!r}.") from exc
     if not math.isfinite(number) or number > MAX_INT:
@@ -113,7 +114,7 @@ def create_flavor(data: Any) -> Flavor:
         raise Conflict(f"Flavor with name {name} or ID {flavor_id} already exists.") from exc
 
 
-def flavor_body(flavor: Flavor, base_url: str, version: tuple[int, int], detail: bool) -> dict:
+def flavor_body(flavor: Flavor, base_url: str, version: tuple[int, int], detail: bool) -> JsonDict:
     links = [{"rel": "self", "href": f"{base_url}/flavors/{flavor.id}"}]
     body: dict[str, Any] = {"id": flavor.id, "name": flavor.name, "links": links}
     if version >= (2, 55):
@@ -137,15 +138,16 @@ def flavor_body(flavor: Flavor, base_url: str, version: tuple[int, int], detail:
     return body
 
 
-def set_extra_specs(flavor: Flavor, specs: Any) -> dict:
+def set_extra_specs(flavor: Flavor, specs: object) -> dict[str, str]:
     if not isinstance(specs, dict) or not all(
         isinstance(key, str) and isinstance(value, str | int | float | bool)
         for key, value in specs.items()
     ):
         raise BadRequest("extra_specs must map names to values.")
-    flavor.extra_specs = {**flavor.extra_specs, **{k: str(v) for k, v in specs.items()}}
+    merged: dict[str, str] = {**flavor.extra_specs, **{k: str(v) for k, v in specs.items()}}
+    flavor.extra_specs = merged
     flavor.save(update_fields=["extra_specs", "updated_at"])
-    return flavor.extra_specs
+    return merged
 
 
 def unset_extra_spec(flavor: Flavor, key: str) -> None:
@@ -155,7 +157,7 @@ def unset_extra_spec(flavor: Flavor, key: str) -> None:
     flavor.save(update_fields=["extra_specs", "updated_at"])
 
 
-def add_access(flavor: Flavor, project_id: str) -> None:
+def add_access(flavor: Flavor, project_id: object) -> None:
     if flavor.is_public:
         raise Conflict("Can not add access to a public flavor.")
     if not isinstance(project_id, str) or not project_id:
@@ -168,7 +170,9 @@ def add_access(flavor: Flavor, project_id: str) -> None:
         )
 
 
-def remove_access(flavor: Flavor, project_id: str) -> None:
+def remove_access(flavor: Flavor, project_id: object) -> None:
+    if not isinstance(project_id, str) or not project_id:
+        raise BadRequest("tenant is required.")
     deleted, _ = FlavorAccess.objects.filter(flavor=flavor, project_id=project_id).delete()
     if not deleted:
         raise NotFound(f"Flavor access not found for {flavor.id} / {project_id} combination.")
@@ -327,7 +331,7 @@ def get_keypair(user_id: str, name: str) -> KeyPair:
     return keypair
 
 
-def keypair_body(keypair: KeyPair, detail: bool, version: tuple[int, int]) -> dict:
+def keypair_body(keypair: KeyPair, detail: bool, version: tuple[int, int]) -> JsonDict:
     """Nova's shape for the microversion: `type` from 2.2; the show answer has the record's
     fields (clients validate them strictly)."""
     body: dict[str, Any] = {

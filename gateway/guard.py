@@ -67,7 +67,6 @@ class RequestGuardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_ids.given_or_new(request.META.get("HTTP_X_OPENSTACK_REQUEST_ID", ""))
-        request.request_id = request_id  # type: ignore[attr-defined]
         token = request_ids.current.set(request_id)
         request_timing = timing.RequestTiming()
         timing_token = timing.current.set(request_timing)
@@ -143,6 +142,6 @@ class RequestGuardMiddleware:
             request.path_info,
             500,
             "Internal error; the operator has the details in the log "
-            f"(request {getattr(request, 'request_id', '-')}).",
+            f"(request {request_ids.current.get() or '-'}).",
             "internal_error",
         )

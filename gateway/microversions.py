@@ -14,6 +14,7 @@ from gateway.proxy import Upstream, call
 from gateway.scatter import gather
 from pods.models import Pod
 from tricircle_site.exceptions import BadRequest, TricircleError
+from tricircle_site.jsontypes import JsonDict
 
 CACHE_SECONDS = 300.0
 _ranges: dict[str, tuple[float, tuple[str, str]]] = {}
@@ -76,7 +77,7 @@ def supported_range(
         response = call(upstream, "GET", "", {"Accept": "application/json"}, timeout=5)
         body = response.json()
         # Nova's versioned document has one "version"; Cinder's root lists "versions".
-        version = body.get("version") or next(
+        version: JsonDict = body.get("version") or next(
             (item for item in body.get("versions", []) if item.get("status") == "CURRENT"), {}
         )
         # Placement names its maximum max_version.

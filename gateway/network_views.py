@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -15,7 +17,12 @@ from gateway.base import GatewayView
 from gateway.proxy import Upstream, UpstreamResponse, call, user_headers
 from networking import services
 from pods.clients import clients
+from tricircle_site.auth import KeystoneIdentity
 from tricircle_site.exceptions import BadRequest
+from tricircle_site.jsontypes import JsonDict
+
+if TYPE_CHECKING:
+    from rest_framework.permissions import _SupportsHasPermission
 
 PREFIX = "/networking"
 ZONED = re.compile(r"^/v2\.0/(networks|routers)(?:\.json)?$")
@@ -46,7 +53,7 @@ SINGULAR = {
 class NetworkGatewayView(GatewayView):
     fault_style = "neutron"
 
-    def get_permissions(self) -> list:
+    def get_permissions(self) -> Sequence[_SupportsHasPermission]:
         # Neutron's version list answers without a token, as clients expect for discovery.
         if self.kwargs.get("path", "") in {"", "/"}:
             return [AllowAny()]
@@ -56,10 +63,11 @@ class NetworkGatewayView(GatewayView):
         return central_upstream(request)
 
     def forward(self, request: Request, path: str, body: bytes | None = None) -> UpstreamResponse:
-        token = request.auth.token if request.auth else ""
+        token = request.auth.token if isinstance(request.auth, KeystoneIdentity) else ""
         headers = user_headers(request.META, token) if token else {}
         if not token:
             headers = {"Accept": "application/json"}
+        assert request.method is not None  # a request DRF dispatched has one
         return call(
             self.upstream(request),
             request.method,
@@ -72,8 +80,9 @@ class NetworkGatewayView(GatewayView):
     def handle(self, request: Request, path: str = "") -> HttpResponse:
         path = "/" + path.lstrip("/")
         method = request.method
-        if method == "POST" and ZONED.match(path):
-            return self.create_zoned(request, path, ZONED.match(path).group(1))
+        assert method is not None  # a request DRF dispatched has one
+        if method == "POST" and (zoned := ZONED.match(path)):
+            return self.create_zoned(request, path, zoned.group(1))
         if method == "POST" and SUBNETS.match(path):
             return self.create_subnets(request, path)
         deleted = DELETABLE.match(path)
@@ -160,7 +169,7 @@ def central_upstream(request: Request) -> Upstream:
     )
 
 
-def parse_json(raw: bytes) -> dict:
+def parse_json(raw: bytes) -> JsonDict:
     try:
         body = json.loads(raw or b"null")
     except RecursionError as exc:
@@ -172,7 +181,7 @@ def parse_json(raw: bytes) -> dict:
     return body
 
 
-def resource_items(body: dict, collection: str) -> list[dict]:
+def resource_items(body: JsonDict, collection: str) -> list[JsonDict]:
     """The resources of a Neutron body, single (`{"network": {...}}`) or bulk."""
     if isinstance(body.get(collection), list):
         return [item for item in body[collection] if isinstance(item, dict)]

@@ -23,6 +23,7 @@ from gateway.scatter import gather
 from pods import services as pod_services
 from pods.models import Pod
 from tricircle_site.exceptions import ServiceUnavailable
+from tricircle_site.jsontypes import JsonDict
 
 API_PREFIX = "/placement"
 PLACEMENT_BASELINE = VersionRange("1.0", "1.0")
@@ -79,7 +80,7 @@ class PlacementView(PodServiceView):
             raise ServiceUnavailable("No pod's Placement answered.")
         return sorted(gathered.results.items(), key=lambda item: item[0].region_name)
 
-    def accepted(self, request: Request, path: str) -> list[tuple[Pod, dict]]:
+    def accepted(self, request: Request, path: str) -> list[tuple[Pod, JsonDict]]:
         """Every answering pod's body; the first refusal is the answer (PodRefused)."""
         answers = self.answers(request, path)
         for pod, answer in answers:
@@ -104,7 +105,7 @@ class PlacementView(PodServiceView):
         return self.answer({key: [items[name] for name in sorted(items)]})
 
     def summed(self, request: Request, path: str) -> HttpResponse:
-        total: dict = {}
+        total: JsonDict = {}
         for _pod, body in self.accepted(request, path):
             add_totals(total, body)
         return self.answer(total)

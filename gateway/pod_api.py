@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from django.http import HttpResponse, JsonResponse
@@ -25,6 +26,7 @@ from pods import services as pod_services
 from pods.models import HealthStatus, Pod
 from tricircle_site import metrics
 from tricircle_site.exceptions import BadRequest, ServiceUnavailable
+from tricircle_site.jsontypes import JsonDict
 
 LOG = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ def query_params(request: Request) -> dict[str, list[str]]:
     return parse_qs(request.META.get("QUERY_STRING", ""), keep_blank_values=True)
 
 
-def zone_info() -> list[dict]:
+def zone_info() -> list[JsonDict]:
     """Tricircle's availability zones as Nova and Cinder list theirs: a zone is available while
     one of its enabled pods is not down."""
     return [
@@ -84,7 +86,7 @@ PER_ITEM_LIMITS = frozenset(
 )
 
 
-def add_totals(total: dict, part: dict, per_item: bool = False) -> dict:
+def add_totals(total: JsonDict, part: JsonDict, per_item: bool = False) -> JsonDict:
     """Adds a pod's limits or quota set to the running total: numbers add up, except -1
     (unlimited) which stays unlimited, and PER_ITEM_LIMITS; nested objects add up key by key;
     anything else (ids, rate limits) is kept from the first pod."""
@@ -110,7 +112,9 @@ def add_totals(total: dict, part: dict, per_item: bool = False) -> dict:
 QUOTA_USAGE_KEYS = frozenset({"in_use", "reserved", "allocated"})
 
 
-def add_quota_sets(total: dict, part: dict, summed: frozenset[str] = frozenset()) -> dict:
+def add_quota_sets(
+    total: JsonDict, part: JsonDict, summed: frozenset[str] = frozenset()
+) -> JsonDict:
     """Adds a pod's quota set to the running total. Usage adds up. A limit is given to every
     pod alike, so the tightest pod's (-1, unlimited, the loosest) is what was set, except for
     the `summed` resources: those Tricircle counts across pods, whose limits are the sum of the
@@ -148,7 +152,7 @@ def left_out(response: HttpResponse, pods: Iterable[Pod]) -> None:
         metrics.PARTIAL_LISTS.labels(name).inc()
 
 
-def keep_first(total: dict, part: dict) -> dict:
+def keep_first(total: JsonDict, part: JsonDict) -> JsonDict:
     """Answers every pod gives alike (it was given the same): the first pod's."""
     if not total:
         total.update(part)
@@ -186,9 +190,10 @@ class PodServiceView(GatewayView):
     def version_range(cls, pods: list[Pod]) -> VersionRange:
         return supported_range(cls.service_type, pods, cls.version_upstream, cls.baseline)
 
-    def requested_microversion(self, meta: dict) -> str | None:
+    def requested_microversion(self, meta: dict[str, Any]) -> str | None:
         # OpenStack-API-Version may name several services: "compute 2.60, volume 3.50".
-        for part in meta.get("HTTP_OPENSTACK_API_VERSION", "").split(","):
+        header: str = meta.get("HTTP_OPENSTACK_API_VERSION", "")
+        for part in header.split(","):
             name, _, value = part.strip().partition(" ")
             if name.lower() == self.microversion_name:
                 return value.strip()
@@ -223,6 +228,7 @@ class PodServiceView(GatewayView):
     def forward(
         self, request: Request, pod: Pod, path: str, body: bytes | None = None
     ) -> UpstreamResponse:
+        assert request.method is not None  # a request DRF dispatched has one
         return call(
             self.upstream(request, pod),
             request.method,
@@ -309,7 +315,7 @@ class PodServiceView(GatewayView):
         if summary_fields is not None:
             items = [{name: item.get(name) for name in summary_fields} for item in items]
         items += self.down_pod_items(request, collection, merged.unavailable, params)
-        body: dict = {collection.name: items}
+        body: JsonDict = {collection.name: items}
         # Like Nova and Cinder: a full page always has a next link (the next may be empty).
         if merged.items and (merged.more or (limit is not None and len(merged.items) >= limit)):
             query = {key: values for key, values in asked.items() if key != "marker"}
@@ -320,7 +326,7 @@ class PodServiceView(GatewayView):
         left_out(response, merged.unavailable)
         return response
 
-    def present_items(self, items: list[dict]) -> None:
+    def present_items(self, items: list[JsonDict]) -> None:
         """A page of merged items, before it is answered: what needs one call for all."""
 
     def down_pod_items(
@@ -329,12 +335,12 @@ class PodServiceView(GatewayView):
         collection: PodCollection,
         unavailable: dict[Pod, str],
         params: dict[str, list[str]],
-    ) -> list[dict]:
+    ) -> list[JsonDict]:
         """What stands for the resources of pods that did not answer: nothing, unless the API
         has a notion of it (Nova's down-cell stubs)."""
         return []
 
-    def answer(self, body: dict) -> HttpResponse:
+    def answer(self, body: JsonDict) -> HttpResponse:
         return self.set_version_headers(JsonResponse(body))
 
     # --- every pod ---------------------------------------------------------------------------
@@ -345,8 +351,8 @@ class PodServiceView(GatewayView):
         self,
         request: Request,
         path: str,
-        present: Callable[[dict], None] | None = None,
-        combine: Callable[[dict, dict], dict] = add_totals,
+        present: Callable[[JsonDict], None] | None = None,
+        combine: Callable[[JsonDict, JsonDict], JsonDict] = add_totals,
     ) -> HttpResponse:
         """Limits, quotas and summaries: every pod's answer added up (the project's volumes are
         spread over the pods), then `present`ed; pods that do not answer are named in a
@@ -359,7 +365,7 @@ class PodServiceView(GatewayView):
             if refused:
                 return self.respond(request, *refused)
             raise ServiceUnavailable("No pod is available.")
-        total: dict = {}
+        total: JsonDict = {}
         for pod in sorted(answers, key=lambda pod: pod.region_name):
             combine(total, answers[pod].json())
         if present:
@@ -372,8 +378,8 @@ class PodServiceView(GatewayView):
         self,
         request: Request,
         path: str,
-        applied: Callable[[dict], None] | None = None,
-        combine: Callable[[dict, dict], dict] = add_totals,
+        applied: Callable[[JsonDict], None] | None = None,
+        combine: Callable[[JsonDict, JsonDict], JsonDict] = add_totals,
     ) -> HttpResponse:
         """Quota changes apply in every pod; the answer is the first refusal, else the total,
         given to `applied` (the change was made everywhere) before it is answered."""
@@ -385,7 +391,7 @@ class PodServiceView(GatewayView):
         for pod, answer in sorted(gathered.results.items(), key=lambda item: item[0].region_name):
             if answer.status >= 300:
                 return self.respond(request, pod, answer)
-        total: dict = {}
+        total: JsonDict = {}
         for _pod, answer in sorted(gathered.results.items(), key=lambda item: item[0].region_name):
             if answer.content:
                 combine(total, answer.json() or {})
@@ -412,7 +418,7 @@ class PodServiceView(GatewayView):
             limits = quotas.given_limits(service, given, "quota_class_set")
             self.prepare_quota_change(request, "quota_class_set")
 
-            def applied(body: dict) -> None:
+            def applied(body: JsonDict) -> None:
                 quotas.record_class(class_name, service, limits)
                 quotas.present_quota_set(
                     body, quotas.class_limits(class_name, service), "quota_class_set"
@@ -463,7 +469,7 @@ class PodServiceView(GatewayView):
         limits = quotas.given_limits(service, parse_json(request.body).get("quota_set"))
         self.prepare_quota_change(request, "quota_set")
 
-        def applied(body: dict) -> None:
+        def applied(body: JsonDict) -> None:
             quotas.record(project_id, service, limits)
             quotas.present_quota_set(body, quotas.limits_of(project_id, service))
 
@@ -479,7 +485,7 @@ class PodServiceView(GatewayView):
         gathered = gather(
             self.answering_pods(), lambda pod: self.forward_get(request, pod, "/limits")
         )
-        total: dict = {}
+        total: JsonDict = {}
         for _pod, answer in sorted(gathered.results.items(), key=lambda item: item[0].region_name):
             if answer.status < 300:
                 add_totals(total, answer.json())
@@ -490,7 +496,7 @@ class PodServiceView(GatewayView):
         """Admin lists of what each pod runs (hypervisors, services): every pod's items."""
         # The caller's filters (host, binary...) go to every pod.
         gathered = gather(self.answering_pods(), lambda pod: self.forward(request, pod, path, b""))
-        items: list = []
+        items: list[JsonDict] = []
         for pod, answer in sorted(gathered.results.items(), key=lambda item: item[0].region_name):
             if answer.status >= 300:
                 return self.respond(request, pod, answer)

@@ -15,6 +15,7 @@ from keystoneauth1 import session as ks_session
 
 from tricircle_site import metrics, request_ids
 from tricircle_site.exceptions import ServiceUnavailable
+from tricircle_site.jsontypes import Json
 from tricircle_site.paths import safe_url
 
 # The version at the end of an API's base URL (/v2.1, /v3): what bookmark links leave out.
@@ -69,7 +70,7 @@ class UpstreamResponse:
     headers: dict[str, str]
     content: bytes
 
-    def json(self) -> Any:
+    def json(self) -> Json:
         return json.loads(self.content) if self.content else None
 
     def to_django(self, upstream: Upstream) -> HttpResponse:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import requests
 from django.db import IntegrityError, transaction
 
 from gateway.models import QosSpecs, VolumeType
@@ -22,6 +23,7 @@ from routing.models import ResourceRouting, ResourceType
 from routing.services import bottom_id_in, ensure_bottom
 from tricircle_site.auth import KeystoneIdentity
 from tricircle_site.exceptions import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable
+from tricircle_site.jsontypes import JsonDict
 
 LOG = logging.getLogger(__name__)
 
@@ -70,12 +72,12 @@ def get_specs(specs_id: str) -> QosSpecs:
     return found
 
 
-def specs_item(specs: QosSpecs) -> dict:
+def specs_item(specs: QosSpecs) -> JsonDict:
     """A spec set as Cinder's views show it (the list's items and the `qos_specs` of a show)."""
     return {"id": specs.id, "name": specs.name, "consumer": specs.consumer, "specs": specs.specs}
 
 
-def associations(specs: QosSpecs) -> list[dict]:
+def associations(specs: QosSpecs) -> list[JsonDict]:
     return [
         {"association_type": "volume_type", "name": volume_type.name, "id": volume_type.id}
         for volume_type in specs.volume_types.all()
@@ -88,7 +90,7 @@ def _invalid(field: object, value: object, problem: str) -> BadRequest:
     return BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. {problem}")
 
 
-def _only_key(body: dict, key: str) -> None:
+def _only_key(body: JsonDict, key: str) -> None:
     if key not in body:
         raise BadRequest(f"'{key}' is a required property")
     extra = sorted(set(body) - {key})
@@ -123,7 +125,7 @@ def _consumer(value: object) -> str:
     return str(value)
 
 
-def valid_create(body: dict) -> dict:
+def valid_create(body: JsonDict) -> JsonDict:
     """`{"qos_specs": {"name": ..., "consumer": ..., key: value...}}` as Cinder's schema takes
     it (checked before the caller's rights, as in Cinder)."""
     given = body.get("qos_specs")
@@ -147,10 +149,11 @@ def valid_create(body: dict) -> dict:
         if reason:
             raise BadRequest(f"An invalid 'name' value was provided. {reason}")
     _only_key(body, "qos_specs")
-    return given  # type: ignore[return-value]  # a dict: checked above
+    assert isinstance(given, dict)  # anything else was refused above
+    return given
 
 
-def valid_update(body: dict) -> dict:
+def valid_update(body: JsonDict) -> JsonDict:
     """`{"qos_specs": {key: string or null...}}` as Cinder's schema takes it."""
     given = body.get("qos_specs")
     if "qos_specs" in body:
@@ -168,10 +171,11 @@ def valid_update(body: dict) -> dict:
                 "qos_specs", given, f"Additional properties are not allowed ({names} unexpected)"
             )
     _only_key(body, "qos_specs")
-    return given  # type: ignore[return-value]
+    assert isinstance(given, dict)  # anything else was refused above
+    return given
 
 
-def valid_keys(body: dict) -> list[str]:
+def valid_keys(body: JsonDict) -> list[str]:
     """`{"keys": [key...]}` as Cinder's schema takes it."""
     keys = body.get("keys")
     if "keys" in body:
@@ -183,7 +187,8 @@ def valid_keys(body: dict) -> list[str]:
         if len(set(keys)) != len(keys):
             raise _invalid("keys", keys, f"{keys!r} has non-unique elements")
     _only_key(body, "keys")
-    return keys  # type: ignore[return-value]
+    assert isinstance(keys, list)  # anything else was refused above
+    return keys
 
 
 def force_param(params: dict[str, list[str]]) -> bool:
@@ -195,7 +200,7 @@ def force_param(params: dict[str, list[str]]) -> bool:
 
 
 # --- the top's spec sets --------------------------------------------------------------------
-def create_specs(given: dict) -> QosSpecs:
+def create_specs(given: JsonDict) -> QosSpecs:
     name = given["name"].strip()
     specs = {key: value for key, value in given.items() if key != "name"}
     for key, value in specs.items():
@@ -290,7 +295,7 @@ def _sort_params(given: dict[str, str]) -> tuple[list[str], list[str]]:
     return keys, dirs
 
 
-def update_specs(specs: QosSpecs, given: dict) -> None:
+def update_specs(specs: QosSpecs, given: JsonDict) -> None:
     """Sets the keys given (`consumer` is the consumer) at the top, then in the pods' copies."""
     changed = dict(given)
     if "consumer" in changed:
@@ -472,7 +477,7 @@ def _associate_in_pod(pod: Pod, bottom_specs: str, bottom_type: str) -> None:
     _checked(pod, answer, "associate a volume type with QoS specs")
 
 
-def _checked(pod: Pod, answer: Any, what: str) -> dict:
+def _checked(pod: Pod, answer: requests.Response, what: str) -> JsonDict:
     if answer.status_code >= 300:
         raise ServiceUnavailable(
             f"Cinder of {pod.region_name} refused to {what}: "

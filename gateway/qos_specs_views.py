@@ -15,6 +15,7 @@ from gateway.models import QosSpecs
 from gateway.network_views import parse_json
 from gateway.pod_api import query_params
 from tricircle_site.exceptions import NotFound
+from tricircle_site.jsontypes import JsonDict
 
 if TYPE_CHECKING:
     from gateway.volume_views import VolumeView
@@ -94,7 +95,7 @@ def on_specs(view: VolumeView, request: Request, specs_id: str) -> HttpResponse:
 def list_specs(view: VolumeView, request: Request) -> HttpResponse:
     params = query_params(request)
     rows, limit = qos_specs.listed(params)
-    body: dict = {"qos_specs": [qos_specs.specs_item(row) for row in rows]}
+    body: JsonDict = {"qos_specs": [qos_specs.specs_item(row) for row in rows]}
     # As Cinder: a page as long as the limit (1000 by default) has a next link.
     if rows and len(rows) >= limit:
         query = {**params, "marker": [rows[-1].id]}

@@ -16,6 +16,7 @@ from gateway.models import ProjectQuota, QuotaClassLimit
 from gateway.numbers import whole_number
 from tricircle_site import metrics
 from tricircle_site.exceptions import BadRequest, Forbidden, OverLimit
+from tricircle_site.jsontypes import JsonDict
 
 DEFAULT_CLASS = "default"
 COMPUTE = "compute"
@@ -94,7 +95,7 @@ def forget(project_id: str, service: str) -> None:
     ProjectQuota.objects.filter(project_id=project_id, service=service).delete()
 
 
-def present_quota_set(body: dict, limits: dict[str, int], body_key: str = "quota_set") -> None:
+def present_quota_set(body: JsonDict, limits: dict[str, int], body_key: str = "quota_set") -> None:
     """A quota set added up over the pods shows Tricircle's `limits` where it has them (plain,
     or the `limit` of a detailed entry whose `in_use` stays the total)."""
     quota_set = body.get(body_key)
@@ -107,7 +108,7 @@ def present_quota_set(body: dict, limits: dict[str, int], body_key: str = "quota
             quota_set[resource] = limit
 
 
-def present_limits(body: dict, project_id: str, service: str) -> None:
+def present_limits(body: JsonDict, project_id: str, service: str) -> None:
     absolute = body.get("limits", {}).get("absolute")
     if not isinstance(absolute, dict):
         return
@@ -115,7 +116,7 @@ def present_limits(body: dict, project_id: str, service: str) -> None:
         absolute[COUNTED[service][resource][0]] = limit
 
 
-def check(project_id: str, service: str, requested: dict[str, int], absolute: dict) -> None:
+def check(project_id: str, service: str, requested: dict[str, int], absolute: JsonDict) -> None:
     """Refuses a create that would take the project beyond one of its limits, in the words and
     status of the service (Nova: 403; Cinder: 413). `absolute` is /limits totalled over pods."""
     limits = limits_of(project_id, service)

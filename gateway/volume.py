@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from collections.abc import Callable
 
+import requests
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from keystoneauth1 import adapter as ks_adapter
 from keystoneauth1 import exceptions as ks_exceptions
 
 from gateway import qos_specs
@@ -23,11 +25,12 @@ from routing.models import ResourceRouting, ResourceType
 from routing.services import ensure_bottom
 from tricircle_site.auth import KeystoneIdentity
 from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUnavailable
+from tricircle_site.jsontypes import JsonDict, json_str
 
 LOG = logging.getLogger(__name__)
 
 
-def present_volume(pod: Pod, volume: dict) -> None:
+def present_volume(pod: Pod, volume: JsonDict) -> None:
     """A volume's zone is the Tricircle AZ of its pod, not the pod's own zone name."""
     if "availability_zone" in volume and pod.az_name:
         volume["availability_zone"] = pod.az_name
@@ -104,15 +107,16 @@ USER_VISIBLE_EXTRA_SPECS = frozenset(
 )
 
 
-def visible_extra_specs(volume_type: VolumeType, is_admin: bool) -> dict:
+def visible_extra_specs(volume_type: VolumeType, is_admin: bool) -> dict[str, str]:
+    specs: dict[str, str] = volume_type.extra_specs  # as create_type and set_extra_specs keep them
     if is_admin:
-        return volume_type.extra_specs
-    return {k: v for k, v in volume_type.extra_specs.items() if k in USER_VISIBLE_EXTRA_SPECS}
+        return specs
+    return {k: v for k, v in specs.items() if k in USER_VISIBLE_EXTRA_SPECS}
 
 
 def type_body(
     volume_type: VolumeType, is_admin: bool, access_attribute: bool = True, read: bool = False
-) -> dict:
+) -> JsonDict:
     """A type as Cinder's views show it, extra specs filtered for users who are not admins.
     Cinder's answer to an update has no `os-volume-type-access` attribute (its type-access
     extension adds it to the other answers only); its reads (GET /types, /types/{id}) show
@@ -162,7 +166,7 @@ def get_type(ref: str, identity: KeystoneIdentity) -> VolumeType:
     return found
 
 
-def create_type(body: dict) -> VolumeType:
+def create_type(body: object) -> VolumeType:
     if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not body["name"]:
         raise BadRequest('The request body must be {"volume_type": {"name": ...}}.')
     specs = body.get("extra_specs") or {}
@@ -182,7 +186,7 @@ def create_type(body: dict) -> VolumeType:
         raise Conflict(f"Volume Type {body['name']} already exists.") from exc
 
 
-def update_type(volume_type: VolumeType, body: dict) -> VolumeType:
+def update_type(volume_type: VolumeType, body: object) -> VolumeType:
     if not isinstance(body, dict):
         raise BadRequest('The request body must be {"volume_type": {...}}.')
     if body.get("name"):
@@ -203,7 +207,7 @@ def _boolean(value: object) -> bool:
     return bool(value)
 
 
-def set_extra_specs(volume_type: VolumeType, specs: dict) -> dict:
+def set_extra_specs(volume_type: VolumeType, specs: object) -> dict[str, str]:
     if not isinstance(specs, dict) or not specs:
         raise BadRequest('The request body must be {"extra_specs": {key: value, ...}}.')
     specs = {str(key): str(value) for key, value in specs.items()}
@@ -241,7 +245,7 @@ def delete_type(volume_type: VolumeType) -> None:
     volume_type.delete()
 
 
-def type_access(volume_type: VolumeType) -> list[dict]:
+def type_access(volume_type: VolumeType) -> list[JsonDict]:
     if volume_type.is_public:
         raise NotFound("Access list not available for public volume types.")
     return [
@@ -292,13 +296,15 @@ def _copies(volume_type: VolumeType) -> list[ResourceRouting]:
     )
 
 
-def _push_to_pods(volume_type: VolumeType, change: object) -> None:
+def _push_to_pods(
+    volume_type: VolumeType, change: Callable[[ks_adapter.Adapter, str], requests.Response]
+) -> None:
     """Keeps the pods' copies (extra specs, access) as the top's; a pod that refuses (a type in
     use may not change there) keeps its old copy, which the log says."""
     for routing in _copies(volume_type):
         api = clients().adapter(routing.pod.region_name, "volumev3")
         try:
-            response = change(api, routing.bottom_id)  # type: ignore[operator]
+            response = change(api, routing.bottom_id)
         except Exception as exc:  # a pod that does not answer must not fail the top's change
             LOG.warning("copy of %s not updated in %s: %s", volume_type.name, routing.pod, exc)
             continue
@@ -317,15 +323,15 @@ def ensure_type_in_pod(pod: Pod, volume_type: VolumeType, project_id: str) -> st
     service account at most once however many creates race (routing.services.ensure_bottom)."""
     api = clients().adapter(pod.region_name, "volumev3")
 
-    def check(response: object, what: str) -> dict:
-        status = response.status_code  # type: ignore[attr-defined]
+    def check(response: requests.Response, what: str) -> JsonDict:
+        status = response.status_code
         if status >= 300:
-            text = response.text[:300]  # type: ignore[attr-defined]
+            text = response.text[:300]
             raise ServiceUnavailable(
                 f"Cinder of {pod.region_name} refused to {what} volume type "
                 f"{volume_type.name}: HTTP {status} {text}"
             )
-        return response.json() if status != 204 else {}  # type: ignore[attr-defined]
+        return response.json() if status != 204 else {}
 
     def adopt() -> str | None:
         listed = check(api.get("/types", params={"is_public": "None"}), "list")
@@ -340,7 +346,7 @@ def ensure_type_in_pod(pod: Pod, volume_type: VolumeType, project_id: str) -> st
                         "set the extra specs of",
                     )
                 qos_specs.give_to_type_copy(pod, volume_type, candidate["id"], project_id)
-                return candidate["id"]
+                return json_str(candidate["id"])
         return None
 
     def create() -> str:
@@ -352,7 +358,7 @@ def ensure_type_in_pod(pod: Pod, volume_type: VolumeType, project_id: str) -> st
                 "extra_specs": volume_type.extra_specs,
             }
         }
-        made = check(api.post("/types", json=body), "create")["volume_type"]["id"]
+        made = json_str(check(api.post("/types", json=body), "create")["volume_type"]["id"])
         if volume_type.encryption:
             spec = {k: v for k, v in volume_type.encryption.items() if k in ENCRYPTION_FIELDS}
             check(
@@ -377,7 +383,7 @@ ENCRYPTION_FIELDS = ("provider", "cipher", "key_size", "control_location")
 CONTROL_LOCATIONS = ("front-end", "back-end")
 
 
-def valid_encryption(given: object, creating: bool) -> dict:
+def valid_encryption(given: object, creating: bool) -> JsonDict:
     """Encryption specs as Cinder's schema takes them (provider and control location needed
     to create)."""
     if not isinstance(given, dict):
@@ -400,7 +406,7 @@ def _short_text(value: object) -> bool:
     return isinstance(value, str) and len(value) <= 255
 
 
-def encryption_specs(volume_type: VolumeType) -> dict:
+def encryption_specs(volume_type: VolumeType) -> JsonDict:
     """GET /types/{id}/encryption: the specs as Cinder's index shows them, {} when none."""
     if not volume_type.encryption:
         return {}
@@ -413,7 +419,7 @@ def encryption_specs(volume_type: VolumeType) -> dict:
     }
 
 
-def set_encryption(volume_type: VolumeType, given: object, creating: bool) -> dict:
+def set_encryption(volume_type: VolumeType, given: object, creating: bool) -> JsonDict:
     """Creates or updates the type's encryption at the top and in the pods' copies first (a
     pod refuses while one of its volumes uses the type: then nothing changes)."""
     spec = valid_encryption(given, creating)
@@ -459,7 +465,7 @@ def delete_encryption(volume_type: VolumeType) -> None:
     volume_type.save(update_fields=["encryption", "updated_at"])
 
 
-def _refused_by_pod(pod: Pod, answer: Any) -> None:
+def _refused_by_pod(pod: Pod, answer: requests.Response) -> None:
     """A pod's refusal of a change to its copy is the user's answer (a 400 while a volume of
     the type exists there); a pod that fails is unavailable."""
     if answer.status_code < 300:

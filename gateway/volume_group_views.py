@@ -5,6 +5,7 @@ its source's pod), gathered from every pod for lists, and shown with Tricircle's
 
 from __future__ import annotations
 
+import builtins
 import json
 import logging
 import re
@@ -26,6 +27,7 @@ from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import record_bottom
 from tricircle_site.exceptions import BadRequest, NotFound
+from tricircle_site.jsontypes import JsonDict
 
 LOG = logging.getLogger(__name__)
 
@@ -150,7 +152,7 @@ class GroupRequests:
     def list_group_types(self) -> HttpResponse:
         params = query_params(self.request)
         page, size = groups.list_group_types(self.identity, params)
-        body: dict = {
+        body: JsonDict = {
             "group_types": [groups.group_type_body(t, self.identity.is_admin) for t in page]
         }
         if page and len(page) == size:  # as Cinder: a full page has a next link
@@ -164,10 +166,11 @@ class GroupRequests:
 
     def group_specs(self, type_id: str, key: str | None) -> HttpResponse:
         method = self.request.method
+        assert method is not None  # a request DRF dispatched has one
         rule = SPEC_RULES.get((key is not None, method))
         if rule is None:
             raise NotFound(NO_SUCH_RESOURCE)
-        given: dict = {}
+        given: groups.Specs = {}
         if method in {"POST", "PUT"}:  # Cinder checks the body before its policy
             body = parse_json(self.request.body)
             given = groups.valid_specs(body) if key is None else groups.valid_spec(body)
@@ -190,7 +193,7 @@ class GroupRequests:
 
     # --- groups and group snapshots ---------------------------------------------------------
     def list(self, api: str, detail: bool) -> HttpResponse:
-        params = None
+        params: dict[str, builtins.list[str]] | None = None
         if api == "group_snapshots" and not groups.supports(
             self.view.version, groups.GROUP_SNAPSHOT_PAGINATION
         ):
@@ -320,7 +323,9 @@ class GroupRequests:
         for member in self.group_snapshot_members(pod, group_id, group_snapshot_id):
             self.record(member["id"], pod, ResourceType.SNAPSHOT, member)
 
-    def group_snapshot_members(self, pod: Pod, group_id: str, group_snapshot_id: str) -> list[dict]:
+    def group_snapshot_members(
+        self, pod: Pod, group_id: str, group_snapshot_id: str
+    ) -> builtins.list[JsonDict]:
         # Cinder's snapshot list takes no group snapshot filter from users: by the group's
         # volumes, which it does take.
         return [
@@ -330,7 +335,7 @@ class GroupRequests:
             if snapshot.get("group_snapshot_id") == group_snapshot_id
         ]
 
-    def group_volumes(self, pod: Pod, group_id: str) -> list[dict]:
+    def group_volumes(self, pod: Pod, group_id: str) -> builtins.list[JsonDict]:
         return self.pod_items(pod, "volumes", [("group_id", group_id)])
 
     def volumes_from_group_snapshot(self, pod: Pod, group_snapshot_id: str) -> dict[str, int]:
@@ -340,15 +345,17 @@ class GroupRequests:
             return {}  # the pod answers the create with its refusal
         return usage_of(self.group_snapshot_members(pod, group_id, group_snapshot_id), "size")
 
-    def pod_items(self, pod: Pod, kind: str, query: list[tuple[str, str]]) -> list[dict]:
+    def pod_items(
+        self, pod: Pod, kind: str, query: builtins.list[tuple[str, str]]
+    ) -> builtins.list[JsonDict]:
         """A pod's detailed list as the caller sees it (admins: of every project, as the item
         in question may be another project's)."""
         if self.identity.is_admin:
             query = [*query, ("all_tenants", "True")]
         body = self.pod_get(pod, f"/{kind}/detail", urlencode(query))
-        return (body or {}).get(kind, [])
+        return [item for item in (body or {}).get(kind, []) if isinstance(item, dict)]
 
-    def pod_get(self, pod: Pod, path: str, query: str = "") -> dict | None:
+    def pod_get(self, pod: Pod, path: str, query: str = "") -> JsonDict | None:
         headers = self.view.pod_headers(self.request)
         if not groups.supports(self.view.version, groups.GROUPS_VERSION):
             # A volume may join a group at any microversion; the group is read at one that
@@ -358,12 +365,15 @@ class GroupRequests:
         if answer.status >= 300:
             LOG.warning("%s of %s: HTTP %s", path, pod.region_name, answer.status)
             return None
-        return answer.json()
+        body = answer.json()
+        return body if isinstance(body, dict) else None
 
     def sees(self, pod: Pod, path: str) -> bool:
         return self.pod_get(pod, path) is not None
 
-    def record(self, item_id: str, pod: Pod, resource_type: str, item: dict | None = None) -> None:
+    def record(
+        self, item_id: str, pod: Pod, resource_type: str, item: JsonDict | None = None
+    ) -> None:
         # An admin's list shows each item's own project (the routing entry is that project's).
         shown = item or {}
         project_id = (
@@ -392,11 +402,11 @@ class GroupRequests:
                 answer = replace(answer, content=json.dumps(body).encode())
         return self.view.respond(self.request, pod, answer)
 
-    def answer(self, body: dict, status: int = 200) -> HttpResponse:
+    def answer(self, body: JsonDict, status: int = 200) -> HttpResponse:
         return self.view.set_version_headers(JsonResponse(body, status=status))
 
 
-def usage_of(items: list[dict], size_field: str) -> dict[str, int]:
+def usage_of(items: list[JsonDict], size_field: str) -> dict[str, int]:
     """What volumes made from these items (volumes or snapshots) take of the project's quota."""
     return {
         "volumes": len(items),

@@ -10,8 +10,9 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias, TypedDict
 
+import requests
 from django.db import IntegrityError, transaction
 from keystoneauth1 import exceptions as ks_exceptions
 
@@ -33,6 +34,7 @@ from tricircle_site.exceptions import (
     NotFound,
     ServiceUnavailable,
 )
+from tricircle_site.jsontypes import JsonDict, json_str
 
 LOG = logging.getLogger(__name__)
 
@@ -52,6 +54,25 @@ SPEC_KEY = re.compile(r"^[a-zA-Z0-9-_:.]{1,255}$")
 TRUE_WORDS = frozenset({"1", "t", "true", "on", "y", "yes"})
 FALSE_WORDS = frozenset({"0", "f", "false", "off", "n", "no"})
 GROUP_TYPE_FIELDS = ("id", "name", "description", "is_public", "created_at", "updated_at")
+# Specs as Cinder's schemas take them (specs_of): string keys, string values (null where taken).
+Specs: TypeAlias = dict[str, str | None]
+
+
+class NewGroupType(TypedDict):
+    """A group type's create, checked (valid_new_group_type)."""
+
+    name: str
+    description: str | None
+    is_public: bool
+    group_specs: Specs
+
+
+class GroupTypeChanges(TypedDict, total=False):
+    """What a group type's update changes, checked (valid_update)."""
+
+    name: str
+    description: str | None
+    is_public: bool
 
 
 def supports(version: str, minimum: str) -> bool:
@@ -67,7 +88,7 @@ def invalid(field: str, value: object, reason: str) -> BadRequest:
     return BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
 
 
-def body_object(body: dict, key: str) -> dict:
+def body_object(body: JsonDict, key: str) -> JsonDict:
     """The one object a request body is made of ({"group_type": {...}})."""
     if key not in body:
         raise BadRequest(f"'{key}' is a required property")
@@ -80,7 +101,7 @@ def body_object(body: dict, key: str) -> dict:
     return given
 
 
-def only_keys(given: dict, field: str, allowed: tuple[str, ...]) -> None:
+def only_keys(given: JsonDict, field: str, allowed: tuple[str, ...]) -> None:
     extra = sorted(set(given) - set(allowed))
     if extra:
         raise invalid(
@@ -88,7 +109,7 @@ def only_keys(given: dict, field: str, allowed: tuple[str, ...]) -> None:
         )
 
 
-def text(given: dict, key: str, nullable: bool = True, minimum: int = 0) -> str | None:
+def text(given: JsonDict, key: str, nullable: bool = True, minimum: int = 0) -> str | None:
     value = given.get(key)
     if value is None and nullable:
         return None
@@ -109,7 +130,7 @@ def boolean_word(value: object, field: str) -> bool:
     raise invalid(field, value, f"{value!r} is not a boolean")
 
 
-def specs_of(value: object, field: str, key_pattern: re.Pattern, nullable: bool) -> dict:
+def specs_of(value: object, field: str, key_pattern: re.Pattern[str], nullable: bool) -> Specs:
     """Specs as Cinder's schemas take them: string keys of the pattern, string values (or
     null where the API takes it) of at most 255 characters."""
     if not isinstance(value, dict):
@@ -129,9 +150,9 @@ def specs_of(value: object, field: str, key_pattern: re.Pattern, nullable: bool)
 
 
 # --- group types -------------------------------------------------------------------------------
-def group_type_body(group_type: GroupType, is_admin: bool) -> dict:
+def group_type_body(group_type: GroupType, is_admin: bool) -> JsonDict:
     """A group type as Cinder's view shows it: its specs to admins only."""
-    body = {
+    body: JsonDict = {
         "id": group_type.id,
         "name": group_type.name,
         "description": group_type.description,
@@ -197,11 +218,12 @@ def list_group_types(
     if marker in ids:
         ordered = ordered[ids.index(marker) + 1 :]
     offset = int_param(params, "offset") or 0
-    limit = min(MAX_PAGE, int_param(params, "limit") if params.get("limit") else MAX_PAGE)
+    asked = int_param(params, "limit")
+    limit = min(MAX_PAGE, MAX_PAGE if asked is None else asked)
     return ordered[offset : offset + limit], limit
 
 
-def valid_new_group_type(body: dict) -> dict:
+def valid_new_group_type(body: JsonDict) -> NewGroupType:
     """The fields of a new group type, as Cinder's schema takes them."""
     given = body_object(body, "group_type")
     only_keys(given, "group_type", ("name", "description", "is_public", "group_specs"))
@@ -222,7 +244,7 @@ def valid_new_group_type(body: dict) -> dict:
     }
 
 
-def create_group_type(fields: dict) -> GroupType:
+def create_group_type(fields: NewGroupType) -> GroupType:
     try:
         with transaction.atomic():  # a duplicate name must not break the caller's transaction
             return GroupType.objects.create(id=str(uuid.uuid4()), **fields)
@@ -230,11 +252,11 @@ def create_group_type(fields: dict) -> GroupType:
         raise Conflict(f"Group Type {fields['name']} already exists.") from exc
 
 
-def valid_update(body: dict) -> dict:
+def valid_update(body: JsonDict) -> GroupTypeChanges:
     """The changes a group type update asks, as Cinder's schema and controller take them."""
     given = body_object(body, "group_type")
     only_keys(given, "group_type", ("name", "description", "is_public"))
-    changes: dict[str, Any] = {}
+    changes: GroupTypeChanges = {}
     if given.get("name") is not None:
         name = text(given, "name")
         assert name is not None
@@ -250,7 +272,7 @@ def valid_update(body: dict) -> dict:
     return changes
 
 
-def update_group_type(group_type: GroupType, changes: dict) -> GroupType:
+def update_group_type(group_type: GroupType, changes: GroupTypeChanges) -> GroupType:
     for field, value in changes.items():
         setattr(group_type, field, value)
     try:
@@ -290,14 +312,14 @@ def delete_group_type(group_type: GroupType) -> None:
     group_type.delete()
 
 
-def valid_specs(body: dict) -> dict:
+def valid_specs(body: JsonDict) -> Specs:
     if "group_specs" not in body:
         raise BadRequest("'group_specs' is a required property")
     only_keys(body, "group_specs", ("group_specs",))
     return specs_of(body["group_specs"], "group_specs", SPEC_KEY, True)
 
 
-def valid_spec(body: dict) -> dict:
+def valid_spec(body: JsonDict) -> Specs:
     """One spec ({key: value}), as the update of a spec takes it."""
     if len(body) != 1:
         reason = "does not have enough properties" if not body else "has too many properties"
@@ -305,7 +327,7 @@ def valid_spec(body: dict) -> dict:
     return specs_of(body, "group_specs", SPEC_KEY, True)
 
 
-def set_group_specs(group_type: GroupType, specs: dict) -> dict:
+def set_group_specs(group_type: GroupType, specs: Specs) -> Specs:
     group_type.group_specs = {**group_type.group_specs, **specs}
     group_type.save(update_fields=["group_specs", "updated_at"])
     push_to_copies(
@@ -317,7 +339,7 @@ def set_group_specs(group_type: GroupType, specs: dict) -> dict:
     return specs
 
 
-def update_group_spec(group_type: GroupType, key: str, spec: dict) -> dict:
+def update_group_spec(group_type: GroupType, key: str, spec: Specs) -> Specs:
     if key not in spec:
         raise BadRequest("Request body and URI mismatch")
     group_type.group_specs = {**group_type.group_specs, **spec}
@@ -331,7 +353,7 @@ def update_group_spec(group_type: GroupType, key: str, spec: dict) -> dict:
     return spec
 
 
-def group_spec(group_type: GroupType, key: str) -> dict:
+def group_spec(group_type: GroupType, key: str) -> JsonDict:
     if key not in group_type.group_specs:
         raise NotFound(f"Group Type {group_type.id} has no extra spec with key {key}.")
     return {key: group_type.group_specs[key]}
@@ -350,7 +372,7 @@ def unset_group_spec(group_type: GroupType, key: str) -> None:
 
 def pod_call(
     pod: Pod, method: str, path: str, version: str = GROUP_TYPES_VERSION, **kwargs: Any
-) -> Any:
+) -> requests.Response:
     """A call of Tricircle's service account to a pod's Cinder at the microversion the API
     needs (the service account's calls carry none: Cinder's 3.0 has no groups)."""
     headers = {"OpenStack-API-Version": f"volume {version}"}
@@ -372,7 +394,7 @@ def copies(group_type: GroupType) -> list[ResourceRouting]:
     )
 
 
-def push_to_copies(group_type: GroupType, change: Callable[[Pod, str], Any]) -> None:
+def push_to_copies(group_type: GroupType, change: Callable[[Pod, str], requests.Response]) -> None:
     """Keeps the pods' copies as the top's; a pod that refuses or does not answer keeps its old
     copy (the top's change stands: the log says which copy differs)."""
     for routing in copies(group_type):
@@ -395,7 +417,7 @@ def ensure_group_type_in_pod(pod: Pod, group_type: GroupType, project_id: str) -
     """The pod's copy of the group type (same name, same specs), made with the service account
     at most once however many creates race (routing.services.ensure_bottom)."""
 
-    def check(answer: Any, what: str) -> dict:
+    def check(answer: requests.Response, what: str) -> JsonDict:
         if answer.status_code >= 300:
             raise ServiceUnavailable(
                 f"Cinder of {pod.region_name} refused to {what} group type {group_type.name}: "
@@ -417,7 +439,7 @@ def ensure_group_type_in_pod(pod: Pod, group_type: GroupType, project_id: str) -
                         ),
                         "set the specs of",
                     )
-                return candidate["id"]
+                return json_str(candidate["id"])
         return None
 
     def create() -> str:
@@ -430,13 +452,13 @@ def ensure_group_type_in_pod(pod: Pod, group_type: GroupType, project_id: str) -
             }
         }
         made = check(pod_call(pod, "POST", "/group_types", json=body), "create")
-        return made["group_type"]["id"]
+        return json_str(made["group_type"]["id"])
 
     return ensure_bottom(group_type.id, pod, ResourceType.GROUP_TYPE, project_id, create, adopt)
 
 
 # --- groups --------------------------------------------------------------------------------------
-def valid_group(body: dict) -> dict:
+def valid_group(body: JsonDict) -> JsonDict:
     """A group's create as Cinder's schema takes it (checked before anything is made in a pod
     for it)."""
     group = body_object(body, "group")
@@ -466,7 +488,7 @@ def valid_group(body: dict) -> dict:
     return group
 
 
-def prepare_group(identity: KeystoneIdentity, group: dict) -> Pod:
+def prepare_group(identity: KeystoneIdentity, group: JsonDict) -> Pod:
     """The pod of a new group, by availability zone like a volume, with the group type and the
     volume types it names (Tricircle's, by id or name) made there; the body names the pod's
     copies and zone."""
@@ -504,7 +526,7 @@ TYPE_ID_FIELDS = (
 )
 
 
-def name_top_types(items: list[dict]) -> None:
+def name_top_types(items: list[JsonDict]) -> None:
     """The pods' ids of their type copies in these answers made Tricircle's, in one query for a
     whole page. A copy's id is its pod's uuid, unique across pods, so it alone says which copy;
     an id the routing table does not know is a type of the pod's own (something made in the
@@ -531,7 +553,7 @@ def name_top_types(items: list[dict]) -> None:
                 item[field] = tops.get((kind, value), value)
 
 
-def present_group(pod: Pod, group: dict) -> None:
+def present_group(pod: Pod, group: JsonDict) -> None:
     """A pod's group in Tricircle's zone (its types: name_top_types, for a page at once)."""
     if "availability_zone" in group and pod.az_name:
         group["availability_zone"] = pod.az_name

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 
 from gateway import compute, qos_specs_views, quotas, volume, volume_group_views, volume_groups
 from gateway.base import GatewayView
+from gateway.collections import PodCollection
 from gateway.microversions import VersionRange
 from gateway.models import VolumeType
 from gateway.network_views import parse_json
@@ -26,6 +27,7 @@ from pods.models import Pod
 from routing.models import ResourceType
 from routing.services import record_bottom
 from tricircle_site.exceptions import BadRequest, Forbidden, NotFound
+from tricircle_site.jsontypes import JsonDict
 
 API_PREFIX = "/volume/v3"
 CINDER_BASELINE = VersionRange("3.0", "3.0")
@@ -58,7 +60,7 @@ def versioned_base(url: str) -> str:
     return re.sub(r"(/v3)/[^/]+$", r"\1", url.rstrip("/"))
 
 
-def version_document(request: Request, versions: VersionRange) -> dict:
+def version_document(request: Request, versions: VersionRange) -> JsonDict:
     return {
         "id": "v3.0",
         "status": "CURRENT",
@@ -84,7 +86,7 @@ class VolumeVersionsView(GatewayView):
         return JsonResponse({"versions": [version_document(request, versions)]}, status=self.status)
 
 
-def requested_quota(kind: str, item: dict) -> dict[str, int]:
+def requested_quota(kind: str, item: JsonDict) -> dict[str, int]:
     """What a create takes of the project's quota (the size of a snapshot or backup is
     counted by its pod alone)."""
     if kind != "volumes":
@@ -171,7 +173,7 @@ class VolumeView(PodServiceView):
 
     get = post = put = delete = patch = handle
 
-    def present_items(self, items: list[dict]) -> None:
+    def present_items(self, items: list[JsonDict]) -> None:
         """Type ids (a volume's at 3.63, a group's) are the pods' copies': Tricircle's."""
         volume_groups.name_top_types(items)
 
@@ -188,7 +190,7 @@ class VolumeView(PodServiceView):
 
     # --- volumes, snapshots, backups -------------------------------------------------------
     def list_items(
-        self, request: Request, collection: object, summary: tuple[str, ...] | None
+        self, request: Request, collection: PodCollection, summary: tuple[str, ...] | None
     ) -> HttpResponse:
         params = query_params(request)
         pods = self.pods
@@ -196,7 +198,7 @@ class VolumeView(PodServiceView):
             # A pod is in one zone: the zone filter picks pods (their own zone names differ).
             zone = params.pop("availability_zone")[-1]
             pods = [pod for pod in pods if pod.az_name == zone]
-        return self.list_collection(request, collection, summary, pods, params)  # type: ignore[arg-type]
+        return self.list_collection(request, collection, summary, pods, params)
 
     def create(self, request: Request, kind: str) -> HttpResponse:
         body = parse_json(request.body)
@@ -225,7 +227,7 @@ class VolumeView(PodServiceView):
             record_bottom(created["id"], created["id"], pod, resource_type, identity.project_id)
         return self.respond_item(request, pod, response)
 
-    def prepare_volume(self, request: Request, item: dict) -> Pod:
+    def prepare_volume(self, request: Request, item: JsonDict) -> Pod:
         """The pod of a new volume: its source's (snapshot, volume, backup: Cinder makes it
         from there) or its group's, else by availability zone like a server; the volume type
         made there."""
@@ -332,8 +334,8 @@ class VolumeView(PodServiceView):
         key = match.group(2)
         if not path.split("/", 3)[3:]:  # /types/{id}
             if method == "GET":
-                shown = volume.type_body(volume_type, identity.is_admin, read=True)
-                return self.answer({"volume_type": shown})
+                shown_type = volume.type_body(volume_type, identity.is_admin, read=True)
+                return self.answer({"volume_type": shown_type})
             self.require_admin(request)
             if method == "PUT":
                 body = parse_json(request.body).get("volume_type")
@@ -368,7 +370,7 @@ class VolumeView(PodServiceView):
         raise BadRequest(f"{method} is not allowed on an extra spec.")
 
     def type_access(
-        self, request: Request, volume_type: VolumeType, match: re.Match
+        self, request: Request, volume_type: VolumeType, match: re.Match[str]
     ) -> HttpResponse:
         """os-volume-type-access: GET the projects of a private type; POST addProjectAccess or
         removeProjectAccess to its action (admins only)."""

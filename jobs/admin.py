@@ -8,7 +8,7 @@ from tricircle_site.exceptions import TricircleError
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(admin.ModelAdmin[Job]):
     list_display = [
         "id",
         "type",

@@ -7,8 +7,12 @@ import os
 import threading
 import time
 import uuid
+from typing import TYPE_CHECKING
 
 from django.db import models
+
+if TYPE_CHECKING:
+    from django_celery_results.models import TaskResult
 
 _uuid7_lock = threading.Lock()
 _uuid7_last = 0
@@ -89,7 +93,7 @@ class Job(models.Model):
         return f"{self.type} {self.resource_key} {self.status}"
 
     @property
-    def task_result(self) -> object | None:
+    def task_result(self) -> TaskResult | None:
         """The django-celery-results row of the last task sent for this job, once it ran."""
         from django_celery_results.models import TaskResult
 

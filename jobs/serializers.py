@@ -2,11 +2,12 @@ from rest_framework import serializers
 
 from jobs.models import Job
 from tricircle_site.api import StrictSerializerMixin
+from tricircle_site.jsontypes import JsonDict
 
 SUMMARY_FIELDS = ["id", "type", "project_id", "resource", "status", "created_at", "updated_at"]
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(serializers.ModelSerializer[Job]):
     """What the list shows."""
 
     class Meta:
@@ -15,7 +16,7 @@ class JobSerializer(serializers.ModelSerializer):
         read_only_fields = SUMMARY_FIELDS
 
 
-class JobDetailSerializer(serializers.ModelSerializer):
+class JobDetailSerializer(serializers.ModelSerializer[Job]):
     """Every field: show, the detail list, and the answers to create and redo."""
 
     task_status = serializers.SerializerMethodField()
@@ -42,10 +43,10 @@ class JobDetailSerializer(serializers.ModelSerializer):
     def get_task_status(self, job: Job) -> str | None:
         """The Celery state of the last task sent (django-celery-results), once it ran."""
         result = job.task_result
-        return result.status if result is not None else None  # type: ignore[attr-defined]
+        return result.status if result is not None else None
 
 
-class JobCreateSerializer(StrictSerializerMixin, serializers.Serializer):
+class JobCreateSerializer(StrictSerializerMixin, serializers.Serializer[None]):
     """The shape of a create body; jobs.services checks the type and the resource fields."""
 
     type = serializers.CharField(max_length=64)
@@ -53,6 +54,6 @@ class JobCreateSerializer(StrictSerializerMixin, serializers.Serializer):
     resource = serializers.DictField()
 
 
-class JobSchemaSerializer(serializers.Serializer):
+class JobSchemaSerializer(serializers.Serializer[JsonDict]):
     type = serializers.CharField()
     resource = serializers.ListField(child=serializers.CharField())

@@ -10,7 +10,6 @@ import os
 import socket
 import threading
 import traceback
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -47,7 +46,8 @@ def request_job(type_name: str, project_id: str, resource: Any) -> Job:
     if not job_type.belongs_to(project_id, resource):
         raise BadRequest(f"The resource {resource} does not belong to project {project_id}.")
     key = registry.resource_key(type_name, resource)
-    if len(key) > Job._meta.get_field("resource_key").max_length:
+    max_length = Job._meta.get_field("resource_key").max_length
+    if max_length is not None and len(key) > max_length:
         raise BadRequest("The resource ids are too long.")
     for _ in range(MERGE_RETRIES):
         try:
@@ -87,7 +87,11 @@ def dispatch(job_id: Any, countdown: float | None = None) -> None:
     from jobs.tasks import run_job
 
     try:
-        result = run_job.apply_async(args=[str(job_id)], countdown=countdown)
+        result = run_job.apply_async(
+            args=(str(job_id),),
+            # Celery takes None (send now); celery-types has countdown as a float only.
+            countdown=countdown,  # type: ignore[arg-type]
+        )
     except Exception:
         LOG.exception("Could not send job %s to the broker; the sweep will resend it", job_id)
         return
@@ -138,7 +142,7 @@ def claim(job_id: Any, worker: str) -> Job | None:
 def backoff_seconds(attempts: int) -> float:
     """Exponential: the first retry after JOBS_BACKOFF_SECONDS, doubling, at most
     JOBS_BACKOFF_MAX_SECONDS."""
-    delay = settings.JOBS_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0)
+    delay: float = settings.JOBS_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0)
     return min(delay, settings.JOBS_BACKOFF_MAX_SECONDS)
 
 
@@ -352,7 +356,7 @@ def sweep() -> dict[str, int]:
 
 
 # --- reading, for the dashboard -----------------------------------------------------------------
-def list_jobs(filters: Mapping[str, str], limit: int = 200) -> list[Job]:
+def list_jobs(filters: dict[str, str], limit: int = 200) -> list[Job]:
     """Newest first, filtered like the admin API's list (status, type, project_id)."""
     from jobs.filters import JobFilter
 

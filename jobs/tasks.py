@@ -10,7 +10,7 @@ from jobs import services
 
 
 @shared_task(name="jobs.run", bind=True, acks_late=True)
-def run_job(self: Task, job_id: str) -> str:
+def run_job(self: Task[[str], str], job_id: str) -> str:
     # Acknowledged after the run: a worker killed mid-job leaves the message to be delivered
     # again; the claim (with its lease) decides whether anything runs.
     return services.run(job_id, worker=f"{self.request.hostname}:{os.getpid()}")

@@ -22,7 +22,7 @@ class JobViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Job],
 ):
     """Jobs: asynchronous cross-pod work and its state (admin only)."""
 
@@ -34,7 +34,7 @@ class JobViewSet(
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"
     http_method_names = ["get", "post", "put", "delete", "head", "options"]
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Job]:
         return Job.objects.order_by("-id")
 
     def get_serializer_class(self) -> type:

@@ -15,6 +15,7 @@ from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import ensure_bottom
 from tricircle_site.exceptions import BadRequest
+from tricircle_site.jsontypes import JsonDict, json_str
 
 DHCP_OWNER = "network:dhcp"
 RESERVED_DHCP_DEVICE = "reserved_dhcp_port"
@@ -68,7 +69,7 @@ def ensure_network(pod: Pod, top_network_id: str, project_id: str) -> str:
         # An external network lives in one pod (its hint), where routers take gateways on it.
         if top.get("router:external"):
             body["router:external"] = True
-        return pod_neutron(pod).post("/networks", {"network": body})["network"]["id"]
+        return json_str(pod_neutron(pod).post("/networks", {"network": body})["network"]["id"])
 
     return ensure_bottom(
         top_network_id,
@@ -80,7 +81,7 @@ def ensure_network(pod: Pod, top_network_id: str, project_id: str) -> str:
     )
 
 
-def ensure_top_dhcp_port(top_subnet: dict) -> dict | None:
+def ensure_top_dhcp_port(top_subnet: JsonDict) -> JsonDict | None:
     """The port that reserves the subnet's DHCP address at the top (the central Neutron runs no
     DHCP agent, so nothing else would)."""
     if not top_subnet.get("enable_dhcp"):
@@ -105,7 +106,7 @@ def ensure_top_dhcp_port(top_subnet: dict) -> dict | None:
     return kept
 
 
-def _reserved_dhcp_ports(top_subnet: dict) -> list[dict]:
+def _reserved_dhcp_ports(top_subnet: JsonDict) -> list[JsonDict]:
     """The top DHCP ports on the subnet, oldest first."""
     ports = central_neutron().get(
         "/ports", network_id=top_subnet["network_id"], device_owner=DHCP_OWNER
@@ -135,7 +136,7 @@ def ensure_subnet(pod: Pod, top_subnet_id: str, project_id: str) -> str:
             project_id=project_id,
             enable_dhcp=False,
         )
-        return neutron.post("/subnets", {"subnet": body})["subnet"]["id"]
+        return json_str(neutron.post("/subnets", {"subnet": body})["subnet"]["id"])
 
     bottom_subnet_id = ensure_bottom(
         top_subnet_id,
@@ -153,8 +154,8 @@ def ensure_subnet(pod: Pod, top_subnet_id: str, project_id: str) -> str:
 
 def _ensure_bottom_dhcp(
     pod: Pod,
-    top_subnet: dict,
-    top_dhcp: dict,
+    top_subnet: JsonDict,
+    top_dhcp: JsonDict,
     bottom_network_id: str,
     bottom_subnet_id: str,
     project_id: str,
@@ -207,7 +208,7 @@ def ensure_security_group(pod: Pod, top_group_id: str, project_id: str) -> str:
                 }
             },
         )["security_group"]
-        return group["id"]
+        return json_str(group["id"])
 
     bottom_id = ensure_bottom(
         top_group_id,
@@ -221,7 +222,7 @@ def ensure_security_group(pod: Pod, top_group_id: str, project_id: str) -> str:
     return bottom_id
 
 
-def _rule_key(rule: dict, remote_group: str | None) -> tuple:
+def _rule_key(rule: JsonDict, remote_group: str | None) -> tuple[object, ...]:
     return (*(rule.get(field) for field in RULE_FIELDS[:-1]), remote_group)
 
 
@@ -237,7 +238,7 @@ def sync_security_group_rules(
     bottom_rules = neutron.get("/security-group-rules", security_group_id=bottom_group_id)[
         "security_group_rules"
     ]
-    wanted: dict[tuple, dict] = {}
+    wanted: dict[tuple[object, ...], JsonDict] = {}
     for rule in top_rules:
         remote = rule.get("remote_group_id")
         if remote == top_group_id:
@@ -263,11 +264,11 @@ def sync_security_group_rules(
                 raise
 
 
-def _port_fields(top: dict, subnet_copies: dict[str, str], group_copies: list[str]) -> dict:
+def _port_fields(top: JsonDict, subnet_copies: dict[str, str], group_copies: list[str]) -> JsonDict:
     """What a bottom copy carries of its top port besides its name, network and MAC: the same
     IPs (on the copies of their subnets), state, port security, security groups (their copies)
     and allowed address pairs."""
-    fields: dict = {
+    fields: JsonDict = {
         "fixed_ips": [
             {"subnet_id": subnet_copies[ip["subnet_id"]], "ip_address": ip["ip_address"]}
             for ip in top["fixed_ips"]
@@ -305,7 +306,7 @@ def ensure_port(pod: Pod, top_port_id: str, project_id: str) -> str:
             "mac_address": top["mac_address"],
             **fields,
         }
-        return pod_neutron(pod).post("/ports", {"port": body})["port"]["id"]
+        return json_str(pod_neutron(pod).post("/ports", {"port": body})["port"]["id"])
 
     return ensure_bottom(
         top_port_id,

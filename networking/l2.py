@@ -11,6 +11,7 @@ from networking.l3 import SHADOW_OWNER
 from networking.neutron import NeutronError, central_neutron, pod_neutron
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
+from tricircle_site.jsontypes import JsonDict
 
 
 def shadow_host(pod: Pod) -> str:
@@ -60,7 +61,7 @@ def converge_shadow_ports(network_id: str) -> int:
     return count
 
 
-def make_shadow(pod: Pod, home: Pod, port: dict) -> bool:
+def make_shadow(pod: Pod, home: Pod, port: JsonDict) -> bool:
     """The shadow of a VM port in another pod; none when the port is deleted meanwhile (its
     server went while this job ran): a shadow made after the port's cleanup would be left
     behind, holding its network in the pod."""

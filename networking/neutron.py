@@ -12,6 +12,7 @@ from keystoneauth1 import exceptions as ks_exceptions
 from pods.clients import clients
 from pods.models import Pod
 from tricircle_site.exceptions import ServiceUnavailable, TricircleError
+from tricircle_site.jsontypes import Json, JsonDict
 
 
 class NeutronError(TricircleError):
@@ -32,7 +33,7 @@ class NeutronAPI:
         self.where = where
         self.token = token
 
-    def request(self, method: str, path: str, body: dict | None = None, **params: Any) -> Any:
+    def request(self, method: str, path: str, body: JsonDict | None = None, **params: Any) -> Json:
         as_caller: dict[str, Any] = {}
         if self.token is not None:
             as_caller = {"authenticated": False, "headers": {"X-Auth-Token": self.token}}
@@ -57,13 +58,13 @@ class NeutronAPI:
             raise NeutronError(response.status_code, message, self.where)
         return response.json() if response.content else None
 
-    def get(self, path: str, **params: Any) -> Any:
+    def get(self, path: str, **params: Any) -> Json:
         return self.request("GET", path, **params)
 
-    def post(self, path: str, body: dict) -> Any:
+    def post(self, path: str, body: JsonDict) -> Json:
         return self.request("POST", path, body)
 
-    def put(self, path: str, body: dict) -> Any:
+    def put(self, path: str, body: JsonDict) -> Json:
         return self.request("PUT", path, body)
 
     def delete(self, path: str, missing_ok: bool = True) -> None:

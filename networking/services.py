@@ -9,6 +9,7 @@ from networking.neutron import NeutronError, central_neutron, pod_neutron
 from routing.models import ResourceRouting, ResourceType
 from routing.services import project_ids_of
 from tricircle_site.exceptions import ServiceUnavailable
+from tricircle_site.jsontypes import JsonDict, json_str
 
 LOG = logging.getLogger(__name__)
 
@@ -22,13 +23,13 @@ COLLECTION_TYPES = {
 }
 
 
-def pop_hints(item: dict) -> list[str]:
+def pop_hints(item: JsonDict) -> list[str]:
     """Take availability_zone_hints out of a create body (the central Neutron has no such
     zones), validated against the pods."""
     return placement.validate_hints(item.pop("availability_zone_hints", None))
 
 
-def zoned_resource_created(resource_type: str, item: dict, hints: list[str]) -> None:
+def zoned_resource_created(resource_type: str, item: JsonDict, hints: list[str]) -> None:
     project_id = item.get("project_id") or item.get("tenant_id") or ""
     placement.store_hints(item["id"], resource_type, project_id, hints)
     item["availability_zone_hints"] = hints
@@ -45,14 +46,14 @@ def zoned_resource_created(resource_type: str, item: dict, hints: list[str]) -> 
             LOG.warning("local network %s not yet made in %s", item["id"], pod.region_name)
 
 
-def show_hints(items: list[dict]) -> None:
+def show_hints(items: list[JsonDict]) -> None:
     stored = placement.hints_of(item["id"] for item in items if "id" in item)
     for item in items:
         if "id" in item:
             item["availability_zone_hints"] = stored.get(item["id"], [])
 
 
-def subnet_created(subnet: dict) -> None:
+def subnet_created(subnet: JsonDict) -> None:
     try:
         bottom.ensure_top_dhcp_port(subnet)
     except (NeutronError, ServiceUnavailable):
@@ -91,7 +92,8 @@ def _owner_of(top_id: str, resource_type: str) -> str | None:
 def remove_bottom_copies(resource_type: str, top_id: str) -> None:
     """Delete every bottom copy of a deleted top resource and its routing entries; converges
     (a copy already gone is fine), so it is safe to run again after a failure."""
-    path = {value: key for key, value in COLLECTION_TYPES.items()}[resource_type]
+    paths: dict[str, str] = {value: key for key, value in COLLECTION_TYPES.items()}
+    path = paths[resource_type]
     for routing in ResourceRouting.objects.select_related("pod").filter(
         top_id=top_id, resource_type=resource_type
     ):
@@ -164,7 +166,7 @@ def group_of_rule(rule_id: str) -> str | None:
         rule = central_neutron().get(f"/security-group-rules/{rule_id}")
     except NeutronError:
         return None
-    return rule["security_group_rule"]["security_group_id"]
+    return json_str(rule["security_group_rule"]["security_group_id"])
 
 
 def router_changed(router_id: str, project_id: str | None = None) -> None:
@@ -208,4 +210,5 @@ def router_of_floatingip(floatingip_id: str) -> str | None:
         fip = central_neutron().get(f"/floatingips/{floatingip_id}")["floatingip"]
     except NeutronError:
         return None
-    return fip.get("router_id")
+    router_id = fip.get("router_id")
+    return router_id if isinstance(router_id, str) else None

@@ -4,7 +4,7 @@ from pods.models import Pod, PodBinding
 
 
 @admin.register(Pod)
-class PodAdmin(admin.ModelAdmin):
+class PodAdmin(admin.ModelAdmin[Pod]):
     list_display = ["region_name", "az_name", "pod_az_name", "dc_name", "enabled", "health_status"]
     list_filter = ["az_name", "enabled", "health_status"]
     search_fields = ["id", "region_name", "az_name", "dc_name"]
@@ -12,7 +12,7 @@ class PodAdmin(admin.ModelAdmin):
 
 
 @admin.register(PodBinding)
-class PodBindingAdmin(admin.ModelAdmin):
+class PodBindingAdmin(admin.ModelAdmin[PodBinding]):
     list_display = ["project_id", "az_name", "pod", "created_at"]
     list_filter = ["az_name", "pod"]
     search_fields = ["project_id"]

@@ -7,7 +7,7 @@ from pods.models import Pod
 from tricircle_site.api import StrictSerializerMixin
 
 
-class PodSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+class PodSerializer(StrictSerializerMixin, serializers.ModelSerializer[Pod]):
     pod_id = serializers.UUIDField(source="id", read_only=True)
     # `pod_name` is the name Tricircle's first API gave region_name; still accepted.
     pod_name = serializers.CharField(write_only=True, required=False, trim_whitespace=False)
@@ -57,7 +57,7 @@ class PodSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         return services.create_pod(**validated_data)
 
 
-class PodUpdateSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+class PodUpdateSerializer(StrictSerializerMixin, serializers.ModelSerializer[Pod]):
     """What an operator may change on an existing pod."""
 
     class Meta:

@@ -105,12 +105,13 @@ def probe_service(region_name: str, service_type: str) -> tuple[float | None, st
 def check_pod(pod: Pod, services: Iterable[str] = CHECKED_SERVICES) -> Pod:
     """Record the pod's health: up when all its services answer, degraded when some do, down
     when none do."""
-    latencies, errors = [], []
+    latencies: list[float] = []
+    errors: list[str] = []
     for service_type in services:
         latency, error = probe_service(pod.region_name, service_type)
         if error:
             errors.append(error)
-        else:
+        elif latency is not None:  # always, without an error
             latencies.append(latency)
     if not errors:
         status = HealthStatus.UP

@@ -17,7 +17,7 @@ class PodViewSet(
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Pod],
 ):
     """Pods: the OpenStack regions behind Tricircle (admin only)."""
 
@@ -32,7 +32,7 @@ class PodViewSet(
             return PodUpdateSerializer
         return PodSerializer
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Pod]:
         return Pod.objects.order_by("region_name")
 
     def update(self, request: Request, *args: object, **kwargs: object) -> Response:

@@ -5,7 +5,9 @@ from routing.models import ResourceRouting
 from tricircle_site.api import StrictSerializerMixin
 
 
-class ResourceRoutingSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+class ResourceRoutingSerializer(
+    StrictSerializerMixin, serializers.ModelSerializer[ResourceRouting]
+):
     pod_id = serializers.PrimaryKeyRelatedField(source="pod", queryset=Pod.objects.all())
 
     class Meta:

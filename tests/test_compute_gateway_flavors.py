@@ -91,6 +91,21 @@ def test_private_flavors_need_access(admin, demo, alt_demo, novas):
     assert alt_demo.get("/compute/v2.1/flavors/1").status_code == 404
 
 
+@pytest.mark.parametrize("given", [{}, {"tenant": None}, {"tenant": ""}, {"tenant": ["x"]}])
+def test_removing_access_needs_a_tenant(admin, novas, given):
+    # As Nova's schema: a removeTenantAccess without a tenant is a 400, not a 404.
+    admin.post(
+        "/compute/v2.1/flavors",
+        {"flavor": {**TINY, "os-flavor-access:is_public": False}},
+        format="json",
+    )
+    refused = admin.post(
+        "/compute/v2.1/flavors/1/action", {"removeTenantAccess": given}, format="json"
+    )
+    assert refused.status_code == 400, refused.content
+    assert "tenant" in refused.json()["badRequest"]["message"]
+
+
 def test_extra_specs_and_their_copies_follow_the_top(admin, novas, demo):
     admin.post("/compute/v2.1/flavors", {"flavor": TINY}, format="json")
     response = admin.post(

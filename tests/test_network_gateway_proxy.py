@@ -123,7 +123,7 @@ def test_bookmark_links_to_the_pods_root_become_the_gateways():
     from gateway.proxy import Upstream
 
     upstream = Upstream(
-        session=None,  # type: ignore[arg-type]
+        session=None,  # type: ignore[arg-type]  # rewrite() calls no API: no session needed
         base_url="http://127.0.0.1:8774/v2.1",
         name="Nova of Pod1",
         public_url="http://gw.test/compute/v2.1",

@@ -5,27 +5,38 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError
-from django.db.models import ProtectedError, QuerySet
-from django.http import HttpRequest, JsonResponse
+from django.db.models import Model, ProtectedError, QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
-from rest_framework.views import set_rollback
 
 from tricircle_site import metrics
 from tricircle_site.exceptions import ServiceUnavailable, TricircleError
+from tricircle_site.jsontypes import JsonDict
 
 LOG = logging.getLogger(__name__)
 
+if TYPE_CHECKING:
+    # What the mixins below are mixed into, for the type checker; at run time they stay plain
+    # mixins, put before a serializer or a view set in its bases.
+    _SerializerBase = serializers.Serializer[Any]
+    _ViewBase = GenericAPIView[Any]
+else:
+    _SerializerBase = _ViewBase = object
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse | None:
     """Every API error passes here. Gateway views (those with `fault_style`) answer in the
     OpenStack fault format of the API they serve; the admin API answers DRF's JSON."""
     view = context.get("view")
@@ -84,16 +95,16 @@ def json_500(request: HttpRequest) -> JsonResponse:
     )
 
 
-class StrictSerializerMixin:
+class StrictSerializerMixin(_SerializerBase):
     """Unknown fields are a 400 instead of being silently dropped."""
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
-            known = set(self.fields)  # type: ignore[attr-defined]
+            known = set(self.fields)
             unknown = sorted(set(data) - known)
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)  # type: ignore[misc]
+        return super().to_internal_value(data)
 
 
 class MarkerPagination(BasePagination):
@@ -103,7 +114,14 @@ class MarkerPagination(BasePagination):
     default_limit = 100
     max_limit = 1000
 
-    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list:
+    def paginate_queryset(
+        self,
+        queryset: QuerySet[Any, Any] | Sequence[Any],
+        request: Request,
+        view: APIView | None = None,
+    ) -> list[Any]:
+        if not isinstance(queryset, QuerySet):
+            raise TypeError("MarkerPagination pages querysets (a keyset query), not lists.")
         self.request = request
         self.collection = getattr(view, "collection_name", "results")
         try:
@@ -123,12 +141,12 @@ class MarkerPagination(BasePagination):
             if not queryset.filter(pk=marker_pk).exists():
                 raise drf_exceptions.ValidationError({"marker": ["No such entry."]})
             queryset = queryset.filter(pk__lt=marker_pk)
-        page = list(queryset[: self.limit + 1])
+        page: list[Model] = list(queryset[: self.limit + 1])
         self.has_next = len(page) > self.limit
         self.page = page[: self.limit]
         return self.page
 
-    def get_paginated_response(self, data: list) -> Response:
+    def get_paginated_response(self, data: list[JsonDict]) -> Response:
         links = []
         if self.has_next and self.page:
             url = self.request.build_absolute_uri()
@@ -137,7 +155,7 @@ class MarkerPagination(BasePagination):
             links.append({"rel": "next", "href": url})
         return Response(OrderedDict([(self.collection, data), (f"{self.collection}_links", links)]))
 
-    def get_paginated_response_schema(self, schema: dict) -> dict:
+    def get_paginated_response_schema(self, schema: JsonDict) -> JsonDict:
         return {
             "type": "object",
             "properties": {
@@ -147,7 +165,7 @@ class MarkerPagination(BasePagination):
         }
 
 
-class WrappedResourceMixin:
+class WrappedResourceMixin(_ViewBase):
     """Request and response bodies wrapped in the resource name, `{"pod": {...}}`, and lists in
     the collection name, `{"pods": [...]}`, as OpenStack APIs do."""
 
@@ -162,7 +180,7 @@ class WrappedResourceMixin:
                     {self.resource_name: [f'The body must be {{"{self.resource_name}": {{...}}}}.']}
                 )
             kwargs["data"] = data[self.resource_name]
-        return super().get_serializer(*args, **kwargs)  # type: ignore[misc]
+        return super().get_serializer(*args, **kwargs)
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         if (
@@ -174,4 +192,4 @@ class WrappedResourceMixin:
             response.data = {self.resource_name: response.data}
         elif isinstance(response, Response) and isinstance(response.data, list):
             response.data = {self.collection_name: response.data}
-        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -128,7 +128,7 @@ class KeystoneLoginBackend(BaseBackend):
             access = auth.get_access(ks_session.Session(timeout=settings.POD_TIMEOUT))
         except ks_exceptions.ClientException:
             return None
-        if settings.ADMIN_ROLE not in access.role_names:
+        if settings.ADMIN_ROLE not in (access.role_names or []):
             return None
         user, _ = get_user_model().objects.update_or_create(
             username=username, defaults={"is_staff": True, "is_superuser": True}

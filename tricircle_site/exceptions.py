@@ -5,7 +5,7 @@ from rest_framework import status
 
 
 class TricircleError(Exception):
-    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    status_code: int = status.HTTP_500_INTERNAL_SERVER_ERROR
     code = "error"
 
     def __init__(self, message: str):
@@ -14,32 +14,32 @@ class TricircleError(Exception):
 
 
 class BadRequest(TricircleError):
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     code = "bad_request"
 
 
 class Forbidden(TricircleError):
-    status_code = status.HTTP_403_FORBIDDEN
+    status_code: int = status.HTTP_403_FORBIDDEN
     code = "forbidden"
 
 
 class NotFound(TricircleError):
-    status_code = status.HTTP_404_NOT_FOUND
+    status_code: int = status.HTTP_404_NOT_FOUND
     code = "not_found"
 
 
 class Conflict(TricircleError):
-    status_code = status.HTTP_409_CONFLICT
+    status_code: int = status.HTTP_409_CONFLICT
     code = "conflict"
 
 
 class OverLimit(TricircleError):
     """A create beyond a quota (Cinder's 413; Nova answers such refusals with Forbidden)."""
 
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    status_code: int = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     code = "over_limit"
 
 
 class ServiceUnavailable(TricircleError):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    status_code: int = status.HTTP_503_SERVICE_UNAVAILABLE
     code = "service_unavailable"

@@ -99,8 +99,8 @@ class DatabaseCollector:
             .values("type")
             .annotate(tries=Sum("attempts"), jobs=Count("id"))
         )
-        for row in rows:
-            retries.add_metric([row["type"]], row["tries"] - row["jobs"])
+        for retried in rows:
+            retries.add_metric([retried["type"]], retried["tries"] - retried["jobs"])
         yield retries
 
         up = GaugeMetricFamily(

@@ -3,8 +3,14 @@ default that runs on one machine with no server to install."""
 
 import os
 from pathlib import Path
+from typing import TypedDict
 
 import dj_database_url
+import django_stubs_ext
+
+# Django's generic classes subscriptable at run time as their type hints write them
+# (admin.ModelAdmin[Pod]).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TRICIRCLE_VAR_DIR", BASE_DIR / "var"))
@@ -178,7 +184,20 @@ SPECTACULAR_SETTINGS = {
 KEYSTONE_URL = env("TRICIRCLE_KEYSTONE_URL", "http://127.0.0.1:5000/v3")
 TOP_REGION = env("TRICIRCLE_TOP_REGION", "CentralRegion")
 CENTRAL_NEUTRON_URL = env("TRICIRCLE_CENTRAL_NEUTRON_URL", "http://127.0.0.1:20696")
-SERVICE_AUTH = {
+
+
+class ServiceAuth(TypedDict):
+    """Tricircle's service user, as keystoneauth's v3.Password takes it."""
+
+    auth_url: str
+    username: str
+    password: str
+    project_name: str
+    user_domain_name: str
+    project_domain_name: str
+
+
+SERVICE_AUTH: ServiceAuth = {
     "auth_url": KEYSTONE_URL,
     "username": env("TRICIRCLE_SERVICE_USERNAME", "tricircle"),
     "password": env("TRICIRCLE_SERVICE_PASSWORD", "secret"),

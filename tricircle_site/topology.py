@@ -212,9 +212,9 @@ def _layout(
     edges = []
     for node in resources:
         for region in node.regions:
-            pod_node = pods_by_region.get(region)
-            if pod_node is not None:
-                edges.append(Edge(node.cx, node.bottom, pod_node.cx, pod_node.y, "materialised"))
+            target = pods_by_region.get(region)
+            if target is not None:
+                edges.append(Edge(node.cx, node.bottom, target.cx, target.y, "materialised"))
     routers = {node.top_id: node for node in resources if node.kind == "router"}
     for node in resources:
         for router_id in joined.get(node.top_id, []):

@@ -2,10 +2,12 @@
 
 from django.http import HttpRequest, JsonResponse
 
+from tricircle_site.jsontypes import JsonDict
+
 API_VERSION = "v1.0"
 
 
-def _version(request: HttpRequest) -> dict:
+def _version(request: HttpRequest) -> JsonDict:
     return {
         "id": API_VERSION,
         "status": "CURRENT",
