@@ -133,7 +133,7 @@ def handle_flavors(view: ComputeView, request: Request, path: str) -> HttpRespon
     raise NotFound(f"No such resource: {path}")
 
 
-def list_flavors(view: ComputeView, request: Request, base: str, detail: bool) -> JsonResponse:
+def list_flavors(view: ComputeView, request: Request, base: str, detail: bool) -> HttpResponse:
     identity = view.identity(request)
     params = parse_qs(request.META.get("QUERY_STRING", ""))
     query = flavors.visible_flavors(

@@ -16,12 +16,13 @@ from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import ensure_bottom
 from tricircle_site.exceptions import BadRequest
+from tricircle_site.jsontypes import JsonDict, json_str
 
 LOG = logging.getLogger(__name__)
 
 
 def realise_floating_ports(
-    exit_at: Pod, floatingips: list[dict], project_id: str
+    exit_at: Pod, floatingips: list[JsonDict], project_id: str
 ) -> dict[str, str]:
     """{top floating IP id: the bottom port in the exit pod it points at}, for the floating IPs
     that can be realised there."""
@@ -87,7 +88,7 @@ def _ensure_router_and_interfaces(plan: PodPlan, router_id: str, top: TopState) 
             "project_id": top.project_id,
             "admin_state_up": top.router.get("admin_state_up", True),
         }
-        return neutron.post("/routers", {"router": body})["router"]["id"]
+        return json_str(neutron.post("/routers", {"router": body})["router"]["id"])
 
     def adopt() -> str | None:
         # Named after the top router, so one a dead creator made is found, not made twice.
@@ -107,23 +108,23 @@ def _ensure_router_and_interfaces(plan: PodPlan, router_id: str, top: TopState) 
             )
 
 
-def router_interfaces(neutron: NeutronAPI, bottom_router_id: str) -> list[dict]:
+def router_interfaces(neutron: NeutronAPI, bottom_router_id: str) -> list[JsonDict]:
     ports = neutron.get("/ports", device_id=bottom_router_id)["ports"]
     return [port for port in ports if port["device_owner"] == ROUTER_INTERFACE]
 
 
-def _route_pairs(routes: list[dict]) -> list[tuple[str, str]]:
+def _route_pairs(routes: list[JsonDict]) -> list[tuple[str, str]]:
     return sorted((route["destination"], route["nexthop"]) for route in routes)
 
 
-def _set_routes(plan: PodPlan, routes: list[dict]) -> None:
+def _set_routes(plan: PodPlan, routes: list[JsonDict]) -> None:
     neutron = pod_neutron(plan.pod)
     current = neutron.get(f"/routers/{plan.bottom_router_id}")["router"].get("routes") or []
     if _route_pairs(current) != _route_pairs(routes):
         neutron.put(f"/routers/{plan.bottom_router_id}", {"router": {"routes": routes}})
 
 
-def _ensure_gateway(plan: PodPlan, router: dict, external: dict) -> None:
+def _ensure_gateway(plan: PodPlan, router: JsonDict, external: JsonDict) -> None:
     pod, neutron = plan.pod, pod_neutron(plan.pod)
     gateway = router["external_gateway_info"]
     external_project = external.get("project_id") or ""
@@ -161,7 +162,10 @@ def _clear_gateway(plan: PodPlan) -> None:
 
 
 def _ensure_floatingips(
-    plan: PodPlan, floatingips: list[dict], floating_ports: dict[str, str], external: dict | None
+    plan: PodPlan,
+    floatingips: list[JsonDict],
+    floating_ports: dict[str, str],
+    external: JsonDict | None,
 ) -> None:
     """The bottom floating IPs of this pod's router: one per top floating IP (exit pod only),
     with the top's address, marked with the top id in their description."""
@@ -212,7 +216,7 @@ def _remove_stale_interfaces(plan: PodPlan) -> None:
             _detach(neutron, plan.pod, plan.bottom_router_id, port)
 
 
-def _detach(neutron: NeutronAPI, pod: Pod, bottom_router_id: str, port: dict) -> None:
+def _detach(neutron: NeutronAPI, pod: Pod, bottom_router_id: str, port: JsonDict) -> None:
     """Remove one bottom interface; Neutron deletes its port, so its routing entry goes too."""
     try:
         neutron.put(f"/routers/{bottom_router_id}/remove_router_interface", {"port_id": port["id"]})

@@ -5,9 +5,10 @@ from __future__ import annotations
 from networking.l3.apply import apply_router_plan, realise_floating_ports, teardown_router
 from networking.l3.plan import plan_router
 from networking.l3.top import exit_pod, read_top
+from tricircle_site.jsontypes import JsonDict
 
 
-def converge_router(router_id: str) -> dict:
+def converge_router(router_id: str) -> JsonDict:
     """Make every pod match the top router (see the networking.l3 docstring); returns a
     summary."""
     top = read_top(router_id)

@@ -24,6 +24,7 @@ from networking.l3.top import (
     reserve_port,
 )
 from pods.models import Pod
+from tricircle_site.jsontypes import JsonDict
 
 
 @dataclass
@@ -39,7 +40,7 @@ class PodPlan:
     bottom_router_id: str = ""
     bridge_ip: str = ""
     bridge_port: str = ""  # top id
-    routes: list[dict] = field(default_factory=list)
+    routes: list[JsonDict] = field(default_factory=list)
 
 
 @dataclass
@@ -47,7 +48,7 @@ class RouterPlan:
     router_id: str
     top: TopState
     exit_at: Pod | None
-    external: dict | None  # the top external network, with exit_at
+    external: JsonDict | None  # the top external network, with exit_at
     # {top floating IP id: the bottom port in the exit pod it points at}.
     floating_ports: dict[str, str]
     # By region name, in the order the pods are applied.
@@ -66,7 +67,7 @@ def plan_router(
     router_id: str,
     top: TopState,
     exit_at: Pod | None,
-    external: dict | None,
+    external: JsonDict | None,
     floating_ports: dict[str, str],
 ) -> RouterPlan:
     plan = RouterPlan(
@@ -104,7 +105,7 @@ def _pods_of_networks(router_id: str, network_ids: set[str]) -> dict[str, list[P
     return pods_of
 
 
-def _plan_interface(plan: RouterPlan, interface: dict, pods: list[Pod]) -> None:
+def _plan_interface(plan: RouterPlan, interface: JsonDict, pods: list[Pod]) -> None:
     """One top interface in the pods holding its network: the first keeps the interface port
     (the gateway IP); each other gets a port of its own reserved at the top, so addresses
     never clash."""
@@ -157,8 +158,8 @@ def _plan_bridge(plan: RouterPlan) -> None:
 
 
 def routes_for(
-    plan: PodPlan, plans: dict[str, PodPlan], exit_at: Pod | None, top_routes: list[dict]
-) -> list[dict]:
+    plan: PodPlan, plans: dict[str, PodPlan], exit_at: Pod | None, top_routes: list[JsonDict]
+) -> list[JsonDict]:
     """The extra routes of one pod's bottom router (sorted, so equal sets compare equal)."""
     routes: dict[str, str] = {}
     for other in plans.values():

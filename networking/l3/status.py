@@ -10,9 +10,10 @@ from networking.l3.apply import router_interfaces
 from networking.l3.top import find_bridge_network
 from networking.neutron import NeutronError, central_neutron, pod_neutron
 from routing.models import ResourceRouting, ResourceType
+from tricircle_site.jsontypes import JsonDict
 
 
-def router_status(router_id: str) -> dict | None:
+def router_status(router_id: str) -> JsonDict | None:
     """Per router: the pods it spans with each bottom router's interfaces, routes and gateway
     (read live from each pod; a pod that does not answer says so), the bridge network, and the
     router_setup job that last ran for it. None when neither the top nor the routing table
@@ -53,7 +54,7 @@ def router_status(router_id: str) -> dict | None:
     }
 
 
-def _top_router(router_id: str) -> tuple[dict | None, str]:
+def _top_router(router_id: str) -> tuple[JsonDict | None, str]:
     """(the top router or None, why the central Neutron could not say; "" when it could)."""
     try:
         return central_neutron().get(f"/routers/{router_id}")["router"], ""
@@ -63,7 +64,7 @@ def _top_router(router_id: str) -> tuple[dict | None, str]:
         return None, str(exc)
 
 
-def _bridge_status(project_id: str) -> tuple[dict | None, str]:
+def _bridge_status(project_id: str) -> tuple[JsonDict | None, str]:
     """(the project's bridge network and the pods holding it, or None; the error reading it)."""
     try:
         found = find_bridge_network(project_id)
@@ -92,7 +93,7 @@ def _last_router_setup(router_id: str) -> Job | None:
     return jobs[0] if jobs else None
 
 
-def _pod_status(entry: ResourceRouting) -> dict:
+def _pod_status(entry: ResourceRouting) -> JsonDict:
     status: dict[str, Any] = {
         "region_name": entry.pod.region_name,
         "az_name": entry.pod.az_name,

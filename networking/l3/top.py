@@ -16,18 +16,19 @@ from networking.l3.names import RESERVED_PORT_OWNERS, ROUTER_INTERFACE, bridge_n
 from networking.neutron import NeutronError, central_neutron
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
+from tricircle_site.jsontypes import JsonDict, json_object
 
 LOG = logging.getLogger(__name__)
 
 
 @dataclass
 class TopState:
-    router: dict
+    router: JsonDict
     project_id: str
-    interfaces: list[dict]
-    reserved: list[dict]  # ports Tricircle reserved for this router at the top
-    floatingips: list[dict]
-    subnets: dict[str, dict]
+    interfaces: list[JsonDict]
+    reserved: list[JsonDict]  # ports Tricircle reserved for this router at the top
+    floatingips: list[JsonDict]
+    subnets: dict[str, JsonDict]
 
 
 def read_top(router_id: str) -> TopState | None:
@@ -85,7 +86,7 @@ def network_allowed_in(network_id: str, pod: Pod) -> bool:
     return placement.pod_allowed(placement.hints_of([network_id]).get(network_id, []), pod)
 
 
-def exit_pod(router: dict) -> tuple[Pod | None, dict | None]:
+def exit_pod(router: JsonDict) -> tuple[Pod | None, JsonDict | None]:
     """The pod holding the router's external network (its single-region hint, else its only
     bottom copy) and the top external network; (None, None) without a gateway."""
     gateway = router.get("external_gateway_info") or {}
@@ -107,7 +108,7 @@ def exit_pod(router: dict) -> tuple[Pod | None, dict | None]:
     return pod, network
 
 
-def ensure_bridge_network(project_id: str) -> tuple[dict, dict]:
+def ensure_bridge_network(project_id: str) -> tuple[JsonDict, JsonDict]:
     """The project's bridge network and subnet at the top (made by the service account, so the
     tenant does not see them). Routers of one project converge in parallel jobs: if two made a
     network, the oldest wins and the other creator deletes its own."""
@@ -152,22 +153,22 @@ def _bridge_network_body(project_id: str) -> dict[str, Any]:
     return body
 
 
-def _age(network: dict) -> tuple[str, str]:
+def _age(network: JsonDict) -> tuple[str, str]:
     """Sort key of a network, oldest first (the id breaks ties the same way in every job)."""
     return (network.get("created_at") or "", network["id"])
 
 
-def find_bridge_network(project_id: str) -> dict | None:
+def find_bridge_network(project_id: str) -> JsonDict | None:
     found = central_neutron().get("/networks", name=bridge_network_name(project_id))["networks"]
     return min(found, key=_age) if found else None
 
 
-def reserve_port(reserved: list[dict], name: str, body: dict) -> dict:
+def reserve_port(reserved: list[JsonDict], name: str, body: JsonDict) -> JsonDict:
     """A top port Tricircle keeps for a router (found by name, else made): its IP is this
     pod's, allocated by the central Neutron so it never clashes with another pod's."""
     for port in reserved:
         if port["name"] == name:
             return port
-    port = central_neutron().post("/ports", {"port": {**body, "name": name}})["port"]
+    port = json_object(central_neutron().post("/ports", {"port": {**body, "name": name}})["port"])
     reserved.append(port)
     return port
