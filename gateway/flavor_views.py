@@ -40,6 +40,11 @@ def _json(view: ComputeView, body: Any, status: int = 200) -> HttpResponse:
     return view.set_version_headers(JsonResponse(body, status=status))
 
 
+def _tenant_of(access: object) -> object:
+    """The `tenant` of a flavor access action; anything but an object names none (a 400)."""
+    return access.get("tenant") if isinstance(access, dict) else None
+
+
 def _empty(view: ComputeView, status: int) -> HttpResponse:
     return view.set_version_headers(HttpResponse(status=status))
 
@@ -118,9 +123,9 @@ def handle_flavors(view: ComputeView, request: Request, path: str) -> HttpRespon
         if rest == "/action":
             action = view.json_body(request)
             if "addTenantAccess" in action:
-                flavors.add_access(flavor, (action["addTenantAccess"] or {}).get("tenant"))
+                flavors.add_access(flavor, _tenant_of(action["addTenantAccess"]))
             elif "removeTenantAccess" in action:
-                flavors.remove_access(flavor, (action["removeTenantAccess"] or {}).get("tenant"))
+                flavors.remove_access(flavor, _tenant_of(action["removeTenantAccess"]))
             else:
                 raise BadRequest("Unknown flavor action.")
             _sync(view, request, flavor.id)

@@ -273,6 +273,8 @@ def add_access(volume_type: VolumeType, project_id: object) -> None:
 def remove_access(volume_type: VolumeType, project_id: object) -> None:
     if volume_type.is_public:
         raise Conflict("Type access modification is not applicable to public volume type.")
+    if not isinstance(project_id, str) or not project_id:
+        raise BadRequest("project is required.")
     deleted, _ = VolumeTypeAccess.objects.filter(
         volume_type=volume_type, project_id=project_id
     ).delete()

@@ -91,7 +91,9 @@ def test_private_flavors_need_access(admin, demo, alt_demo, novas):
     assert alt_demo.get("/compute/v2.1/flavors/1").status_code == 404
 
 
-@pytest.mark.parametrize("given", [{}, {"tenant": None}, {"tenant": ""}, {"tenant": ["x"]}])
+@pytest.mark.parametrize(
+    "given", [{}, {"tenant": None}, {"tenant": ""}, {"tenant": ["x"]}, "demo-project", None]
+)
 def test_removing_access_needs_a_tenant(admin, novas, given):
     # As Nova's schema: a removeTenantAccess without a tenant is a 400, not a 404.
     admin.post(

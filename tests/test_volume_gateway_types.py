@@ -91,6 +91,8 @@ def test_a_project_given_a_private_type_sees_and_uses_it(admin, demo, alt_demo, 
     assert pod_grants.last_request.json() == revoke  # the pod's copy follows
     assert admin.post(action, revoke, format="json").status_code == 404
     assert demo.get("/volume/v3/types/secret").status_code == 404
+    nameless = admin.post(action, {"removeProjectAccess": {}}, format="json")
+    assert nameless.status_code == 400  # as Cinder: no project named, not "not found"
 
 
 def test_access_lists_are_for_private_types_only(admin, cinders):
