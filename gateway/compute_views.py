@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from gateway import compute, confinement, flavor_views, flavors, quotas
 from gateway.base import GatewayView
 from gateway.collections import PodCollection
+from gateway.compute_security_groups import handle_security_group_proxy, is_proxy_path
 from gateway.job_types import SERVER_PORTS_RELEASE
 from gateway.microversions import VersionRange
 from gateway.models import Flavor
@@ -156,6 +157,8 @@ class ComputeView(PodServiceView):
         tenant_networks = TENANT_NETWORKS_PATH.match(path)
         if method == "GET" and tenant_networks and self.version_tuple < (2, 36):
             return self.tenant_networks(request, tenant_networks.group(1))
+        if is_proxy_path(path):  # os-security-groups, os-security-group-rules: the top's
+            return handle_security_group_proxy(self, request, path)
         if method == "GET" and path == "/os-hypervisors/statistics":
             return self.totalled(request, path)
         if method == "GET" and path in ADMIN_LISTS:
