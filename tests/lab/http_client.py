@@ -40,13 +40,17 @@ class Client:
         self.project_id = self.session.get_project_id()
         self.http = requests.Session()
 
-    def request(self, method: str, path: str, body: Any = None) -> requests.Response:
-        headers = {"X-Auth-Token": self.session.get_token()}
+    def request(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> requests.Response:
+        sent = {"X-Auth-Token": self.session.get_token(), **(headers or {})}
         url = path if path.startswith("http") else self.base + path
-        return self.http.request(method, url, json=body, headers=headers, timeout=120)
+        return self.http.request(method, url, json=body, headers=sent, timeout=120)
 
-    def ok(self, method: str, path: str, body: Any = None) -> Any:
-        response = self.request(method, path, body)
+    def ok(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> Any:
+        response = self.request(method, path, body, headers)
         assert response.status_code < 300, (
             f"{method} {path}: {response.status_code} {response.text}"
         )

@@ -93,3 +93,48 @@ def test_a_volume_quota_holds_across_pods(openstack, alt_project):
             lambda: openstack(CLOUD, "volume", "show", made["id"])["status"] == "available"
         )
         openstack(CLOUD, "volume", "delete", made["id"])
+
+
+def class_volumes(openstack, region: str | None = None) -> int:
+    shown = openstack("lab-admin", "quota", "show", "--class", "--volume", "default", region=region)
+    return {row["Resource"]: row["Limit"] for row in shown}["volumes"]
+
+
+def test_the_default_quota_class_holds_across_pods(openstack, alt_project):
+    """The default class set at the top is a project's default across pods: shown as set, given
+    to every pod, enforced over both pods' use (alt_demo has no limit of its own)."""
+    openstack.run("lab-admin", "quota", "delete", "--volume", alt_project)
+    original = class_volumes(openstack)
+    limit = in_use(openstack, "volume", alt_project) + 1
+    openstack("lab-admin", "quota", "set", "--class", "--volumes", str(limit), "default")
+    made = None
+    try:
+        assert class_volumes(openstack) == limit
+        for region in ("Pod1", "Pod2"):
+            assert class_volumes(openstack, region) == limit
+        for flag in ("--default", None):
+            args = [flag] if flag else []
+            shown = openstack("lab-admin", "quota", "show", *args, "--volume", alt_project)
+            assert {row["Resource"]: row["Limit"] for row in shown}["volumes"] == limit, flag
+        made = openstack(
+            CLOUD,
+            "volume",
+            "create",
+            f"qc-{uuid.uuid4().hex[:6]}",
+            "--size",
+            "1",
+            "--availability-zone",
+            "az1",
+        )
+        refused = openstack.run(
+            CLOUD, "volume", "create", "too-many", "--size", "1", "--availability-zone", "az2"
+        )
+        assert refused.returncode != 0
+        assert "volumes" in refused.stderr and "413" in refused.stderr
+    finally:
+        openstack("lab-admin", "quota", "set", "--class", "--volumes", str(original), "default")
+        if made is not None:
+            assert eventually(
+                lambda: openstack(CLOUD, "volume", "show", made["id"])["status"] == "available"
+            )
+            openstack(CLOUD, "volume", "delete", made["id"])
