@@ -183,58 +183,6 @@ def name_networks_in_addresses(servers: list[JsonDict]) -> None:
                 group["name"] = group_names[group["name"]]
 
 
-def top_security_groups(bottom_groups: list[JsonDict]) -> list[JsonDict]:
-    """A server's security groups (os-security-groups) as the top's groups in Nova's format:
-    the pod shows its copies, named after the top ids."""
-    from networking.neutron import NeutronError, central_neutron
-
-    top_ids = {group.get("name", "") for group in bottom_groups}
-    known = set(
-        ResourceRouting.objects.filter(
-            resource_type=ResourceType.SECURITY_GROUP, top_id__in=top_ids
-        ).values_list("top_id", flat=True)
-    )
-    if not known:
-        return bottom_groups
-    try:
-        groups = central_neutron().get("/security-groups", id=sorted(known))["security_groups"]
-    except (NeutronError, ServiceUnavailable):
-        return bottom_groups
-    names = {group["id"]: group["name"] for group in groups}
-    by_id = {group["id"]: nova_security_group(group, names) for group in groups}
-    return [by_id.get(group.get("name", ""), group) for group in bottom_groups]
-
-
-def nova_security_group(group: JsonDict, names: dict[str, str]) -> JsonDict:
-    """A Neutron security group as Nova shows one (ingress rules only, as Nova does)."""
-
-    def rule(item: JsonDict) -> JsonDict:
-        remote = item.get("remote_group_id")
-        return {
-            "id": item["id"],
-            "parent_group_id": group["id"],
-            "ip_protocol": item.get("protocol"),
-            "from_port": item["port_range_min"] if item.get("port_range_min") is not None else -1,
-            "to_port": item["port_range_max"] if item.get("port_range_max") is not None else -1,
-            "ip_range": {"cidr": item["remote_ip_prefix"]} if item.get("remote_ip_prefix") else {},
-            "group": {"name": names.get(remote, remote), "tenant_id": group.get("project_id")}
-            if remote
-            else {},
-        }
-
-    return {
-        "id": group["id"],
-        "name": group["name"],
-        "description": group.get("description", ""),
-        "tenant_id": group.get("project_id"),
-        "rules": [
-            rule(item)
-            for item in group.get("security_group_rules", [])
-            if item.get("direction") == "ingress"
-        ],
-    }
-
-
 def pod_of_boot_volumes(caller: KeystoneIdentity, server: JsonDict, zone: str | None) -> Pod | None:
     """A server booted from (or with) existing volumes must be made in their pod: a pod's Nova
     uses only its own Cinder's volumes. Only the caller's volumes say where (admins: any)."""

@@ -121,6 +121,25 @@ class SecurityGroupProxy:
         shown.sort(key=lambda group: (group["tenant_id"], group["name"]))
         return self.view.answer({"security_groups": shown})
 
+    def server_groups(self, shown_by_pod: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A server's groups (/servers/{id}/os-security-groups): its pod shows its copies,
+        named after the top ids; Nova's answer is the top groups, read as the caller. A group
+        the caller cannot read at the top stays as the pod showed it."""
+        top_ids = [str(group.get("name", "")) for group in shown_by_pod]
+        wanted = sorted({top_id for top_id in top_ids if is_uuid_like(top_id)})
+        if not wanted:
+            return shown_by_pod
+        query = urlencode([("id", top_id) for top_id in wanted])
+        response = self.neutron("GET", "/security-groups", query=query)
+        if response.status >= 300:
+            return shown_by_pod
+        groups = {group["id"]: nova_group(group) for group in response.json()["security_groups"]}
+        self.know_groups(list(groups.values()))
+        return [
+            self.present_group(groups[top_id]) if top_id in groups else shown
+            for top_id, shown in zip(top_ids, shown_by_pod, strict=True)
+        ]
+
     def show_group(self, group_id: str) -> HttpResponse:
         self.authorize("show")
         group = self.read_group(validate_id(group_id))

@@ -16,7 +16,11 @@ from rest_framework.request import Request
 from gateway import compute, confinement, flavor_views, flavors, quotas
 from gateway.base import GatewayView
 from gateway.collections import PodCollection
-from gateway.compute_security_groups import handle_security_group_proxy, is_proxy_path
+from gateway.compute_security_groups import (
+    SecurityGroupProxy,
+    handle_security_group_proxy,
+    is_proxy_path,
+)
 from gateway.job_types import SERVER_PORTS_RELEASE
 from gateway.microversions import VersionRange
 from gateway.models import Flavor
@@ -203,7 +207,8 @@ class ComputeView(PodServiceView):
             self.check_volume_in_pod(request, pod)
         response = self.forward(request, pod, path)
         if request.method == "GET" and response.status == 200:
-            self.present_server_view(response, path.removeprefix(f"/servers/{server_id}"))
+            view = path.removeprefix(f"/servers/{server_id}")
+            self.present_server_view(request, response, view)
         if (
             request.method == "GET"
             and path == f"/servers/{server_id}"
@@ -247,7 +252,7 @@ class ComputeView(PodServiceView):
         response = self.forward(request, pod, f"/servers/{server_id}/ips", b"")
         if response.status >= 300:
             return self.respond(request, pod, response)
-        self.present_server_view(response, "/ips")
+        self.present_server_view(request, response, "/ips")
         addresses = response.json()["addresses"]
         if label not in addresses:
             raise NotFound("Instance is not a member of specified network")
@@ -298,8 +303,7 @@ class ComputeView(PodServiceView):
             raise NotFound(f"Security group {ref} not found for project {identity.project_id}.")
         return json_str(found[0]["id"])
 
-    @staticmethod
-    def present_server_view(response: UpstreamResponse, view: str) -> None:
+    def present_server_view(self, request: Request, response: UpstreamResponse, view: str) -> None:
         """A server, its addresses and its security groups named with the top's names and
         ids (the pod knows its bottom copies, named after the top ids)."""
         body = response.json()
@@ -310,7 +314,8 @@ class ComputeView(PodServiceView):
             compute.name_networks_in_addresses([holder])
             body["addresses"] = holder["addresses"]
         elif view == "/os-security-groups":
-            body["security_groups"] = compute.top_security_groups(body.get("security_groups", []))
+            proxy = SecurityGroupProxy(self, request)
+            body["security_groups"] = proxy.server_groups(body.get("security_groups", []))
         else:
             return
         response.content = json.dumps(body).encode()

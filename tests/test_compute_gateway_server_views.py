@@ -48,6 +48,7 @@ def server(settings, novas, keystone):
                     "security_group_rules": [
                         {
                             "id": "r1",
+                            "security_group_id": GROUP,
                             "direction": "ingress",
                             "protocol": "tcp",
                             "port_range_min": 22,
@@ -55,7 +56,12 @@ def server(settings, novas, keystone):
                             "remote_ip_prefix": "0.0.0.0/0",
                             "remote_group_id": None,
                         },
-                        {"id": "r2", "direction": "egress", "protocol": None},
+                        {
+                            "id": "r2",
+                            "security_group_id": GROUP,
+                            "direction": "egress",
+                            "protocol": None,
+                        },
                     ],
                 }
             ]
@@ -83,8 +89,10 @@ def test_the_ips_of_one_network_are_asked_by_its_top_name(demo, server):
     )
 
 
-def test_os_security_groups_are_the_tops_groups_in_novas_format(demo, server):
+def test_os_security_groups_are_the_tops_groups_in_novas_format(demo, server, keystone):
     (group,) = demo.get("/compute/v2.1/servers/s1/os-security-groups").json()["security_groups"]
+    (read,) = [sent for sent in keystone.mocker.request_history if "/security-groups" in sent.path]
+    assert read.headers["X-Auth-Token"] == "user-token"  # read as the caller, as Nova does
     assert (group["id"], group["name"], group["tenant_id"]) == (GROUP, "web-sg", "demo-project")
     assert group["rules"] == [
         {
