@@ -95,8 +95,11 @@ def test_a_volume_quota_holds_across_pods(openstack, alt_project):
         openstack(CLOUD, "volume", "delete", made["id"])
 
 
-def class_volumes(openstack, region: str | None = None) -> int:
-    shown = openstack("lab-admin", "quota", "show", "--class", "--volume", "default", region=region)
+def default_volumes(openstack, project_id: str, region: str | None = None) -> int:
+    """A project's default volume limit: the default quota class's, as the region shows it."""
+    shown = openstack(
+        "lab-admin", "quota", "show", "--default", "--volume", project_id, region=region
+    )
     return {row["Resource"]: row["Limit"] for row in shown}["volumes"]
 
 
@@ -104,18 +107,15 @@ def test_the_default_quota_class_holds_across_pods(openstack, alt_project):
     """The default class set at the top is a project's default across pods: shown as set, given
     to every pod, enforced over both pods' use (alt_demo has no limit of its own)."""
     openstack.run("lab-admin", "quota", "delete", "--volume", alt_project)
-    original = class_volumes(openstack)
+    original = default_volumes(openstack, alt_project, "Pod1")  # each pod's, as the lab made it
     limit = in_use(openstack, "volume", alt_project) + 1
-    openstack("lab-admin", "quota", "set", "--class", "--volumes", str(limit), "default")
+    openstack("lab-admin", "quota", "set", "--default", "--volumes", str(limit))
     made = None
     try:
-        assert class_volumes(openstack) == limit
-        for region in ("Pod1", "Pod2"):
-            assert class_volumes(openstack, region) == limit
-        for flag in ("--default", None):
-            args = [flag] if flag else []
-            shown = openstack("lab-admin", "quota", "show", *args, "--volume", alt_project)
-            assert {row["Resource"]: row["Limit"] for row in shown}["volumes"] == limit, flag
+        for region in (None, "Pod1", "Pod2"):
+            assert default_volumes(openstack, alt_project, region) == limit, region
+        shown = openstack("lab-admin", "quota", "show", "--volume", alt_project)
+        assert {row["Resource"]: row["Limit"] for row in shown}["volumes"] == limit
         made = openstack(
             CLOUD,
             "volume",
@@ -132,7 +132,7 @@ def test_the_default_quota_class_holds_across_pods(openstack, alt_project):
         assert refused.returncode != 0
         assert "volumes" in refused.stderr and "413" in refused.stderr
     finally:
-        openstack("lab-admin", "quota", "set", "--class", "--volumes", str(original), "default")
+        openstack("lab-admin", "quota", "set", "--default", "--volumes", str(original))
         if made is not None:
             assert eventually(
                 lambda: openstack(CLOUD, "volume", "show", made["id"])["status"] == "available"
