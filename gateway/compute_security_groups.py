@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote, urlencode
 from django.http import HttpResponse
 from rest_framework.request import Request
 
+from gateway import schema
 from gateway.network_views import central_upstream, parse_json
 from gateway.pod_api import query_params
 from gateway.proxy import UpstreamResponse, call, user_headers
@@ -477,17 +478,12 @@ def is_uuid_like(value: object) -> bool:
     return parsed.hex == spelled.lower()
 
 
-def invalid_field(field: str, value: object, reason: str) -> BadRequest:
-    """Nova's message for a body its JSON schema refuses."""
-    return BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
-
-
 def body_member(body: dict[str, Any], key: str) -> dict[str, Any]:
     if key not in body:
         raise BadRequest(f"{key!r} is a required property")
     member = body[key]
     if not isinstance(member, dict):
-        raise invalid_field(key, member, f"{member!r} is not of type 'object'")
+        raise schema.invalid(key, member, f"{member!r} is not of type 'object'")
     return member
 
 
@@ -500,12 +496,12 @@ def group_fields(body: dict[str, Any]) -> tuple[str, str]:
             continue
         value = group[field]
         if not isinstance(value, str):
-            raise invalid_field(field, value, f"{value!r} is not of type 'string'")
+            raise schema.invalid(field, value, f"{value!r} is not of type 'string'")
         if len(value) > TEXT_MAX:
-            raise invalid_field(field, value, f"{value!r} is too long")
+            raise schema.invalid(field, value, f"{value!r} is too long")
     for field in ("name", "description"):
         if field not in group:
-            raise invalid_field("security_group", group, f"{field!r} is a required property")
+            raise schema.invalid("security_group", group, f"{field!r} is a required property")
     return group["name"], group["description"]
 
 
@@ -521,11 +517,13 @@ def rule_fields(body: dict[str, Any]) -> dict[str, Any]:
             continue
         if not isinstance(value, str):
             names = ", ".join(repr(name) for name in types)
-            raise invalid_field(field, value, f"{value!r} is not of type {names}")
+            raise schema.invalid(field, value, f"{value!r} is not of type {names}")
         if not is_uuid_like(value):
-            raise invalid_field(field, value, f"{value!r} is not a 'uuid'")
+            raise schema.invalid(field, value, f"{value!r} is not a 'uuid'")
     if "parent_group_id" not in rule:
-        raise invalid_field("security_group_rule", rule, "'parent_group_id' is a required property")
+        raise schema.invalid(
+            "security_group_rule", rule, "'parent_group_id' is a required property"
+        )
     return rule
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import requests
 from django.db import IntegrityError, transaction
 
+from gateway import schema
 from gateway.models import QosSpecs, VolumeType
 from gateway.numbers import MAX_INT
 from pods.clients import clients
@@ -56,8 +57,6 @@ SORT_FIELDS: dict[str, str | None] = {
 # table, where a spec set is rows of keys and values, matches only id, and the name as `value`);
 # any other filter names nothing there and selects no spec set, as in Cinder.
 FILTER_FIELDS = {"id": "id", "name": "name", "consumer": "consumer", "value": "name"}
-TRUE_WORDS = frozenset({"1", "t", "true", "on", "y", "yes"})
-FALSE_WORDS = frozenset({"0", "f", "false", "off", "n", "no"})
 
 
 def authorize(identity: KeystoneIdentity, rule: str) -> None:
@@ -85,21 +84,6 @@ def associations(specs: QosSpecs) -> list[JsonDict]:
 
 
 # --- validation ------------------------------------------------------------------------------
-def _invalid(field: object, value: object, problem: str) -> BadRequest:
-    """Cinder's schema refusal of one field of a body."""
-    return BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. {problem}")
-
-
-def _only_key(body: JsonDict, key: str) -> None:
-    if key not in body:
-        raise BadRequest(f"'{key}' is a required property")
-    extra = sorted(set(body) - {key})
-    if extra:
-        unexpected = ", ".join(repr(name) for name in extra)
-        verb = "were" if len(extra) > 1 else "was"
-        raise BadRequest(f"Additional properties are not allowed ({unexpected} {verb} unexpected)")
-
-
 def _check_text(value: object, name: str, min_length: int) -> None:
     """Cinder's length check of a key or value of specs (an InvalidInput)."""
     if not isinstance(value, str):
@@ -130,13 +114,13 @@ def valid_create(body: JsonDict) -> JsonDict:
     it (checked before the caller's rights, as in Cinder)."""
     given = body.get("qos_specs")
     if "qos_specs" in body and not isinstance(given, dict):
-        raise _invalid("qos_specs", given, f"{given!r} is not of type 'object'")
+        raise schema.invalid("qos_specs", given, f"{given!r} is not of type 'object'")
     if isinstance(given, dict):
         if "name" not in given:
-            raise _invalid("qos_specs", given, "'name' is a required property")
+            raise schema.invalid("qos_specs", given, "'name' is a required property")
         name = given["name"]
         if not isinstance(name, str):
-            raise _invalid("name", name, f"{name!r} is not of type 'string'")
+            raise schema.invalid("name", name, f"{name!r} is not of type 'string'")
         reason = (
             "The 'name' can not be None."
             if not name
@@ -148,7 +132,7 @@ def valid_create(body: JsonDict) -> JsonDict:
         )
         if reason:
             raise BadRequest(f"An invalid 'name' value was provided. {reason}")
-    _only_key(body, "qos_specs")
+    schema.only_member(body, "qos_specs")
     assert isinstance(given, dict)  # anything else was refused above
     return given
 
@@ -158,19 +142,19 @@ def valid_update(body: JsonDict) -> JsonDict:
     given = body.get("qos_specs")
     if "qos_specs" in body:
         if not isinstance(given, dict):
-            raise _invalid("qos_specs", given, f"{given!r} is not of type 'object'")
+            raise schema.invalid("qos_specs", given, f"{given!r} is not of type 'object'")
         for key, value in given.items():
             if value is not None and not isinstance(value, str):
-                raise _invalid(key, value, f"{value!r} is not of type 'string', 'null'")
+                raise schema.invalid(key, value, f"{value!r} is not of type 'string', 'null'")
             if isinstance(value, str) and len(value) > MAX_TEXT:
-                raise _invalid(key, value, f"{value!r} is too long")
+                raise schema.invalid(key, value, f"{value!r} is too long")
         unexpected = [key for key in given if not SPEC_KEY.fullmatch(key)]
         if unexpected:
             names = ", ".join(repr(key) for key in unexpected)
-            raise _invalid(
+            raise schema.invalid(
                 "qos_specs", given, f"Additional properties are not allowed ({names} unexpected)"
             )
-    _only_key(body, "qos_specs")
+    schema.only_member(body, "qos_specs")
     assert isinstance(given, dict)  # anything else was refused above
     return given
 
@@ -180,13 +164,13 @@ def valid_keys(body: JsonDict) -> list[str]:
     keys = body.get("keys")
     if "keys" in body:
         if not isinstance(keys, list):
-            raise _invalid("keys", keys, f"{keys!r} is not of type 'array'")
+            raise schema.invalid("keys", keys, f"{keys!r} is not of type 'array'")
         for index, key in enumerate(keys):
             if not isinstance(key, str) or not 1 <= len(key) <= MAX_TEXT:
-                raise _invalid(index, key, f"{key!r} is not a string of 1 to 255 characters")
+                raise schema.invalid(index, key, f"{key!r} is not a string of 1 to 255 characters")
         if len(set(keys)) != len(keys):
-            raise _invalid("keys", keys, f"{keys!r} has non-unique elements")
-    _only_key(body, "keys")
+            raise schema.invalid("keys", keys, f"{keys!r} has non-unique elements")
+    schema.only_member(body, "keys")
     assert isinstance(keys, list)  # anything else was refused above
     return keys
 
@@ -194,9 +178,10 @@ def valid_keys(body: JsonDict) -> list[str]:
 def force_param(params: dict[str, list[str]]) -> bool:
     """Cinder's strict boolean of `?force=` (False when absent)."""
     value = (params.get("force") or ["False"])[-1]
-    if value.lower() not in TRUE_WORDS | FALSE_WORDS:
+    force = schema.strict_boolean(value)
+    if force is None:
         raise BadRequest(f"Value '{value}' for 'force' is not a boolean.")
-    return value.lower() in TRUE_WORDS
+    return force
 
 
 # --- the top's spec sets --------------------------------------------------------------------

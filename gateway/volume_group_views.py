@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from django.http import HttpResponse, JsonResponse
 from rest_framework.request import Request
 
-from gateway import quotas
+from gateway import quotas, schema
 from gateway import volume_groups as groups
 from gateway.collections import PodCollection
 from gateway.confinement import caller_routed_pod, require_uuid, visible_routing
@@ -74,7 +74,7 @@ def group_pod(view: PodServiceView, request: Request, group_id: object, zone: st
     routing table, then its pod with the caller's token) before the volume's type is made there
     or its zone is told."""
     if not isinstance(group_id, str):
-        raise groups.invalid("group_id", group_id, f"{group_id!r} is not of type 'string'")
+        raise schema.invalid("group_id", group_id, f"{group_id!r} is not of type 'string'")
     calls = GroupRequests(view, request)
     routing = visible_routing(calls.identity, group_id, ResourceType.GROUP)
     if routing is None or not calls.sees(routing.pod, f"/groups/{group_id}"):
@@ -215,7 +215,7 @@ class GroupRequests:
         given = groups.body_object(body, "group_snapshot")
         groups.only_keys(given, "group_snapshot", ("group_id", "name", "description"))
         if "group_id" not in given:
-            raise groups.invalid("group_snapshot", given, "'group_id' is a required property")
+            raise schema.invalid("group_snapshot", given, "'group_id' is a required property")
         group_id = require_uuid(given["group_id"], "group_id")
         pod = caller_routed_pod(self.identity, group_id, ResourceType.GROUP, "Group")
         self.enforce_quota(lambda: {"snapshots": len(self.group_volumes(pod, group_id))})
@@ -247,7 +247,7 @@ class GroupRequests:
         sources = [key for key in ("group_snapshot_id", "source_group_id") if key in given]
         if len(sources) != 1:
             reason = "is valid under each of" if sources else "is not valid under any of"
-            raise groups.invalid("create-from-src", given, f"{given} {reason} the given schemas")
+            raise schema.invalid("create-from-src", given, f"{given} {reason} the given schemas")
         source_id = require_uuid(given[sources[0]], sources[0])
         if sources[0] == "group_snapshot_id":
             pod = caller_routed_pod(

@@ -16,7 +16,7 @@ import requests
 from django.db import IntegrityError, transaction
 from keystoneauth1 import exceptions as ks_exceptions
 
-from gateway import compute, volume
+from gateway import compute, schema, volume
 from gateway.collections import PodCollection, parse_sort
 from gateway.confinement import is_uuid
 from gateway.microversions import as_tuple
@@ -51,8 +51,6 @@ TEXT_MAX = 255
 TYPE_SPEC_KEY = re.compile(r"^[a-zA-Z0-9-_:. /]{1,255}$")
 SPEC_KEY = re.compile(r"^[a-zA-Z0-9-_:.]{1,255}$")
 # The words Cinder's schemas take as booleans (oslo's strict bool_from_string).
-TRUE_WORDS = frozenset({"1", "t", "true", "on", "y", "yes"})
-FALSE_WORDS = frozenset({"0", "f", "false", "off", "n", "no"})
 GROUP_TYPE_FIELDS = ("id", "name", "description", "is_public", "created_at", "updated_at")
 # Specs as Cinder's schemas take them (specs_of): string keys, string values (null where taken).
 Specs: TypeAlias = dict[str, str | None]
@@ -84,29 +82,18 @@ def policy_refusal(rule: str) -> Forbidden:
 
 
 # --- validation as Cinder's JSON schemas answer --------------------------------------------------
-def invalid(field: str, value: object, reason: str) -> BadRequest:
-    return BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
-
-
 def body_object(body: JsonDict, key: str) -> JsonDict:
     """The one object a request body is made of ({"group_type": {...}})."""
-    if key not in body:
-        raise BadRequest(f"'{key}' is a required property")
-    extra = sorted(set(body) - {key})
-    if extra:
-        raise BadRequest(f"Additional properties are not allowed ({extra[0]!r} was unexpected)")
-    given = body[key]
+    given = schema.only_member(body, key)
     if not isinstance(given, dict):
-        raise invalid(key, given, f"{given!r} is not of type 'object'")
+        raise schema.invalid(key, given, f"{given!r} is not of type 'object'")
     return given
 
 
 def only_keys(given: JsonDict, field: str, allowed: tuple[str, ...]) -> None:
     extra = sorted(set(given) - set(allowed))
     if extra:
-        raise invalid(
-            field, given, f"Additional properties are not allowed ({extra[0]!r} was unexpected)"
-        )
+        raise schema.invalid(field, given, schema.unexpected(extra))
 
 
 def text(given: JsonDict, key: str, nullable: bool = True, minimum: int = 0) -> str | None:
@@ -114,38 +101,39 @@ def text(given: JsonDict, key: str, nullable: bool = True, minimum: int = 0) -> 
     if value is None and nullable:
         return None
     if not isinstance(value, str):
-        raise invalid(key, value, f"{value!r} is not of type 'string'")
+        raise schema.invalid(key, value, f"{value!r} is not of type 'string'")
     if len(value) < minimum:
-        raise invalid(key, value, f"{value!r} is too short")
+        raise schema.invalid(key, value, f"{value!r} is too short")
     if len(value) > TEXT_MAX:
-        raise invalid(key, value, f"{value!r} is too long")
+        raise schema.invalid(key, value, f"{value!r} is too long")
     return value
 
 
 def boolean_word(value: object, field: str) -> bool:
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
-        return value.strip().lower() in TRUE_WORDS
-    raise invalid(field, value, f"{value!r} is not a boolean")
+    said = schema.strict_boolean(value) if isinstance(value, str) else None
+    if said is None:
+        raise schema.invalid(field, value, f"{value!r} is not a boolean")
+    return said
 
 
 def specs_of(value: object, field: str, key_pattern: re.Pattern[str], nullable: bool) -> Specs:
     """Specs as Cinder's schemas take them: string keys of the pattern, string values (or
     null where the API takes it) of at most 255 characters."""
     if not isinstance(value, dict):
-        raise invalid(field, value, f"{value!r} is not of type 'object'")
+        raise schema.invalid(field, value, f"{value!r} is not of type 'object'")
     for key, item in value.items():
         if not key_pattern.match(key):
-            raise invalid(
+            raise schema.invalid(
                 field, value, f"Additional properties are not allowed ({key!r} was unexpected)"
             )
         if item is None and nullable:
             continue
         if not isinstance(item, str):
-            raise invalid(key, item, f"{item!r} is not of type 'string'")
+            raise schema.invalid(key, item, f"{item!r} is not of type 'string'")
         if len(item) > TEXT_MAX:
-            raise invalid(key, item, f"{item!r} is too long")
+            raise schema.invalid(key, item, f"{item!r} is too long")
     return dict(value)
 
 
@@ -189,9 +177,10 @@ def public_filter(identity: KeystoneIdentity, asked: str | None) -> bool | None:
         return True
     if asked.strip().lower() == "none":
         return None
-    if asked.strip().lower() in TRUE_WORDS | FALSE_WORDS:
-        return asked.strip().lower() in TRUE_WORDS
-    raise BadRequest(f"Invalid is_public filter [{asked}]")
+    said = schema.strict_boolean(asked)
+    if said is None:
+        raise BadRequest(f"Invalid is_public filter [{asked}]")
+    return said
 
 
 def list_group_types(
@@ -228,7 +217,7 @@ def valid_new_group_type(body: JsonDict) -> NewGroupType:
     given = body_object(body, "group_type")
     only_keys(given, "group_type", ("name", "description", "is_public", "group_specs"))
     if "name" not in given:
-        raise invalid("group_type", given, "'name' is a required property")
+        raise schema.invalid("group_type", given, "'name' is a required property")
     name = text(given, "name", nullable=False, minimum=1)
     assert name is not None
     if not name.strip():
@@ -467,24 +456,24 @@ def valid_group(body: JsonDict) -> JsonDict:
     )
     for required in ("group_type", "volume_types"):
         if required not in group:
-            raise invalid("group", group, f"{required!r} is a required property")
+            raise schema.invalid("group", group, f"{required!r} is a required property")
     text(group, "name")
     text(group, "description")
     if not (text(group, "group_type", nullable=False, minimum=1) or "").strip():
-        raise invalid("group_type", group["group_type"], "'group_type' can not be empty")
+        raise schema.invalid("group_type", group["group_type"], "'group_type' can not be empty")
     types = group["volume_types"]
     if not isinstance(types, list):
-        raise invalid("volume_types", types, f"{types!r} is not of type 'array'")
+        raise schema.invalid("volume_types", types, f"{types!r} is not of type 'array'")
     if not types:
-        raise invalid("volume_types", types, "[] is too short")
+        raise schema.invalid("volume_types", types, "[] is too short")
     for item in types:
         if not isinstance(item, str) or len(item) > TEXT_MAX:
-            raise invalid("volume_types", types, f"{item!r} is not a volume type name or id")
+            raise schema.invalid("volume_types", types, f"{item!r} is not a volume type name or id")
     if len(set(types)) != len(types):
-        raise invalid("volume_types", types, f"{types!r} has non-unique elements")
+        raise schema.invalid("volume_types", types, f"{types!r} has non-unique elements")
     zone = group.get("availability_zone")
     if zone is not None and (not isinstance(zone, str) or not zone.strip()):
-        raise invalid("availability_zone", zone, "The availability zone must be a name.")
+        raise schema.invalid("availability_zone", zone, "The availability zone must be a name.")
     return group
 
 

@@ -1,0 +1,40 @@
+"""Refusals of request bodies in the words of Nova's and Cinder's JSON-schema validation (both
+word them as jsonschema does), and the strict boolean words their APIs take (oslo's
+`bool_from_string(strict=True)`)."""
+
+from __future__ import annotations
+
+from tricircle_site.exceptions import BadRequest
+from tricircle_site.jsontypes import JsonDict
+
+TRUE_WORDS = frozenset({"1", "t", "true", "on", "y", "yes"})
+FALSE_WORDS = frozenset({"0", "f", "false", "off", "n", "no"})
+
+
+def strict_boolean(word: str) -> bool | None:
+    """The boolean a word says (any case, spaces around), None when it says none."""
+    folded = word.strip().lower()
+    if folded in TRUE_WORDS | FALSE_WORDS:
+        return folded in TRUE_WORDS
+    return None
+
+
+def invalid(field: object, value: object, reason: str) -> BadRequest:
+    """The refusal of one field of a body."""
+    return BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. {reason}")
+
+
+def unexpected(extra: list[str]) -> str:
+    names = ", ".join(repr(name) for name in extra)
+    verb = "were" if len(extra) > 1 else "was"
+    return f"Additional properties are not allowed ({names} {verb} unexpected)"
+
+
+def only_member(body: JsonDict, key: str) -> object:
+    """The one member a body is made of ({"qos_specs": ...}): required, and nothing beside it."""
+    if key not in body:
+        raise BadRequest(f"'{key}' is a required property")
+    extra = sorted(set(body) - {key})
+    if extra:
+        raise BadRequest(unexpected(extra))
+    return body[key]
