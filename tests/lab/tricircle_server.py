@@ -9,7 +9,8 @@ share whose sessions all died is taken over (its processes stopped).
 
 The steps of one `.ci/test` run share one Tricircle too: they name the same run
 (TRICIRCLE_LAB_RUN), and a step run with TRICIRCLE_LAB_KEEP=1 leaves it running for the next
-step to join, which saves starting and preparing another. `python -m tests.lab.tricircle_server
+step to join, which saves starting and preparing another (other sessions wait for that step,
+at most KEEP_SECONDS). `python -m tests.lab.tricircle_server
 release` stops one that no session holds (the last step ran no test)."""
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 PORT = 19999
+KEEP_SECONDS = 600  # how long a kept Tricircle waits for its run's next step
 
 
 def _port_open(port: int) -> bool:
@@ -114,7 +116,13 @@ class TricircleServer:
         deadline = time.monotonic() + 1800
         while True:
             with self.share() as shared:
-                kept = shared is not None and shared.get("kept") and shared["run"] == self.run
+                # Kept for its run's next step: that step joins it, other sessions wait (a
+                # while: a next step that never comes leaves it to be taken over).
+                kept = (
+                    shared is not None
+                    and shared.get("kept")
+                    and (shared["run"] == self.run or time.time() < shared["kept_until"])
+                )
                 if shared is not None and not shared["holders"] and not kept:
                     self.process_groups = shared["process_groups"]  # its sessions died
                     self.kill()
@@ -310,7 +318,9 @@ class TricircleServer:
                 if shared["holders"]:
                     return
                 if self.keep:
-                    shared["kept"] = True  # for the run's next step
+                    # For the run's next step; other sessions wait for it, but not forever.
+                    shared["kept"] = True
+                    shared["kept_until"] = time.time() + KEEP_SECONDS
                     return
                 self.process_groups = shared["process_groups"]
                 self.restore_demo = shared["restore_demo"]
