@@ -10,6 +10,8 @@ class's value and are enforced across pods, not as the sum of every pod's defaul
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from gateway.models import ProjectQuota, QuotaClassLimit
@@ -70,25 +72,23 @@ def given_limits(service: str, quota_set: object, body_key: str = "quota_set") -
 
 
 def record(project_id: str, service: str, limits: dict[str, int]) -> None:
-    with transaction.atomic():
-        for resource, limit in limits.items():
-            ProjectQuota.objects.update_or_create(
-                project_id=project_id,
-                service=service,
-                resource=resource,
-                defaults={"hard_limit": limit},
-            )
+    _record(ProjectQuota, {"project_id": project_id}, service, limits)
 
 
 def record_class(class_name: str, service: str, limits: dict[str, int]) -> None:
+    _record(QuotaClassLimit, {"class_name": class_name}, service, limits)
+
+
+def _record(
+    model: type[ProjectQuota] | type[QuotaClassLimit],
+    owner: dict[str, str],
+    service: str,
+    limits: dict[str, int],
+) -> None:
     with transaction.atomic():
         for resource, limit in limits.items():
-            QuotaClassLimit.objects.update_or_create(
-                class_name=class_name,
-                service=service,
-                resource=resource,
-                defaults={"hard_limit": limit},
-            )
+            lookup: dict[str, Any] = {**owner, "service": service, "resource": resource}
+            model.objects.update_or_create(defaults={"hard_limit": limit}, **lookup)
 
 
 def forget(project_id: str, service: str) -> None:
