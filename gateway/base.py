@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.http import HttpResponse
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from gateway.routes import RouteTable
 from tricircle_site.auth import (
     IsAuthenticatedProject,
     KeystoneIdentity,
@@ -48,3 +50,22 @@ class GatewayView(APIView):
     def public_root(self, request: Request, prefix: str) -> str:
         """The gateway URL that stands for an upstream's base URL in links."""
         return request.build_absolute_uri(prefix).rstrip("/")
+
+
+class RoutedView(GatewayView):
+    """An API served through its declared route table (gateway.routes), given to as_view()."""
+
+    routes: RouteTable | None = None
+
+    def route(self, request: Request, path: str = "") -> HttpResponse:
+        """Every method comes here: the route table names the handler, or refuses (404, 405)."""
+        assert self.routes is not None and request.method is not None
+        resolved = self.routes.resolve(request.method, self.route_path(request, path))
+        return resolved(self, request)
+
+    # DRF looks a handler up by the method's name; the route table decides.
+    get = post = put = patch = delete = route
+
+    def route_path(self, request: Request, path: str) -> str:
+        """The path the route table is matched against: what follows the API's prefix."""
+        return "/" + path

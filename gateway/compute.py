@@ -142,7 +142,7 @@ def bottom_id_in(pod: Pod, top_id: str, resource_type: str, what: str) -> str:
 def top_names(resource_type: str, labels: set[str]) -> dict[str, str]:
     """The top names of the networks or security groups whose ids a pod's Nova shows as
     labels (a bottom copy is named after its top id); only ids the routing table knows."""
-    from networking.neutron import NeutronError, central_neutron
+    from pods.clients import ServiceError, central_neutron
 
     top_ids = sorted(
         set(
@@ -156,7 +156,7 @@ def top_names(resource_type: str, labels: set[str]) -> dict[str, str]:
     collection = "networks" if resource_type == ResourceType.NETWORK else "security-groups"
     try:
         found = central_neutron().get(f"/{collection}", id=top_ids, fields=["id", "name"])
-    except (NeutronError, ServiceUnavailable):
+    except (ServiceError, ServiceUnavailable):
         return {}  # the ids still say which one; names come back with the central Neutron
     return {item["id"]: item["name"] for item in found[collection.replace("-", "_")]}
 

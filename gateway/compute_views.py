@@ -32,8 +32,8 @@ from gateway.scatter import gather
 from jobs.services import request_job
 from networking import boot, bottom
 from networking.job_types import BOOT_PORT_RELEASE
-from networking.neutron import NeutronError, central_neutron
 from pods import services as pod_services
+from pods.clients import ServiceError, central_neutron
 from pods.models import Pod
 from routing import services as routing_services
 from routing.models import ResourceRouting, ResourceType
@@ -562,7 +562,7 @@ class ComputeView(PodServiceView):
         record_bottom(created["id"], created["id"], pod, ResourceType.SERVER, identity.project_id)
         try:
             boot.ports_attached(top_ports, created["id"], pod, identity.project_id)
-        except (NeutronError, ServiceUnavailable):
+        except (ServiceError, ServiceUnavailable):
             # The server runs; only the top's view of its ports lags (and their release on
             # delete, which finds them by device_id).
             LOG.warning("top ports %s not marked as server %s's", top_ports, created["id"])
@@ -726,7 +726,7 @@ class ComputeView(PodServiceView):
 def made_by_gateway(top_port_id: str) -> bool:
     try:
         port = central_neutron().get(f"/ports/{top_port_id}")["port"]
-    except (NeutronError, ServiceUnavailable):
+    except (ServiceError, ServiceUnavailable):
         return False
     description: object = port.get("description")
     return description == boot.GATEWAY_PORT

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 
-from networking.neutron import NeutronError, central_neutron_as
+from pods.clients import ServiceError, central_neutron_as
 from pods.models import Pod
 from routing.models import ResourceRouting
 from tricircle_site.auth import KeystoneIdentity
@@ -55,7 +55,7 @@ def caller_port(
     port_id = require_uuid(port_id, "port")
     try:
         port = json_object(central_neutron_as(caller.token).get(f"/ports/{port_id}")["port"])
-    except NeutronError as exc:
+    except ServiceError as exc:
         if exc.status_code in {403, 404}:
             raise missing(f"Port id {port_id} could not be found.") from exc
         raise

@@ -8,7 +8,7 @@ import logging
 from django.utils import timezone
 
 from networking import bottom
-from networking.neutron import NeutronError, central_neutron
+from pods.clients import ServiceError, central_neutron
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from tricircle_site.exceptions import ServiceUnavailable
@@ -36,7 +36,7 @@ def bottom_ports(pod: Pod, project_id: str, top_port_ids: list[str]) -> list[str
         try:
             for router_id, owner in routers_of_networks(new_networks).items():
                 router_changed(router_id, owner or project_id)
-        except (NeutronError, ServiceUnavailable):
+        except (ServiceError, ServiceUnavailable):
             # The boot goes on; the router's next change (or a redo) converges it.
             LOG.warning("routers of networks %s not found; their jobs not asked", new_networks)
     return made
@@ -73,7 +73,7 @@ def release_ports(top_port_ids: list[str], made_by_gateway: set[str]) -> None:
             continue
         try:
             central.put(f"/ports/{port_id}", {"port": {"device_id": "", "device_owner": ""}})
-        except NeutronError as exc:
+        except ServiceError as exc:
             if exc.status_code != 404:
                 raise  # a port that is gone has nothing left to release
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from networking import placement
-from networking.neutron import NeutronError, central_neutron, pod_neutron
+from pods.clients import ServiceError, central_neutron, pod_neutron
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import ensure_bottom
@@ -187,7 +187,7 @@ def _ensure_bottom_dhcp(
         }
         try:
             neutron.post("/ports", {"port": body})
-        except NeutronError as exc:
+        except ServiceError as exc:
             # Another caller made it between our look and our create (its MAC or IP is then
             # "in use"): that port is the one wanted.
             if exc.status_code != 409 or not made():
@@ -259,7 +259,7 @@ def sync_security_group_rules(
             body["remote_group_id"] = rule["remote_group_id"]
         try:
             neutron.post("/security-group-rules", {"security_group_rule": body})
-        except NeutronError as exc:
+        except ServiceError as exc:
             if exc.status_code != 409:  # 409: a concurrent sync made the same rule
                 raise
 
@@ -324,7 +324,7 @@ def sync_port(pod: Pod, top_port_id: str, bottom_port_id: str, project_id: str) 
     removes the copy)."""
     try:
         top = central_neutron().get(f"/ports/{top_port_id}")["port"]
-    except NeutronError as exc:
+    except ServiceError as exc:
         if exc.status_code == 404:
             return False
         raise

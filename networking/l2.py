@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from networking import bottom
 from networking.l3 import SHADOW_OWNER
-from networking.neutron import NeutronError, central_neutron, pod_neutron
+from pods.clients import ServiceError, central_neutron, pod_neutron
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from tricircle_site.jsontypes import JsonDict
@@ -24,7 +24,7 @@ def converge_shadow_ports(network_id: str) -> int:
     central = central_neutron()
     try:
         network = central.get(f"/networks/{network_id}")["network"]
-    except NeutronError as exc:
+    except ServiceError as exc:
         if exc.status_code == 404:
             return 0
         raise
@@ -72,7 +72,7 @@ def make_shadow(pod: Pod, home: Pod, port: JsonDict) -> bool:
             {"port": {"device_owner": SHADOW_OWNER, "binding:host_id": shadow_host(home)}},
         )
         central_neutron().get(f"/ports/{port['id']}")
-    except NeutronError as exc:
+    except ServiceError as exc:
         if exc.status_code != 404:
             raise
         for copy in pod_neutron(pod).get("/ports", name=port["id"], fields="id")["ports"]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from networking import bottom, l3, placement
-from networking.neutron import NeutronError, central_neutron, pod_neutron
+from pods.clients import ServiceError, central_neutron, pod_neutron
 from routing.models import ResourceRouting, ResourceType
 from routing.services import project_ids_of
 from tricircle_site.exceptions import ServiceUnavailable
@@ -42,7 +42,7 @@ def zoned_resource_created(resource_type: str, item: JsonDict, hints: list[str])
         # the first server there makes it (materialisation is on demand and idempotent).
         try:
             bottom.ensure_network(pod, item["id"], project_id)
-        except (NeutronError, ServiceUnavailable):
+        except (ServiceError, ServiceUnavailable):
             LOG.warning("local network %s not yet made in %s", item["id"], pod.region_name)
 
 
@@ -56,7 +56,7 @@ def show_hints(items: list[JsonDict]) -> None:
 def subnet_created(subnet: JsonDict) -> None:
     try:
         bottom.ensure_top_dhcp_port(subnet)
-    except (NeutronError, ServiceUnavailable):
+    except (ServiceError, ServiceUnavailable):
         # Reserved again when the subnet is first materialised in a pod.
         LOG.warning("DHCP port of subnet %s not reserved yet", subnet["id"])
 
@@ -164,7 +164,7 @@ def group_of_rule(rule_id: str) -> str | None:
     """The security group of a rule about to be deleted (None if the rule is unknown)."""
     try:
         rule = central_neutron().get(f"/security-group-rules/{rule_id}")
-    except NeutronError:
+    except ServiceError:
         return None
     return json_str(rule["security_group_rule"]["security_group_id"])
 
@@ -182,7 +182,7 @@ def router_changed(router_id: str, project_id: str | None = None) -> None:
     if not project_id:
         try:
             router = central_neutron().get(f"/routers/{router_id}")["router"]
-        except NeutronError as exc:
+        except ServiceError as exc:
             if exc.status_code == 404:
                 return
             raise
@@ -208,7 +208,7 @@ def router_of_floatingip(floatingip_id: str) -> str | None:
     """The router a floating IP is on before a change to it (None: none, or unknown)."""
     try:
         fip = central_neutron().get(f"/floatingips/{floatingip_id}")["floatingip"]
-    except NeutronError:
+    except ServiceError:
         return None
     router_id = fip.get("router_id")
     return router_id if isinstance(router_id, str) else None

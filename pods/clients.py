@@ -1,5 +1,7 @@
 """The one client layer for HTTP calls to OpenStack services: one keystoneauth Session per
-region (authenticated as Tricircle's service account), one Adapter per (region, service)."""
+region (authenticated as Tricircle's service account), one Adapter per (region, service), and
+on them the typed clients Tricircle's services call (NovaClient, CinderClient, NeutronClient),
+which share one error mapping (ServiceClient.request)."""
 
 from __future__ import annotations
 
@@ -8,14 +10,19 @@ import time
 from functools import cache
 from typing import Any
 
+import requests
 from django.conf import settings
 from django.core.signals import setting_changed
 from keystoneauth1 import adapter as ks_adapter
+from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 from requests.adapters import HTTPAdapter
 
+from pods.models import Pod
 from tricircle_site import metrics, request_ids
+from tricircle_site.exceptions import ServiceUnavailable, TricircleError
+from tricircle_site.jsontypes import Json, JsonDict
 from tricircle_site.paths import safe_url
 
 
@@ -112,3 +119,140 @@ def _reset(**kwargs: object) -> None:
 
 
 setting_changed.connect(_reset)
+
+
+class ServiceError(TricircleError):
+    """A refusal (4xx) of an OpenStack API Tricircle called, with its status and the API's own
+    message kept for the caller (a 5xx or no answer is ServiceUnavailable instead)."""
+
+    def __init__(self, status: int, message: str, where: str):
+        super().__init__(f"{where}: {message}")
+        self.status_code = status
+        self.service_message = message
+
+
+class ServiceClient:
+    """An OpenStack API called through its Adapter: with the service account, or with a
+    caller's own token when `token` is given (then the API's policy answers for that caller).
+    `request` answers the raw response of any status below 500; `get`/`post`/`put`/`delete`
+    answer the JSON body and raise ServiceError for a refusal."""
+
+    prefix = ""  # put before every path: Neutron's "/v2.0"
+
+    def __init__(
+        self,
+        adapter: ks_adapter.Adapter,
+        where: str,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        self.adapter = adapter
+        self.where = where
+        self.token = token
+        self.headers = headers or {}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: JsonDict | None = None,
+        params: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        if self.token is not None:
+            headers["X-Auth-Token"] = self.token
+            kwargs["authenticated"] = False
+        try:
+            response = self.adapter.request(
+                self.prefix + path,
+                method,
+                json=body,
+                params=params or None,
+                headers=headers,
+                raise_exc=False,
+                **kwargs,
+            )
+        except ks_exceptions.ClientException as exc:
+            raise ServiceUnavailable(f"{self.where} is not answering.") from exc
+        if response.status_code >= 500:
+            raise ServiceUnavailable(
+                f"{self.where} failed: HTTP {response.status_code} {self.message(response)}"
+            )
+        return response
+
+    def call(self, method: str, path: str, body: JsonDict | None = None, **params: Any) -> Json:
+        response = self.request(method, path, body, params)
+        if response.status_code >= 400:
+            raise ServiceError(response.status_code, self.message(response), self.where)
+        return response.json() if response.content else None
+
+    def message(self, response: requests.Response) -> str:
+        """The refusal's message as the API words it (each API has its own fault body)."""
+        try:
+            body = response.json()
+            (fault,) = body.values()
+            return str(fault.get("message") or fault)
+        except (ValueError, AttributeError, TypeError):
+            return response.text[:300]
+
+    def get(self, path: str, **params: Any) -> Json:
+        return self.call("GET", path, **params)
+
+    def post(self, path: str, body: JsonDict) -> Json:
+        return self.call("POST", path, body)
+
+    def put(self, path: str, body: JsonDict) -> Json:
+        return self.call("PUT", path, body)
+
+    def delete(self, path: str, missing_ok: bool = True) -> None:
+        try:
+            self.call("DELETE", path)
+        except ServiceError as exc:
+            if not (missing_ok and exc.status_code == 404):
+                raise
+
+
+class NovaClient(ServiceClient):
+    """A pod's Nova, every call made at one microversion."""
+
+    def __init__(self, adapter: ks_adapter.Adapter, where: str, version: str, **kwargs: Any):
+        super().__init__(adapter, where, **kwargs)
+        self.headers["X-OpenStack-Nova-API-Version"] = version
+
+
+class CinderClient(ServiceClient):
+    """A pod's Cinder (its v3 API; the project is in the catalog's URL)."""
+
+
+class NeutronClient(ServiceClient):
+    """A Neutron: a pod's, or the central Neutron that holds the top region's networks."""
+
+    prefix = "/v2.0"
+
+
+def nova(pod: Pod, version: str) -> NovaClient:
+    return NovaClient(
+        clients().adapter(pod.region_name, "compute"), f"Nova of {pod.region_name}", version
+    )
+
+
+def cinder(pod: Pod) -> CinderClient:
+    return CinderClient(
+        clients().adapter(pod.region_name, "volumev3"), f"Cinder of {pod.region_name}"
+    )
+
+
+def pod_neutron(pod: Pod) -> NeutronClient:
+    return NeutronClient(
+        clients().adapter(pod.region_name, "network"), f"Neutron of {pod.region_name}"
+    )
+
+
+def central_neutron() -> NeutronClient:
+    return NeutronClient(clients().central_neutron(), "the central Neutron")
+
+
+def central_neutron_as(token: str) -> NeutronClient:
+    """The central Neutron as the caller sees it."""
+    return NeutronClient(clients().central_neutron(), "the central Neutron", token)

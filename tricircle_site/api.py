@@ -22,7 +22,7 @@ from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tricircle_site import metrics
-from tricircle_site.exceptions import ServiceUnavailable, TricircleError
+from tricircle_site.exceptions import MethodNotAllowed, ServiceUnavailable, TricircleError
 from tricircle_site.jsontypes import JsonDict
 
 LOG = logging.getLogger(__name__)
@@ -54,11 +54,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse |
     fault_style = getattr(view, "fault_style", None)
     if status_code:
         set_rollback()
+        answer: HttpResponse
         if fault_style:
             from gateway.faults import fault_response
 
-            return fault_response(fault_style, status_code, detail)
-        return Response({"detail": detail, "code": code}, status=status_code)
+            answer = fault_response(fault_style, status_code, detail)
+        else:
+            answer = Response({"detail": detail, "code": code}, status=status_code)
+        if isinstance(exc, MethodNotAllowed):
+            answer["Allow"] = exc.allow
+        return answer
     response = drf_exception_handler(exc, context)
     if response is not None and not fault_style and isinstance(response.data, dict):
         given = response.data.get("detail")

@@ -28,6 +28,17 @@ class NotFound(TricircleError):
     code = "not_found"
 
 
+class MethodNotAllowed(TricircleError):
+    """A known path asked with a method it does not take; `allow` names those it takes."""
+
+    status_code: int = status.HTTP_405_METHOD_NOT_ALLOWED
+    code = "method_not_allowed"
+
+    def __init__(self, method: str, allow: str):
+        super().__init__(f"The method {method} is not allowed for this resource.")
+        self.allow = allow
+
+
 class Conflict(TricircleError):
     status_code: int = status.HTTP_409_CONFLICT
     code = "conflict"

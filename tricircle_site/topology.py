@@ -104,7 +104,7 @@ class Topology:
 def _central_names(network_ids: list[str], router_ids: list[str]) -> tuple[dict[str, str], str]:
     """Names from the central Neutron with the service account; ({}, why) when it cannot
     answer, so the picture falls back to ids instead of failing."""
-    from networking.neutron import central_neutron
+    from pods.clients import central_neutron
 
     names: dict[str, str] = {}
     try:
@@ -122,7 +122,7 @@ def _central_names(network_ids: list[str], router_ids: list[str]) -> tuple[dict[
 def _routers_joined(bridge_ids: list[str]) -> dict[str, list[str]]:
     """{bridge network id: ids of the routers with an interface on it} (empty when the central
     Neutron cannot say)."""
-    from networking.neutron import central_neutron
+    from pods.clients import central_neutron
 
     joined: dict[str, list[str]] = {}
     try:

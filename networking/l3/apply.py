@@ -11,7 +11,7 @@ from networking import bottom
 from networking.l3.names import FIP_MARK, RESERVED_PORT_OWNERS, ROUTER_INTERFACE, SHADOW_OWNER
 from networking.l3.plan import PodPlan, RouterPlan
 from networking.l3.top import TopState
-from networking.neutron import NeutronAPI, NeutronError, central_neutron, pod_neutron
+from pods.clients import NeutronClient, ServiceError, central_neutron, pod_neutron
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import ensure_bottom
@@ -108,7 +108,7 @@ def _ensure_router_and_interfaces(plan: PodPlan, router_id: str, top: TopState) 
             )
 
 
-def router_interfaces(neutron: NeutronAPI, bottom_router_id: str) -> list[JsonDict]:
+def router_interfaces(neutron: NeutronClient, bottom_router_id: str) -> list[JsonDict]:
     ports = neutron.get("/ports", device_id=bottom_router_id)["ports"]
     return [port for port in ports if port["device_owner"] == ROUTER_INTERFACE]
 
@@ -216,11 +216,11 @@ def _remove_stale_interfaces(plan: PodPlan) -> None:
             _detach(neutron, plan.pod, plan.bottom_router_id, port)
 
 
-def _detach(neutron: NeutronAPI, pod: Pod, bottom_router_id: str, port: JsonDict) -> None:
+def _detach(neutron: NeutronClient, pod: Pod, bottom_router_id: str, port: JsonDict) -> None:
     """Remove one bottom interface; Neutron deletes its port, so its routing entry goes too."""
     try:
         neutron.put(f"/routers/{bottom_router_id}/remove_router_interface", {"port_id": port["id"]})
-    except NeutronError as exc:
+    except ServiceError as exc:
         if exc.status_code != 404:
             raise
     ResourceRouting.objects.filter(
@@ -228,7 +228,7 @@ def _detach(neutron: NeutronAPI, pod: Pod, bottom_router_id: str, port: JsonDict
     ).delete()
 
 
-def _delete_reserved_port(central: NeutronAPI, top_port_id: str) -> None:
+def _delete_reserved_port(central: NeutronClient, top_port_id: str) -> None:
     """A reserved top port goes with what is left of its bottom copies (normally already
     deleted with their interface)."""
     # Imported here: networking.services imports networking.l3 (for ROUTER_INTERFACE).
@@ -245,7 +245,7 @@ def _teardown_bottom_router(entry: ResourceRouting) -> None:
     if entry.bottom_id:
         try:
             neutron.get(f"/routers/{entry.bottom_id}")
-        except NeutronError as exc:
+        except ServiceError as exc:
             if exc.status_code != 404:
                 raise
         else:

@@ -8,7 +8,7 @@ from jobs.models import Job
 from jobs.services import jobs_mentioning
 from networking.l3.apply import router_interfaces
 from networking.l3.top import find_bridge_network
-from networking.neutron import NeutronError, central_neutron, pod_neutron
+from pods.clients import ServiceError, central_neutron, pod_neutron
 from routing.models import ResourceRouting, ResourceType
 from tricircle_site.jsontypes import JsonDict
 
@@ -58,7 +58,7 @@ def _top_router(router_id: str) -> tuple[JsonDict | None, str]:
     """(the top router or None, why the central Neutron could not say; "" when it could)."""
     try:
         return central_neutron().get(f"/routers/{router_id}")["router"], ""
-    except NeutronError as exc:
+    except ServiceError as exc:
         return None, "" if exc.status_code == 404 else str(exc)
     except Exception as exc:  # a central Neutron down costs only the top view
         return None, str(exc)

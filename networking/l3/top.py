@@ -13,7 +13,7 @@ from django.conf import settings
 
 from networking import placement
 from networking.l3.names import RESERVED_PORT_OWNERS, ROUTER_INTERFACE, bridge_network_name
-from networking.neutron import NeutronError, central_neutron
+from pods.clients import ServiceError, central_neutron
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from tricircle_site.jsontypes import JsonDict, json_object
@@ -35,7 +35,7 @@ def read_top(router_id: str) -> TopState | None:
     central = central_neutron()
     try:
         router = central.get(f"/routers/{router_id}")["router"]
-    except NeutronError as exc:
+    except ServiceError as exc:
         if exc.status_code == 404:
             return None
         raise
