@@ -21,7 +21,7 @@ from gateway.compute_security_groups import (
     handle_security_group_proxy,
     is_proxy_path,
 )
-from gateway.job_types import SERVER_PORTS_RELEASE
+from gateway.job_names import SERVER_PORTS_RELEASE
 from gateway.microversions import VersionRange
 from gateway.models import Flavor
 from gateway.network_views import central_upstream, parse_json
@@ -31,7 +31,7 @@ from gateway.proxy import UpstreamResponse, call, user_headers
 from gateway.scatter import gather
 from jobs.services import request_job
 from networking import boot, bottom
-from networking.job_types import BOOT_PORT_RELEASE
+from networking.job_names import BOOT_PORT_RELEASE
 from pods import services as pod_services
 from pods.clients import ServiceError, central_neutron
 from pods.models import Pod

@@ -10,6 +10,7 @@ from django.http import HttpResponse, JsonResponse
 from rest_framework.request import Request
 
 from gateway import flavors
+from gateway.job_names import FLAVOR_SYNC, KEYPAIR_CLEANUP
 from gateway.models import Flavor, KeyPair
 from gateway.numbers import whole_number
 from gateway.scatter import gather
@@ -55,8 +56,6 @@ def _admin_only(view: ComputeView, request: Request) -> None:
 
 
 def _sync(view: ComputeView, request: Request, flavor_id: str) -> None:
-    from gateway.job_types import FLAVOR_SYNC
-
     request_job(FLAVOR_SYNC, view.identity(request).project_id, {"flavor_id": flavor_id})
 
 
@@ -212,8 +211,6 @@ def handle_keypairs(view: ComputeView, request: Request, path: str) -> HttpRespo
     keypair = flavors.get_keypair(user_id, match.group(1))
     if request.method == "DELETE":
         keypair.delete()
-        from gateway.job_types import KEYPAIR_CLEANUP
-
         request_job(
             KEYPAIR_CLEANUP, identity.project_id, {"user_id": user_id, "name": match.group(1)}
         )

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from gateway.faults import fault_response
 from tricircle_site import request_ids, timing
+from tricircle_site.faults import fault_response
 from tricircle_site.paths import has_dot_segment
 
 LOG = logging.getLogger("tricircle.errors")

@@ -1,5 +1,7 @@
 """Jobs of the compute gateway: its global records (flavors, key pairs) in the pods, and what
-a deleted server leaves behind."""
+a deleted server leaves behind. Their handlers, registered with the job engine (imported by
+JobsConfig.ready(); their names are in gateway.job_names); nothing in the gateway imports this
+module."""
 
 from __future__ import annotations
 
@@ -9,20 +11,18 @@ from collections.abc import Mapping
 from django.conf import settings
 
 from gateway import compute, flavors
+from gateway.job_names import FLAVOR_SYNC, KEYPAIR_CLEANUP, SERVER_PORTS_RELEASE
 from jobs.models import Job
 from jobs.registry import job_type
 from networking import boot
-
-FLAVOR_SYNC = "flavor_sync"
-KEYPAIR_CLEANUP = "keypair_cleanup"
-SERVER_PORTS_RELEASE = "server_ports_release"
+from routing.services import routed_resources_belong
 
 
 class ServerStillInPod(Exception):
     pass
 
 
-@job_type(SERVER_PORTS_RELEASE, resource_fields=("server_id",))
+@job_type(SERVER_PORTS_RELEASE, resource_fields=("server_id",), belongs_to=routed_resources_belong)
 def server_ports_release(job: Job) -> None:
     """Once a deleted server has left its pod: its ports (bottom copies, the top ports the
     gateway made for it) and its routing entry go. Until then it stays routed, shown and listed

@@ -15,3 +15,7 @@ class JobsConfig(AppConfig):
         autodiscover_modules("job_types")
         for module in settings.JOBS_TYPE_MODULES:
             import_module(module)
+        # Registers the Celery tasks in every process (jobs.services.dispatch finds jobs.run by
+        # name). Imported here, not at the top: jobs.tasks imports the models, which Django
+        # allows only once the app registry is ready.
+        from jobs import tasks  # noqa: F401

@@ -7,12 +7,9 @@ import os
 import threading
 import time
 import uuid
-from typing import TYPE_CHECKING
 
 from django.db import models
-
-if TYPE_CHECKING:
-    from django_celery_results.models import TaskResult
+from django_celery_results.models import TaskResult
 
 _uuid7_lock = threading.Lock()
 _uuid7_last = 0
@@ -95,8 +92,6 @@ class Job(models.Model):
     @property
     def task_result(self) -> TaskResult | None:
         """The django-celery-results row of the last task sent for this job, once it ran."""
-        from django_celery_results.models import TaskResult
-
         if not self.task_id:
             return None
         return TaskResult.objects.filter(task_id=self.task_id).first()

@@ -1,21 +1,25 @@
-"""The job types. Each declares the fields of its resource, its handler and, optionally, how to
-tell that a resource belongs to a project. Adding a type is one small module:
+"""The job types. Each declares the fields of its resource, its handler and how to tell that a
+resource belongs to a project. Adding a type is one small module:
 
     from jobs.models import Job
     from jobs.registry import job_type
+    from routing.services import routed_resources_belong
 
-    @job_type("network_cleanup", resource_fields=("network_id", "pod_id"))
+    @job_type(
+        "network_cleanup",
+        resource_fields=("network_id", "pod_id"),
+        belongs_to=routed_resources_belong,
+    )
     def network_cleanup(job: Job) -> None:
         ...  # converge: safe to run twice, a resource already gone is done
 
 Apps keep their types in a `job_types.py` module, imported by JobsConfig.ready(); the setting
 JOBS_TYPE_MODULES (env TRICIRCLE_JOBS_TYPE_MODULES) names more modules, e.g. the tests' types.
 
-Resource values are ids: non-empty strings. Ownership: unless the type gives its own
-`belongs_to(project_id, resource)`, a resource belongs to the project when no field named
-`<routed type>_id` (network_id, router_id, port_id, ...) names a top id that the routing table
-maps for another project. Ids the routing table does not know pass (the resource may not be in
-any pod yet; handlers treat a missing resource as nothing to do)."""
+Resource values are ids: non-empty strings. Ownership: every type gives
+`belongs_to(project_id, resource)`, the check a request for it must pass. The engine knows no
+resource's owner: the app declaring the type injects the check (networking and gateway use
+routing.services.routed_resources_belong, which reads the routing table)."""
 
 from __future__ import annotations
 
@@ -26,8 +30,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from routing import services as routing_services
-from routing.models import ResourceType
 from tricircle_site.exceptions import BadRequest
 
 if TYPE_CHECKING:
@@ -39,24 +41,12 @@ OwnershipCheck = Callable[[str, Mapping[str, str]], bool]
 MAX_VALUE_LENGTH = 255
 
 
-def routed_resources_belong(project_id: str, resource: Mapping[str, str]) -> bool:
-    """The default ownership check (see the module docstring)."""
-    routed_types = set(ResourceType.values)
-    for field, value in resource.items():
-        resource_type = field.removesuffix("_id")
-        if field.endswith("_id") and resource_type in routed_types:
-            owners = routing_services.project_ids_of(value, resource_type)
-            if owners and project_id not in owners:
-                return False
-    return True
-
-
 @dataclass(frozen=True)
 class JobType:
     name: str
     resource_fields: tuple[str, ...]
     handler: Handler
-    belongs_to: OwnershipCheck = routed_resources_belong
+    belongs_to: OwnershipCheck
 
     @property
     def description(self) -> str:
@@ -67,9 +57,10 @@ _TYPES: dict[str, JobType] = {}
 
 
 def job_type(
-    name: str, resource_fields: tuple[str, ...], belongs_to: OwnershipCheck | None = None
+    name: str, resource_fields: tuple[str, ...], belongs_to: OwnershipCheck
 ) -> Callable[[Handler], Handler]:
-    """Register the decorated function as the handler of job type `name`."""
+    """Register the decorated function as the handler of job type `name`; a request for it
+    must pass `belongs_to(project_id, resource)`."""
     if not name or len(name) > 64:
         raise ImproperlyConfigured(f"Job type name {name!r} must be 1 to 64 characters.")
     if not resource_fields or len(set(resource_fields)) != len(resource_fields):
@@ -86,7 +77,7 @@ def job_type(
             name=name,
             resource_fields=tuple(resource_fields),
             handler=handler,
-            belongs_to=belongs_to or routed_resources_belong,
+            belongs_to=belongs_to,
         )
         return handler
 

@@ -14,12 +14,14 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from jobs import registry
+from jobs.filters import JobFilter
 from jobs.models import Job, JobStatus
 from tricircle_site.exceptions import BadRequest, Conflict, NotFound, TricircleError
 
@@ -31,6 +33,8 @@ MERGE_RETRIES = 5
 # A NEW job is normally sent right after its commit; the sweep leaves it alone this long.
 DISPATCH_GRACE_SECONDS = 2.0
 MAX_ERROR_LENGTH = 4000
+# The Celery task that runs a job (jobs.tasks.run_job).
+RUN_TASK = "jobs.run"
 
 
 # --- requests ---------------------------------------------------------------------------------
@@ -83,11 +87,10 @@ def _merge_into_new(type_name: str, key: str) -> Job | None:
 
 def dispatch(job_id: Any, countdown: float | None = None) -> None:
     """Send the Celery task for a job. A failure to send is logged, not raised: the row exists,
-    so the sweep sends it later."""
-    from jobs.tasks import run_job
-
+    so the sweep sends it later. The task is looked up by name in the Celery app (jobs.tasks
+    defines it and imports this module; JobsConfig.ready() imports jobs.tasks)."""
     try:
-        result = run_job.apply_async(
+        result = current_app.tasks[RUN_TASK].apply_async(
             args=(str(job_id),),
             # Celery takes None (send now); celery-types has countdown as a float only.
             countdown=countdown,  # type: ignore[arg-type]
@@ -358,8 +361,6 @@ def sweep() -> dict[str, int]:
 # --- reading, for the dashboard -----------------------------------------------------------------
 def list_jobs(filters: dict[str, str], limit: int = 200) -> list[Job]:
     """Newest first, filtered like the admin API's list (status, type, project_id)."""
-    from jobs.filters import JobFilter
-
     return list(JobFilter(filters, queryset=Job.objects.order_by("-id")).qs[:limit])
 
 

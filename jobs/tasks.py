@@ -9,7 +9,7 @@ from celery import Task, shared_task
 from jobs import services
 
 
-@shared_task(name="jobs.run", bind=True, acks_late=True)
+@shared_task(name=services.RUN_TASK, bind=True, acks_late=True)
 def run_job(self: Task[[str], str], job_id: str) -> str:
     # Acknowledged after the run: a worker killed mid-job leaves the message to be delivered
     # again; the claim (with its lease) decides whether anything runs.

@@ -7,7 +7,10 @@ import logging
 
 from django.utils import timezone
 
+from jobs.services import request_job
 from networking import bottom
+from networking.job_names import SHADOW_PORTS_SYNC
+from networking.services import router_changed, routers_of_networks
 from pods.clients import ServiceError, central_neutron
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
@@ -31,8 +34,6 @@ def bottom_ports(pod: Pod, project_id: str, top_port_ids: list[str]) -> list[str
         ).values_list("top_id", flat=True)
     )
     if new_networks:
-        from networking.services import router_changed, routers_of_networks
-
         try:
             for router_id, owner in routers_of_networks(new_networks).items():
                 router_changed(router_id, owner or project_id)
@@ -45,9 +46,6 @@ def bottom_ports(pod: Pod, project_id: str, top_port_ids: list[str]) -> list[str
 def ports_attached(top_port_ids: list[str], server_id: str, pod: Pod, project_id: str) -> None:
     """Show the top ports as the server's, as Nova would have made them at the top; their
     networks' other pods learn where the ports are (shadow ports, networking.l2)."""
-    from jobs.services import request_job
-    from networking.job_types import SHADOW_PORTS_SYNC
-
     central = central_neutron()
     networks = set()
     for port_id in top_port_ids:
@@ -63,11 +61,9 @@ def ports_attached(top_port_ids: list[str], server_id: str, pod: Pod, project_id
 def release_ports(top_port_ids: list[str], made_by_gateway: set[str]) -> None:
     """Undo a boot's ports: bottom copies deleted, gateway-made top ports deleted, the user's
     own top ports freed. Converges: safe to run again."""
-    from networking.services import remove_bottom_copies
-
     central = central_neutron()
     for port_id in top_port_ids:
-        remove_bottom_copies(ResourceType.PORT, port_id)
+        bottom.remove_bottom_copies(ResourceType.PORT, port_id)
         if port_id in made_by_gateway:
             central.delete(f"/ports/{port_id}")
             continue

@@ -40,6 +40,15 @@ RULE_FIELDS = (
     "description",
 )
 
+# Neutron collection in a URL -> routing resource type.
+COLLECTION_TYPES = {
+    "networks": ResourceType.NETWORK,
+    "subnets": ResourceType.SUBNET,
+    "ports": ResourceType.PORT,
+    "routers": ResourceType.ROUTER,
+    "security-groups": ResourceType.SECURITY_GROUP,
+}
+
 
 def _adopt(pod: Pod, collection: str, top_id: str) -> str | None:
     key = collection.replace("-", "_")
@@ -367,3 +376,34 @@ def _same(current: object, wanted: object) -> bool:
 
         return sorted(map(key, current)) == sorted(map(key, wanted))
     return current == wanted
+
+
+def remove_bottom_copies(resource_type: str, top_id: str) -> None:
+    """Delete every bottom copy of a deleted top resource and its routing entries; converges
+    (a copy already gone is fine), so it is safe to run again after a failure."""
+    paths: dict[str, str] = {value: key for key, value in COLLECTION_TYPES.items()}
+    path = paths[resource_type]
+    for routing in ResourceRouting.objects.select_related("pod").filter(
+        top_id=top_id, resource_type=resource_type
+    ):
+        neutron = pod_neutron(routing.pod)
+        if routing.bottom_id and resource_type == ResourceType.NETWORK:
+            # The top network is gone, so its ports are: what is left on the copy (a shadow
+            # or a port copy whose cleanup lost a race) goes with it; router interfaces go
+            # through their router's job, which this job waits for by failing and retrying.
+            for port in neutron.get("/ports", network_id=routing.bottom_id)["ports"]:
+                if not port["device_owner"].startswith("network:router"):
+                    neutron.delete(f"/ports/{port['id']}")
+                    ResourceRouting.objects.filter(
+                        pod=routing.pod, resource_type=ResourceType.PORT, bottom_id=port["id"]
+                    ).delete()
+            # The pod deletes the network's subnets with it; their entries must go as well.
+            subnets = neutron.get("/subnets", network_id=routing.bottom_id, fields="name")
+            ResourceRouting.objects.filter(
+                pod=routing.pod,
+                resource_type=ResourceType.SUBNET,
+                top_id__in=[subnet["name"] for subnet in subnets["subnets"]],
+            ).delete()
+        if routing.bottom_id:
+            neutron.delete(f"/{path}/{routing.bottom_id}")
+        routing.delete()

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import logging
 
+from jobs.services import request_job
 from networking import bottom, l3, placement
-from pods.clients import ServiceError, central_neutron, pod_neutron
+from networking.job_names import BOTTOM_CLEANUP, PORT_SYNC, ROUTER_SETUP, SECURITY_GROUP_SYNC
+from pods.clients import ServiceError, central_neutron
 from routing.models import ResourceRouting, ResourceType
 from routing.services import project_ids_of
 from tricircle_site.exceptions import ServiceUnavailable
 from tricircle_site.jsontypes import JsonDict, json_str
 
 LOG = logging.getLogger(__name__)
-
-# Neutron collection in a URL -> routing resource type.
-COLLECTION_TYPES = {
-    "networks": ResourceType.NETWORK,
-    "subnets": ResourceType.SUBNET,
-    "ports": ResourceType.PORT,
-    "routers": ResourceType.ROUTER,
-    "security-groups": ResourceType.SECURITY_GROUP,
-}
 
 
 def pop_hints(item: JsonDict) -> list[str]:
@@ -64,11 +57,8 @@ def subnet_created(subnet: JsonDict) -> None:
 def top_resource_deleted(collection: str, top_id: str) -> None:
     """The top resource is gone: its bottom copies go too, through a job (a pod that is down
     now gets its copies removed when it is back)."""
-    from jobs.services import request_job
-    from networking.job_types import BOTTOM_CLEANUP
-
     placement.forget_hints(top_id)
-    resource_type = COLLECTION_TYPES[collection]
+    resource_type = bottom.COLLECTION_TYPES[collection]
     owner = _owner_of(top_id, resource_type)
     if resource_type == ResourceType.ROUTER:
         # Bottom routers go in the order Neutron accepts (routes, floating IPs, gateway,
@@ -89,41 +79,7 @@ def _owner_of(top_id: str, resource_type: str) -> str | None:
     )
 
 
-def remove_bottom_copies(resource_type: str, top_id: str) -> None:
-    """Delete every bottom copy of a deleted top resource and its routing entries; converges
-    (a copy already gone is fine), so it is safe to run again after a failure."""
-    paths: dict[str, str] = {value: key for key, value in COLLECTION_TYPES.items()}
-    path = paths[resource_type]
-    for routing in ResourceRouting.objects.select_related("pod").filter(
-        top_id=top_id, resource_type=resource_type
-    ):
-        neutron = pod_neutron(routing.pod)
-        if routing.bottom_id and resource_type == ResourceType.NETWORK:
-            # The top network is gone, so its ports are: what is left on the copy (a shadow
-            # or a port copy whose cleanup lost a race) goes with it; router interfaces go
-            # through their router's job, which this job waits for by failing and retrying.
-            for port in neutron.get("/ports", network_id=routing.bottom_id)["ports"]:
-                if not port["device_owner"].startswith("network:router"):
-                    neutron.delete(f"/ports/{port['id']}")
-                    ResourceRouting.objects.filter(
-                        pod=routing.pod, resource_type=ResourceType.PORT, bottom_id=port["id"]
-                    ).delete()
-            # The pod deletes the network's subnets with it; their entries must go as well.
-            subnets = neutron.get("/subnets", network_id=routing.bottom_id, fields="name")
-            ResourceRouting.objects.filter(
-                pod=routing.pod,
-                resource_type=ResourceType.SUBNET,
-                top_id__in=[subnet["name"] for subnet in subnets["subnets"]],
-            ).delete()
-        if routing.bottom_id:
-            neutron.delete(f"/{path}/{routing.bottom_id}")
-        routing.delete()
-
-
 def security_group_changed(group_id: str) -> None:
-    from jobs.services import request_job
-    from networking.job_types import SECURITY_GROUP_SYNC
-
     owner = _owner_of(group_id, ResourceType.SECURITY_GROUP)
     if owner is not None:
         request_job(SECURITY_GROUP_SYNC, owner, {"security_group_id": group_id})
@@ -142,9 +98,6 @@ def sync_security_group_copies(group_id: str) -> None:
 def port_changed(port_id: str) -> None:
     """A top port was updated: its bottom copies follow, through a job (a pod that is down
     now gets the change when it is back)."""
-    from jobs.services import request_job
-    from networking.job_types import PORT_SYNC
-
     owner = _owner_of(port_id, ResourceType.PORT)
     if owner is not None:
         request_job(PORT_SYNC, owner, {"port_id": port_id})
@@ -173,9 +126,6 @@ def router_changed(router_id: str, project_id: str | None = None) -> None:
     """Something about a top router changed (interfaces, gateway, routes, floating IPs, a
     server in a new pod): its router_setup job converges the pods. Requests merge, and the job
     reads the state when it runs, so asking often is cheap and never loses a change."""
-    from jobs.services import request_job
-    from networking.job_types import ROUTER_SETUP
-
     if not project_id:
         owners = project_ids_of(router_id, ResourceType.ROUTER)
         project_id = next(iter(owners)) if len(owners) == 1 else None

@@ -1,9 +1,10 @@
-"""Lookups in the routing table, shared by the gateway, the jobs and the admin API."""
+"""Lookups in the routing table, shared by the gateway, networking, the job types and the admin
+API."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -11,7 +12,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from pods.models import Pod
-from routing.models import ResourceRouting
+from routing.models import ResourceRouting, ResourceType
 from tricircle_site.exceptions import ServiceUnavailable
 
 
@@ -127,6 +128,22 @@ def project_ids_of(top_id: str, resource_type: str) -> set[str]:
         .values_list("project_id", flat=True)
         .distinct()
     )
+
+
+def routed_resources_belong(project_id: str, resource: Mapping[str, str]) -> bool:
+    """An ownership check for job types (jobs.registry.job_type's belongs_to): the resource
+    belongs to the project when no field named `<routed type>_id` (network_id, router_id,
+    port_id, ...) names a top id that the routing table maps for another project. Ids the table
+    does not know pass (the resource may not be in any pod yet; handlers treat a missing
+    resource as nothing to do)."""
+    routed_types = set(ResourceType.values)
+    for field, value in resource.items():
+        resource_type = field.removesuffix("_id")
+        if field.endswith("_id") and resource_type in routed_types:
+            owners = project_ids_of(value, resource_type)
+            if owners and project_id not in owners:
+                return False
+    return True
 
 
 def counts_by_pod() -> dict[object, dict[str, int]]:

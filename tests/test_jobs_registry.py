@@ -5,6 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from jobs import registry
 from jobs.registry import job_type
+from routing.services import routed_resources_belong
 from tests.conftest import ALT_PROJECT, DEMO_PROJECT
 from tests.factories import RoutingFactory
 
@@ -23,19 +24,21 @@ def test_a_name_cannot_be_taken_by_another_handler():
         pass
 
     with pytest.raises(ImproperlyConfigured, match="registered twice"):
-        job_type("test_noop", resource_fields=("item_id",))(other)
+        job_type("test_noop", resource_fields=("item_id",), belongs_to=routed_resources_belong)(
+            other
+        )
 
 
 def test_a_type_needs_distinct_fields():
     with pytest.raises(ImproperlyConfigured):
-        job_type("x", resource_fields=("a", "a"))
+        job_type("x", resource_fields=("a", "a"), belongs_to=routed_resources_belong)
     with pytest.raises(ImproperlyConfigured):
-        job_type("x", resource_fields=())
+        job_type("x", resource_fields=(), belongs_to=routed_resources_belong)
 
 
 def test_the_default_ownership_check_reads_the_routing_table():
     RoutingFactory(top_id="net-1", resource_type="network", project_id=DEMO_PROJECT)
-    belongs = registry.routed_resources_belong
+    belongs = routed_resources_belong
     assert belongs(DEMO_PROJECT, {"network_id": "net-1", "pod_id": "p"})
     assert not belongs(ALT_PROJECT, {"network_id": "net-1", "pod_id": "p"})
     # Not in the routing table (yet): nothing says it is another project's.

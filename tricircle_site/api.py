@@ -23,6 +23,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from tricircle_site import metrics
 from tricircle_site.exceptions import MethodNotAllowed, ServiceUnavailable, TricircleError
+from tricircle_site.faults import fault_response
 from tricircle_site.jsontypes import JsonDict
 
 LOG = logging.getLogger(__name__)
@@ -56,8 +57,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse |
         set_rollback()
         answer: HttpResponse
         if fault_style:
-            from gateway.faults import fault_response
-
             answer = fault_response(fault_style, status_code, detail)
         else:
             answer = Response({"detail": detail, "code": code}, status=status_code)
@@ -70,8 +69,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse |
         if isinstance(given, drf_exceptions.ErrorDetail):
             response.data["code"] = given.code
     if response is not None and fault_style:
-        from gateway.faults import fault_response
-
         data = response.data
         detail = data.get("detail", data) if isinstance(data, dict) else data
         fault = fault_response(fault_style, response.status_code, str(detail))

@@ -5,6 +5,7 @@ import os
 
 from celery import Celery
 from celery.signals import setup_logging
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tricircle_site.settings")
 
@@ -16,6 +17,4 @@ app.autodiscover_tasks()
 @setup_logging.connect
 def use_django_logging(**kwargs: object) -> None:
     """Workers log where the gateway logs (settings.LOGGING: stderr and TRICIRCLE_LOG_FILE)."""
-    from django.conf import settings
-
     logging.config.dictConfig(settings.LOGGING)

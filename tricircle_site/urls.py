@@ -5,12 +5,14 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from gateway import urls as gateway_urls
 from jobs.views import JobViewSet
 from networking.views import RouterStatusView
 from pods.views import PodViewSet
 from routing.views import ResourceRoutingViewSet
-from tricircle_site import dashboard, versions
-from tricircle_site.metrics import MetricsView
+from tricircle_site import versions
+from tricircle_site.dashboard import urls as dashboard_urls
+from tricircle_site.metrics_view import MetricsView
 
 
 class AdminRouter(DefaultRouter):
@@ -26,21 +28,6 @@ router = AdminRouter()
 router.register("pods", PodViewSet, basename="pod")
 router.register("routings", ResourceRoutingViewSet, basename="routing")
 router.register("jobs", JobViewSet, basename="job")
-
-dashboard_urls = [
-    path("", dashboard.overview, name="dashboard-overview"),
-    path("pods/check", dashboard.check_pods, name="dashboard-check-pods"),
-    path("pods/new", dashboard.onboard_pod, name="dashboard-onboard"),
-    path("pods/<uuid:pod_id>/enable", dashboard.enable_pod, name="dashboard-pod-enable"),
-    path("pods/<uuid:pod_id>/disable", dashboard.disable_pod, name="dashboard-pod-disable"),
-    path("topology", dashboard.topology_page, name="dashboard-topology"),
-    path("jobs", dashboard.jobs_page, name="dashboard-jobs"),
-    path("jobs/rows", dashboard.jobs_rows, name="dashboard-jobs-rows"),
-    path("jobs/<uuid:job_id>", dashboard.job_detail, name="dashboard-job"),
-    path("jobs/<uuid:job_id>/status", dashboard.job_status, name="dashboard-job-status"),
-    path("jobs/<uuid:job_id>/redo", dashboard.job_redo, name="dashboard-job-redo"),
-    path("jobs/<uuid:job_id>/delete", dashboard.job_delete, name="dashboard-job-delete"),
-]
 
 handler400 = "tricircle_site.api.json_400"
 handler404 = "tricircle_site.api.json_404"
@@ -61,5 +48,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dashboard", RedirectView.as_view(url="/dashboard/", permanent=False)),
     path("dashboard/", include(dashboard_urls)),
-    path("", include("gateway.urls")),
+    path("", include(gateway_urls)),
 ]

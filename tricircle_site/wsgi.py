@@ -3,7 +3,9 @@ so no deployment can serve the APIs without token validation."""
 
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
+from keystonemiddleware import auth_token
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tricircle_site.settings")
 
@@ -11,9 +13,6 @@ django_application = get_wsgi_application()
 
 
 def _wrap(app: object) -> object:
-    from django.conf import settings
-    from keystonemiddleware import auth_token
-
     return auth_token.AuthProtocol(app, dict(settings.KEYSTONE_AUTHTOKEN))
 
 

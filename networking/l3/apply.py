@@ -231,10 +231,7 @@ def _detach(neutron: NeutronClient, pod: Pod, bottom_router_id: str, port: JsonD
 def _delete_reserved_port(central: NeutronClient, top_port_id: str) -> None:
     """A reserved top port goes with what is left of its bottom copies (normally already
     deleted with their interface)."""
-    # Imported here: networking.services imports networking.l3 (for ROUTER_INTERFACE).
-    from networking.services import remove_bottom_copies
-
-    remove_bottom_copies(ResourceType.PORT, top_port_id)
+    bottom.remove_bottom_copies(ResourceType.PORT, top_port_id)
     central.delete(f"/ports/{top_port_id}")
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from jobs.models import Job
 from jobs.services import jobs_mentioning
+from networking.job_names import ROUTER_SETUP
 from networking.l3.apply import router_interfaces
 from networking.l3.top import find_bridge_network
 from pods.clients import ServiceError, central_neutron, pod_neutron
@@ -86,9 +87,6 @@ def _bridge_status(project_id: str) -> tuple[JsonDict | None, str]:
 
 
 def _last_router_setup(router_id: str) -> Job | None:
-    # Imported here: networking.job_types imports networking.l3 (its router_setup job).
-    from networking.job_types import ROUTER_SETUP
-
     jobs = [job for job in jobs_mentioning(router_id) if job.type == ROUTER_SETUP]
     return jobs[0] if jobs else None
 

@@ -15,19 +15,22 @@ from pathlib import Path
 
 from jobs.models import Job
 from jobs.registry import job_type
+from routing.services import routed_resources_belong
 
 RUNS_FILE = "runs.jsonl"
 
 
-@job_type("test_noop", resource_fields=("item_id",))
+@job_type("test_noop", resource_fields=("item_id",), belongs_to=routed_resources_belong)
 def noop(job: Job) -> None:
     """Does nothing: the benchmark's job."""
 
 
-@job_type("test_network", resource_fields=("network_id", "pod_id"))
+@job_type(
+    "test_network", resource_fields=("network_id", "pod_id"), belongs_to=routed_resources_belong
+)
 def network_noop(job: Job) -> None:
-    """Does nothing; its network_id is checked against the routing table (the default
-    ownership check)."""
+    """Does nothing; its network_id is checked against the routing table (the ownership check
+    networking's types use)."""
 
 
 @job_type(
@@ -60,7 +63,7 @@ def _trace(directory: Path, job: Job, event: str, **extra: object) -> None:
         runs.write(line + "\n")
 
 
-@job_type("test_record", resource_fields=("item_id",))
+@job_type("test_record", resource_fields=("item_id",), belongs_to=routed_resources_belong)
 def record(job: Job) -> None:
     """Records its run, sleeps as told and fails while told to (see the module docstring)."""
     directory = _trace_dir()

@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass, field
 
 from pods import services as pod_services
+from pods.clients import central_neutron
 from pods.models import Pod
 from routing import services as routing_services
 from routing.models import ResourceType
@@ -104,8 +105,6 @@ class Topology:
 def _central_names(network_ids: list[str], router_ids: list[str]) -> tuple[dict[str, str], str]:
     """Names from the central Neutron with the service account; ({}, why) when it cannot
     answer, so the picture falls back to ids instead of failing."""
-    from pods.clients import central_neutron
-
     names: dict[str, str] = {}
     try:
         neutron = central_neutron()
@@ -122,8 +121,6 @@ def _central_names(network_ids: list[str], router_ids: list[str]) -> tuple[dict[
 def _routers_joined(bridge_ids: list[str]) -> dict[str, list[str]]:
     """{bridge network id: ids of the routers with an interface on it} (empty when the central
     Neutron cannot say)."""
-    from pods.clients import central_neutron
-
     joined: dict[str, list[str]] = {}
     try:
         neutron = central_neutron()

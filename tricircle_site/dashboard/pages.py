@@ -20,7 +20,7 @@ from networking import placement
 from pods import services as pod_services
 from routing import services as routing_services
 from routing.models import ResourceType
-from tricircle_site import topology
+from tricircle_site.dashboard import topology
 from tricircle_site.exceptions import TricircleError
 
 View = Callable[..., HttpResponse]
