@@ -66,6 +66,14 @@ class RoutedView(GatewayView):
     # DRF looks a handler up by the method's name; the route table decides.
     get = post = put = patch = delete = route
 
+    @property
+    def default_response_headers(self) -> dict[str, str]:
+        # DRF would set `Allow` on every answer to the methods of the class (all of them here),
+        # over the route's own in a 405 (tricircle_site.api): the route table names them.
+        headers: dict[str, str] = super().default_response_headers
+        headers.pop("Allow", None)
+        return headers
+
     def route_path(self, request: Request, path: str) -> str:
         """The path the route table is matched against: what follows the API's prefix."""
         return "/" + path

@@ -5,21 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import requests
-from django.conf import settings
-from django.db.models import Count, Q
 from keystoneauth1 import exceptions as ks_exceptions
 
 from gateway.collections import PodCollection
 from gateway.confinement import visible_routing
+
 # Called as compute.routed_pod / compute.choose_pod by the compute views.
 from gateway.services.pods import choose_pod as choose_pod
 from gateway.services.pods import routed_pod as routed_pod
-from pods import services as pod_services
 from pods.clients import clients
-from pods.models import HealthStatus, Pod, PodBinding
+from pods.models import Pod
 from routing import services as routing_services
 from routing.models import ResourceRouting, ResourceType
-from tricircle_site import metrics
 from tricircle_site.auth import KeystoneIdentity
 from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUnavailable
 from tricircle_site.jsontypes import JsonDict

@@ -52,11 +52,3 @@ def choose_pod(project_id: str, az_name: str | None) -> Pod:
     )
     pod = min(usable, key=lambda candidate: (load.get(candidate.pk, 0), candidate.region_name))
     return pod_services.bind_pod(project_id, az_name, pod) if az_name else pod
-
-
-def first_usable_pod(pods: list[Pod]) -> Pod:
-    """The pod that answers calls with no routing meaning: the first that is not down."""
-    usable = [pod for pod in pods if pod.health_status != HealthStatus.DOWN]
-    if not usable:
-        raise ServiceUnavailable("No pod is available.")
-    return usable[0]

@@ -10,7 +10,6 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 import requests
 from django.db import IntegrityError, transaction
@@ -318,7 +317,9 @@ def delete_specs(specs: QosSpecs, force: bool) -> None:
     for routing in _specs_copies(specs):
         api = cinder(routing.pod)
         try:
-            answer = api.request("DELETE", f"/qos-specs/{routing.bottom_id}", params={"force": str(force)})
+            answer = api.request(
+                "DELETE", f"/qos-specs/{routing.bottom_id}", params={"force": str(force)}
+            )
         except Exception as exc:  # a pod down keeps its copy, as a pod that refuses
             LOG.warning("QoS specs %s stay in %s: %s", specs.name, routing.pod.region_name, exc)
             continue
@@ -395,8 +396,8 @@ def disassociate(specs: QosSpecs, volume_type: VolumeType) -> None:
 
 def _disassociation(bottom_specs: str) -> Callable[[CinderClient, str], requests.Response]:
     """The call that disassociates a type's copy (given its id) from the pod's copy of specs."""
-    return lambda api, bottom_type: api.request("GET", 
-        f"/qos-specs/{bottom_specs}/disassociate", params={"vol_type_id": bottom_type}
+    return lambda api, bottom_type: api.request(
+        "GET", f"/qos-specs/{bottom_specs}/disassociate", params={"vol_type_id": bottom_type}
     )
 
 
@@ -421,7 +422,9 @@ def ensure_specs_in_pod(pod: Pod, specs: QosSpecs, project_id: str) -> str:
     api = cinder(pod)
 
     def adopt() -> str | None:
-        listed = _checked(pod, api.request("GET", "/qos-specs"), f"list the QoS specs for {specs.name}")
+        listed = _checked(
+            pod, api.request("GET", "/qos-specs"), f"list the QoS specs for {specs.name}"
+        )
         for candidate in listed.get("qos_specs", []):
             if candidate.get("name") != specs.name:
                 continue
@@ -434,14 +437,18 @@ def ensure_specs_in_pod(pod: Pod, specs: QosSpecs, project_id: str) -> str:
                 _checked(pod, answer, f"update QoS specs {specs.name}")
             extra = sorted(set(theirs) - set(specs.specs))
             if extra:
-                answer = api.request("PUT", f"/qos-specs/{candidate['id']}/delete_keys", {"keys": extra})
+                answer = api.request(
+                    "PUT", f"/qos-specs/{candidate['id']}/delete_keys", {"keys": extra}
+                )
                 _checked(pod, answer, f"unset keys of QoS specs {specs.name}")
             return str(candidate["id"])
         return None
 
     def create() -> str:
         body = {"qos_specs": {**specs.specs, "name": specs.name, "consumer": specs.consumer}}
-        made = _checked(pod, api.request("POST", "/qos-specs", body), f"create QoS specs {specs.name}")
+        made = _checked(
+            pod, api.request("POST", "/qos-specs", body), f"create QoS specs {specs.name}"
+        )
         return str(made["qos_specs"]["id"])
 
     return ensure_bottom(specs.id, pod, ResourceType.QOS_SPECS, project_id, create, adopt)
@@ -491,14 +498,18 @@ def _specs_copies(specs: QosSpecs) -> list[ResourceRouting]:
     )
 
 
-def _push_to_copies(specs: QosSpecs, change: Callable[[CinderClient, str], requests.Response]) -> None:
+def _push_to_copies(
+    specs: QosSpecs, change: Callable[[CinderClient, str], requests.Response]
+) -> None:
     for routing in _specs_copies(specs):
         _push_to_pod(routing, f"change of QoS specs {specs.name}", change)
 
 
-def _push_to_pod(routing: ResourceRouting, what: str, change: Callable[[CinderClient, str], requests.Response]) -> None:
+def _push_to_pod(
+    routing: ResourceRouting, what: str, change: Callable[[CinderClient, str], requests.Response]
+) -> None:
     """A change made at the top, given to one pod's copy. As with volume types' extra specs
-    (gateway.services.volume_types._push_to_pods), the top's change stands whatever the pod says: the top is
+    (volume_types._push_to_pods), the top's change stands whatever the pod says: the top is
     what Tricircle answers and what later copies are made from, and failing the call once some
     pods took the change would leave the pods disagreeing with each other and with the top. A
     pod that refuses or does not answer keeps its old copy, which the log says (associating the

@@ -24,8 +24,8 @@ from gateway.models import GroupType, VolumeType
 from gateway.pod_api import int_param
 from gateway.services import volume_types
 from gateway.services.calls import PodAnswer, UserCalls
-from gateway.services.volume_collections import CINDER_SORT_FIELDS, present_volume
 from gateway.services.pods import choose_pod
+from gateway.services.volume_collections import CINDER_SORT_FIELDS, present_volume
 from pods.clients import cinder
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
@@ -633,7 +633,13 @@ def group_snapshot_members(
     ]
 
 
-def record(caller: KeystoneIdentity, item_id: str, pod: Pod, resource_type: str, item: JsonDict | None = None) -> None:
+def record(
+    caller: KeystoneIdentity,
+    item_id: str,
+    pod: Pod,
+    resource_type: str,
+    item: JsonDict | None = None,
+) -> None:
     # An admin's list shows each item's own project (the routing entry is that project's).
     shown = item or {}
     project_id = (

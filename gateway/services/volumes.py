@@ -112,7 +112,9 @@ def place_volume(caller: KeystoneIdentity, item: JsonDict, calls: UserCalls) -> 
     return pod
 
 
-def group_pod(caller: KeystoneIdentity, group_id: object, zone: str | None, calls: UserCalls) -> Pod:
+def group_pod(
+    caller: KeystoneIdentity, group_id: object, zone: str | None, calls: UserCalls
+) -> Pod:
     """The pod of the group a new volume joins. The group must be the caller's to see (the
     routing table, then its pod with the caller's token) before the volume's type is made there
     or its zone is told."""
@@ -169,7 +171,9 @@ def restore_backup(caller: KeystoneIdentity, backup_id: str, calls: UserCalls) -
     if restored.answer.status < 300:
         volume_id = (restored.answer.json() or {}).get("restore", {}).get("volume_id")
         if volume_id:
-            record_bottom(volume_id, volume_id, restored.pod, ResourceType.VOLUME, caller.project_id)
+            record_bottom(
+                volume_id, volume_id, restored.pod, ResourceType.VOLUME, caller.project_id
+            )
     return restored
 
 
@@ -184,7 +188,6 @@ def forget_if_gone(pod: Pod, kind: str, item_id: str, resource_type: str) -> Non
         ResourceRouting.objects.filter(
             top_id=item_id, resource_type=resource_type, pod=pod
         ).delete()
-
 
 
 def import_backup(caller: KeystoneIdentity, calls: UserCalls) -> PodAnswer:

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.http import HttpResponse, JsonResponse
 from rest_framework.request import Request
 
+from gateway.models import GroupType
 from gateway.network_views import parse_json
 from gateway.pod_api import query_params
 from gateway.services import volume_groups as groups
@@ -95,7 +96,9 @@ def create_group_specs(api: VolumeView, request: Request, group_type_id: str) ->
     return answer(api, {"group_specs": groups.set_group_specs(group_type, given)}, 202)
 
 
-def show_group_spec(api: VolumeView, request: Request, group_type_id: str, key: str) -> HttpResponse:
+def show_group_spec(
+    api: VolumeView, request: Request, group_type_id: str, key: str
+) -> HttpResponse:
     group_type = specs_of_type(api, request, group_type_id, "get")
     return api.answer(groups.group_spec(group_type, key))
 
@@ -117,9 +120,7 @@ def delete_group_spec(
     return api.accepted()
 
 
-def specs_of_type(
-    api: VolumeView, request: Request, group_type_id: str, rule: str
-) -> groups.GroupType:
+def specs_of_type(api: VolumeView, request: Request, group_type_id: str, rule: str) -> GroupType:
     require_version(api, groups.GROUP_TYPES_VERSION)
     require_admin(api, request, f"group:group_types_specs:{rule}")
     return groups.get_group_type(group_type_id, api.identity(request))
@@ -185,9 +186,7 @@ def show_group_snapshot(api: VolumeView, request: Request, group_snapshot_id: st
     return show(api, request, "group_snapshots", group_snapshot_id)
 
 
-def on_group_snapshot(
-    api: VolumeView, request: Request, group_snapshot_id: str
-) -> HttpResponse:
+def on_group_snapshot(api: VolumeView, request: Request, group_snapshot_id: str) -> HttpResponse:
     """Delete and actions of a group snapshot, in its pod."""
     return on_item(api, request, "group_snapshots", group_snapshot_id)
 

@@ -33,7 +33,9 @@ def create_type(api: VolumeView, request: Request) -> HttpResponse:
 def show_type(api: VolumeView, request: Request, type_id: str) -> HttpResponse:
     identity = api.identity(request)
     volume_type = volume_types.get_type(type_id, identity)
-    return api.answer({"volume_type": volume_types.type_body(volume_type, identity.is_admin, read=True)})
+    return api.answer(
+        {"volume_type": volume_types.type_body(volume_type, identity.is_admin, read=True)}
+    )
 
 
 def update_type(api: VolumeView, request: Request, type_id: str) -> HttpResponse:
@@ -55,7 +57,9 @@ def delete_type(api: VolumeView, request: Request, type_id: str) -> HttpResponse
 def list_extra_specs(api: VolumeView, request: Request, type_id: str) -> HttpResponse:
     identity = api.identity(request)
     volume_type = volume_types.get_type(type_id, identity)
-    return api.answer({"extra_specs": volume_types.visible_extra_specs(volume_type, identity.is_admin)})
+    return api.answer(
+        {"extra_specs": volume_types.visible_extra_specs(volume_type, identity.is_admin)}
+    )
 
 
 def set_extra_specs(api: VolumeView, request: Request, type_id: str) -> HttpResponse:
