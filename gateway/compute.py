@@ -9,10 +9,8 @@ from keystoneauth1 import exceptions as ks_exceptions
 
 from gateway.collections import PodCollection
 from gateway.confinement import visible_routing
-
-# Called as compute.routed_pod / compute.choose_pod by the compute views.
-from gateway.services.pods import choose_pod as choose_pod
-from gateway.services.pods import routed_pod as routed_pod
+from gateway.services.pods import choose_pod as choose_pod  # compute views: compute.choose_pod
+from gateway.services.pods import routed_pod as routed_pod  # compute views: compute.routed_pod
 from pods.clients import clients
 from pods.models import Pod
 from routing import services as routing_services

@@ -307,14 +307,18 @@ def ensure_type_in_pod(pod: Pod, volume_type: VolumeType, project_id: str) -> st
         volume_type.id, pod, ResourceType.VOLUME_TYPE, project_id, create, adopt
     )
     if not volume_type.is_public:
-        # Tricircle decided the project may use it; the pod's copy must let it too (a second
-        # grant is a 409 there, which is fine).
-        grant = {"addProjectAccess": {"project": project_id}}
-        try:
-            api.request("POST", f"/types/{bottom_id}/action", grant)
-        except ServiceUnavailable as exc:
-            LOG.warning("access to %s not given in %s: %s", volume_type.name, pod, exc)
+        _grant_in_pod(pod, volume_type, bottom_id, project_id)
     return bottom_id
+
+
+def _grant_in_pod(pod: Pod, volume_type: VolumeType, bottom_id: str, project_id: str) -> None:
+    """Tricircle decided the project may use the private type; the pod's copy must let it too
+    (a second grant is a 409 there, which is fine)."""
+    grant = {"addProjectAccess": {"project": project_id}}
+    try:
+        cinder(pod).request("POST", f"/types/{bottom_id}/action", grant)
+    except ServiceUnavailable as exc:
+        LOG.warning("access to %s not given in %s: %s", volume_type.name, pod, exc)
 
 
 # --- volume type encryption --------------------------------------------------------------------
