@@ -3,7 +3,8 @@ from django.urls import re_path
 from gateway.compute_views import ComputeVersionsView, ComputeView
 from gateway.network_views import NetworkGatewayView
 from gateway.placement_views import PlacementVersionsView, PlacementView
-from gateway.volume_views import VolumeVersionsView, VolumeView
+from gateway.volume.api import VolumeVersionsView, VolumeView
+from gateway.volume.routes import ROUTES as VOLUME_ROUTES
 
 urlpatterns = [
     re_path(r"^networking/?(?P<path>.*)$", NetworkGatewayView.as_view()),
@@ -14,5 +15,5 @@ urlpatterns = [
     re_path(r"^placement/(?P<path>.+)$", PlacementView.as_view()),
     re_path(r"^volume/?$", VolumeVersionsView.as_view(status=300)),
     re_path(r"^volume/v3/?$", VolumeVersionsView.as_view()),
-    re_path(r"^volume/v3/(?P<path>.+)$", VolumeView.as_view()),
+    re_path(r"^volume/v3/(?P<path>.+)$", VolumeView.as_view(routes=VOLUME_ROUTES)),
 ]

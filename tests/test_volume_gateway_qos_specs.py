@@ -376,7 +376,7 @@ def test_a_pod_that_fails_does_not_fail_the_top_change(admin, demo, cinders, key
     for method in ("get", "post", "put", "delete"):
         getattr(keystone.mocker, method)(qos_of_pod2, exc=requests.exceptions.ConnectTimeout)
 
-    with caplog.at_level(logging.WARNING, logger="gateway.qos_specs"):
+    with caplog.at_level(logging.WARNING, logger="gateway.services.qos_specs"):
         response = admin.get(f"{URL}/{specs_id}/associate?vol_type_id={gold['id']}")
     assert response.status_code == 202
     assert VolumeType.objects.get(id=gold["id"]).qos_specs_id == specs_id

@@ -1,6 +1,6 @@
-"""Volume services of the gateway: Cinder's collections across pods, the top region's volume
-types (global at Tricircle, copied into a pod the first time a volume of that type is made
-there) and quota/limit totals."""
+"""The top region's volume types (global at Tricircle, copied into a pod the first time a
+volume of that type is made there), their extra specs, access and encryption, kept in step
+with the pods' copies through each pod's Cinder (pods.clients.cinder)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,11 @@ import requests
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from keystoneauth1 import adapter as ks_adapter
-from keystoneauth1 import exceptions as ks_exceptions
 
-from gateway import qos_specs
-from gateway.collections import PodCollection
 from gateway.models import VolumeType, VolumeTypeAccess
 from gateway.numbers import whole_number
-from pods.clients import clients
+from gateway.services import qos_specs
+from pods.clients import CinderClient, ServiceError, cinder
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import ensure_bottom
@@ -28,77 +25,6 @@ from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUna
 from tricircle_site.jsontypes import JsonDict, json_str
 
 LOG = logging.getLogger(__name__)
-
-
-def present_volume(pod: Pod, volume: JsonDict) -> None:
-    """A volume's zone is the Tricircle AZ of its pod, not the pod's own zone name."""
-    if "availability_zone" in volume and pod.az_name:
-        volume["availability_zone"] = pod.az_name
-
-
-# Cinder's sort keys that name another field of the resource.
-CINDER_SORT_FIELDS = (("display_name", "name"), ("uuid", "id"))
-# What GET /volumes and /backups (not /detail) show of each item.
-SUMMARY_FIELDS = ("id", "name", "links")
-# Cinder's summary of a snapshot is wider, but without the detail's extension attributes.
-SNAPSHOT_SUMMARY_FIELDS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "name",
-    "description",
-    "volume_id",
-    "status",
-    "size",
-    "metadata",
-)
-
-VOLUMES = PodCollection(
-    name="volumes",
-    resource_type=ResourceType.VOLUME,
-    detail_path="/volumes/detail",
-    show_path="/volumes/{id}",
-    singular="volume",
-    sort_fields=CINDER_SORT_FIELDS,
-    present=present_volume,
-)
-SNAPSHOTS = PodCollection(
-    name="snapshots",
-    resource_type=ResourceType.SNAPSHOT,
-    detail_path="/snapshots/detail",
-    show_path="/snapshots/{id}",
-    singular="snapshot",
-    sort_fields=CINDER_SORT_FIELDS,
-)
-BACKUPS = PodCollection(
-    name="backups",
-    resource_type=ResourceType.BACKUP,
-    detail_path="/backups/detail",
-    show_path="/backups/{id}",
-    singular="backup",
-    sort_fields=CINDER_SORT_FIELDS,
-)
-COLLECTIONS = {collection.name: collection for collection in (VOLUMES, SNAPSHOTS, BACKUPS)}
-# Each collection's summary for its non-detail list, as Cinder's views cut it.
-SUMMARIES: dict[str, tuple[str, ...]] = {
-    "volumes": SUMMARY_FIELDS,
-    "snapshots": SNAPSHOT_SUMMARY_FIELDS,
-    "backups": SUMMARY_FIELDS,
-}
-
-
-def forget_if_gone(pod: Pod, kind: str, item_id: str, resource_type: str) -> None:
-    """Drops the routing entry of a volume, snapshot or backup its pod no longer has, as the
-    service account sees it (all projects)."""
-    try:
-        response = clients().adapter(pod.region_name, "volumev3").get(f"/{kind}/{item_id}")
-    except ks_exceptions.ClientException:
-        return
-    if response.status_code == 404:
-        ResourceRouting.objects.filter(
-            top_id=item_id, resource_type=resource_type, pod=pod
-        ).delete()
-
 
 # --- volume types ----------------------------------------------------------------------------
 # Extra specs Cinder shows to users who are not admins; the rest are the operator's.
@@ -215,7 +141,9 @@ def set_extra_specs(volume_type: VolumeType, specs: object) -> dict[str, str]:
     volume_type.save(update_fields=["extra_specs", "updated_at"])
     _push_to_pods(
         volume_type,
-        lambda api, bottom: api.post(f"/types/{bottom}/extra_specs", json={"extra_specs": specs}),
+        lambda api, bottom: api.request(
+            "POST", f"/types/{bottom}/extra_specs", {"extra_specs": specs}
+        ),
     )
     return specs
 
@@ -225,14 +153,19 @@ def unset_extra_spec(volume_type: VolumeType, key: str) -> None:
         raise NotFound(f"Volume Type {volume_type.id} has no extra specs with key {key}.")
     volume_type.extra_specs = {k: v for k, v in volume_type.extra_specs.items() if k != key}
     volume_type.save(update_fields=["extra_specs", "updated_at"])
-    _push_to_pods(volume_type, lambda api, bottom: api.delete(f"/types/{bottom}/extra_specs/{key}"))
+    _push_to_pods(
+        volume_type, lambda api, bottom: api.request("DELETE", f"/types/{bottom}/extra_specs/{key}")
+    )
 
 
 def delete_type(volume_type: VolumeType) -> None:
     """Deletes the top type and, where Cinder lets it (no volume uses it), its pod copies."""
     for routing in _copies(volume_type):
-        api = clients().adapter(routing.pod.region_name, "volumev3")
-        response = api.delete(f"/types/{routing.bottom_id}")
+        try:
+            response = cinder(routing.pod).request("DELETE", f"/types/{routing.bottom_id}")
+        except ServiceUnavailable as exc:  # the copy stays, as one a pod refuses to delete
+            LOG.warning("volume type %s stays in %s: %s", volume_type.name, routing.pod, exc)
+            continue
         if response.status_code < 300 or response.status_code == 404:
             routing.delete()
         else:
@@ -284,8 +217,8 @@ def remove_access(volume_type: VolumeType, project_id: object) -> None:
         )
     _push_to_pods(
         volume_type,
-        lambda api, bottom: api.post(
-            f"/types/{bottom}/action", json={"removeProjectAccess": {"project": project_id}}
+        lambda api, bottom: api.request(
+            "POST", f"/types/{bottom}/action", {"removeProjectAccess": {"project": project_id}}
         ),
     )
 
@@ -299,14 +232,13 @@ def _copies(volume_type: VolumeType) -> list[ResourceRouting]:
 
 
 def _push_to_pods(
-    volume_type: VolumeType, change: Callable[[ks_adapter.Adapter, str], requests.Response]
+    volume_type: VolumeType, change: Callable[[CinderClient, str], requests.Response]
 ) -> None:
     """Keeps the pods' copies (extra specs, access) as the top's; a pod that refuses (a type in
     use may not change there) keeps its old copy, which the log says."""
     for routing in _copies(volume_type):
-        api = clients().adapter(routing.pod.region_name, "volumev3")
         try:
-            response = change(api, routing.bottom_id)
+            response = change(cinder(routing.pod), routing.bottom_id)
         except Exception as exc:  # a pod that does not answer must not fail the top's change
             LOG.warning("copy of %s not updated in %s: %s", volume_type.name, routing.pod, exc)
             continue
@@ -323,7 +255,7 @@ def _push_to_pods(
 def ensure_type_in_pod(pod: Pod, volume_type: VolumeType, project_id: str) -> str:
     """The pod's copy of the type (same name, same extra specs, its QoS specs), made with the
     service account at most once however many creates race (routing.services.ensure_bottom)."""
-    api = clients().adapter(pod.region_name, "volumev3")
+    api = cinder(pod)
 
     def check(response: requests.Response, what: str) -> JsonDict:
         status = response.status_code
@@ -336,14 +268,15 @@ def ensure_type_in_pod(pod: Pod, volume_type: VolumeType, project_id: str) -> st
         return response.json() if status != 204 else {}
 
     def adopt() -> str | None:
-        listed = check(api.get("/types", params={"is_public": "None"}), "list")
+        listed = check(api.request("GET", "/types", params={"is_public": "None"}), "list")
         for candidate in listed.get("volume_types", []):
             if candidate["name"] == volume_type.name:
                 if volume_type.extra_specs:
                     check(
-                        api.post(
+                        api.request(
+                            "POST",
                             f"/types/{candidate['id']}/extra_specs",
-                            json={"extra_specs": volume_type.extra_specs},
+                            {"extra_specs": volume_type.extra_specs},
                         ),
                         "set the extra specs of",
                     )
@@ -360,11 +293,11 @@ def ensure_type_in_pod(pod: Pod, volume_type: VolumeType, project_id: str) -> st
                 "extra_specs": volume_type.extra_specs,
             }
         }
-        made = json_str(check(api.post("/types", json=body), "create")["volume_type"]["id"])
+        made = json_str(check(api.request("POST", "/types", body), "create")["volume_type"]["id"])
         if volume_type.encryption:
             spec = {k: v for k, v in volume_type.encryption.items() if k in ENCRYPTION_FIELDS}
             check(
-                api.post(f"/types/{made}/encryption", json={"encryption": spec}),
+                api.request("POST", f"/types/{made}/encryption", {"encryption": spec}),
                 "set the encryption of",
             )
         qos_specs.give_to_type_copy(pod, volume_type, made, project_id)
@@ -374,10 +307,18 @@ def ensure_type_in_pod(pod: Pod, volume_type: VolumeType, project_id: str) -> st
         volume_type.id, pod, ResourceType.VOLUME_TYPE, project_id, create, adopt
     )
     if not volume_type.is_public:
-        # Tricircle decided the project may use it; the pod's copy must let it too (a second
-        # grant is a 409 there, which is fine).
-        api.post(f"/types/{bottom_id}/action", json={"addProjectAccess": {"project": project_id}})
+        _grant_in_pod(pod, volume_type, bottom_id, project_id)
     return bottom_id
+
+
+def _grant_in_pod(pod: Pod, volume_type: VolumeType, bottom_id: str, project_id: str) -> None:
+    """Tricircle decided the project may use the private type; the pod's copy must let it too
+    (a second grant is a 409 there, which is fine)."""
+    grant = {"addProjectAccess": {"project": project_id}}
+    try:
+        cinder(pod).request("POST", f"/types/{bottom_id}/action", grant)
+    except ServiceUnavailable as exc:
+        LOG.warning("access to %s not given in %s: %s", volume_type.name, pod, exc)
 
 
 # --- volume type encryption --------------------------------------------------------------------
@@ -430,15 +371,12 @@ def set_encryption(volume_type: VolumeType, given: object, creating: bool) -> Js
     if not creating and not volume_type.encryption:
         raise NotFound(f"Volume type encryption for type {volume_type.id} does not exist.")
     for routing in _copies(volume_type):
-        api = clients().adapter(routing.pod.region_name, "volumev3")
         path = f"/types/{routing.bottom_id}/encryption"
         if creating:
-            answer = api.post(path, json={"encryption": spec})
+            _changed_in_pod(routing.pod, "POST", path, {"encryption": spec})
         else:  # Cinder changes the type's encryption whatever id the path names
-            answer = api.put(
-                f"{path}/{volume_type.encryption['encryption_id']}", json={"encryption": spec}
-            )
-        _refused_by_pod(routing.pod, answer)
+            path += f"/{volume_type.encryption['encryption_id']}"
+            _changed_in_pod(routing.pod, "PUT", path, {"encryption": spec})
     current = {} if creating else dict(volume_type.encryption)
     volume_type.encryption = {
         **current,
@@ -457,25 +395,53 @@ def delete_encryption(volume_type: VolumeType) -> None:
     if not volume_type.encryption:
         raise NotFound(f"Volume type encryption for type {volume_type.id} does not exist.")
     for routing in _copies(volume_type):
-        api = clients().adapter(routing.pod.region_name, "volumev3")
-        answer = api.delete(
-            f"/types/{routing.bottom_id}/encryption/{volume_type.encryption['encryption_id']}"
-        )
-        if answer.status_code != 404:
-            _refused_by_pod(routing.pod, answer)
+        path = f"/types/{routing.bottom_id}/encryption/{volume_type.encryption['encryption_id']}"
+        _changed_in_pod(routing.pod, "DELETE", path)
     volume_type.encryption = {}
     volume_type.save(update_fields=["encryption", "updated_at"])
 
 
-def _refused_by_pod(pod: Pod, answer: requests.Response) -> None:
-    """A pod's refusal of a change to its copy is the user's answer (a 400 while a volume of
-    the type exists there); a pod that fails is unavailable."""
-    if answer.status_code < 300:
-        return
-    if answer.status_code >= 500:
-        raise ServiceUnavailable(f"Cinder of {pod.region_name} failed: HTTP {answer.status_code}")
+def _changed_in_pod(pod: Pod, method: str, path: str, body: JsonDict | None = None) -> None:
+    """A change to a pod's copy; the pod's refusal is the user's answer (a 400 while a volume
+    of the type exists there), a copy already gone is no refusal; a pod that fails is
+    unavailable (pods.clients)."""
     try:
-        message = next(iter(answer.json().values()))["message"]
-    except (ValueError, StopIteration, KeyError, TypeError, AttributeError):
-        message = answer.text[:200]
-    raise BadRequest(f"{pod.region_name}: {message}")
+        if method == "DELETE":
+            cinder(pod).delete(path)
+        else:
+            cinder(pod).call(method, path, body)
+    except ServiceError as exc:
+        raise BadRequest(f"{pod.region_name}: {exc.service_message}") from exc
+
+
+# --- types named by creates and quota changes ------------------------------------------------
+# Quotas a volume type can have a limit of its own for: `volumes_<type name>`...
+PER_TYPE_QUOTAS = frozenset({"volumes", "snapshots", "gigabytes"})
+
+
+def type_in_pod(caller: KeystoneIdentity, pod: Pod, ref: str) -> str:
+    """The name a volume's create or retype gives the pod: Tricircle's type is made there (by
+    name); another name is the pod's business."""
+    found = find_type(ref, caller)
+    if found is None:
+        return ref
+    ensure_type_in_pod(pod, found, caller.project_id)
+    return found.name
+
+
+def make_types_of_limits(caller: KeystoneIdentity, given: object, pods: list[Pod]) -> None:
+    """Per-type limits (`volumes_<type>`...) name Tricircle's types, which the pods only have
+    once a volume of the type was made there: made in every pod before the pods take the
+    limits. Only for admins (the pods refuse the change of others; nothing is made for it)."""
+    if not caller.is_admin or not isinstance(given, dict):
+        return
+    names = {
+        key.split("_", 1)[1]
+        for key in given
+        if "_" in key and key.split("_", 1)[0] in PER_TYPE_QUOTAS
+    }
+    for name in sorted(names):
+        found = find_type(name, caller)
+        if found is not None:
+            for pod in pods:
+                ensure_type_in_pod(pod, found, caller.project_id)

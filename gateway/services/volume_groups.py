@@ -11,21 +11,25 @@ import re
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeAlias, TypedDict
+from urllib.parse import urlencode
 
 import requests
 from django.db import IntegrityError, transaction
-from keystoneauth1 import exceptions as ks_exceptions
 
-from gateway import compute, schema, volume
+from gateway import quotas, schema
 from gateway.collections import PodCollection, parse_sort
-from gateway.confinement import is_uuid
+from gateway.confinement import caller_routed_pod, is_uuid, require_uuid
 from gateway.microversions import as_tuple
 from gateway.models import GroupType, VolumeType
 from gateway.pod_api import int_param
-from pods.clients import clients
+from gateway.services import volume_types
+from gateway.services.calls import PodAnswer, UserCalls
+from gateway.services.pods import choose_pod
+from gateway.services.volume_collections import CINDER_SORT_FIELDS, present_volume
+from pods.clients import cinder
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
-from routing.services import ensure_bottom
+from routing.services import ensure_bottom, record_bottom
 from tricircle_site.auth import KeystoneIdentity
 from tricircle_site.exceptions import (
     BadRequest,
@@ -274,7 +278,7 @@ def update_group_type(group_type: GroupType, changes: GroupTypeChanges) -> Group
     push_to_copies(
         group_type,
         lambda pod, bottom: pod_call(
-            pod, "PUT", f"/group_types/{bottom}", json={"group_type": changes}
+            pod, "PUT", f"/group_types/{bottom}", body={"group_type": changes}
         ),
     )
     return group_type
@@ -322,7 +326,7 @@ def set_group_specs(group_type: GroupType, specs: Specs) -> Specs:
     push_to_copies(
         group_type,
         lambda pod, bottom: pod_call(
-            pod, "POST", f"/group_types/{bottom}/group_specs", json={"group_specs": specs}
+            pod, "POST", f"/group_types/{bottom}/group_specs", body={"group_specs": specs}
         ),
     )
     return specs
@@ -336,7 +340,7 @@ def update_group_spec(group_type: GroupType, key: str, spec: Specs) -> Specs:
     push_to_copies(
         group_type,
         lambda pod, bottom: pod_call(
-            pod, "PUT", f"/group_types/{bottom}/group_specs/{key}", json=spec
+            pod, "PUT", f"/group_types/{bottom}/group_specs/{key}", body=spec
         ),
     )
     return spec
@@ -360,19 +364,17 @@ def unset_group_spec(group_type: GroupType, key: str) -> None:
 
 
 def pod_call(
-    pod: Pod, method: str, path: str, version: str = GROUP_TYPES_VERSION, **kwargs: Any
+    pod: Pod,
+    method: str,
+    path: str,
+    body: JsonDict | None = None,
+    params: dict[str, Any] | None = None,
+    version: str = GROUP_TYPES_VERSION,
 ) -> requests.Response:
     """A call of Tricircle's service account to a pod's Cinder at the microversion the API
     needs (the service account's calls carry none: Cinder's 3.0 has no groups)."""
     headers = {"OpenStack-API-Version": f"volume {version}"}
-    try:
-        return (
-            clients()
-            .adapter(pod.region_name, "volumev3")
-            .request(path, method, headers=headers, raise_exc=False, **kwargs)
-        )
-    except ks_exceptions.ClientException as exc:
-        raise ServiceUnavailable(f"Cinder of {pod.region_name} is not answering.") from exc
+    return cinder(pod).request(method, path, body, params, headers=headers)
 
 
 def copies(group_type: GroupType) -> list[ResourceRouting]:
@@ -424,7 +426,7 @@ def ensure_group_type_in_pod(pod: Pod, group_type: GroupType, project_id: str) -
                             pod,
                             "POST",
                             f"/group_types/{candidate['id']}/group_specs",
-                            json={"group_specs": group_type.group_specs},
+                            body={"group_specs": group_type.group_specs},
                         ),
                         "set the specs of",
                     )
@@ -440,7 +442,7 @@ def ensure_group_type_in_pod(pod: Pod, group_type: GroupType, project_id: str) -
                 "group_specs": group_type.group_specs,
             }
         }
-        made = check(pod_call(pod, "POST", "/group_types", json=body), "create")
+        made = check(pod_call(pod, "POST", "/group_types", body=body), "create")
         return json_str(made["group_type"]["id"])
 
     return ensure_bottom(group_type.id, pod, ResourceType.GROUP_TYPE, project_id, create, adopt)
@@ -487,21 +489,21 @@ def prepare_group(identity: KeystoneIdentity, group: JsonDict) -> Pod:
         if is_uuid(ref):
             raise NotFound(f"Group type {ref} could not be found.")
         raise NotFound(f"Group type with name {ref} could not be found.")
-    volume_types: list[VolumeType] = []
+    named_types: list[VolumeType] = []
     for ref in group["volume_types"]:
-        found = volume.find_type(ref, identity)
+        found = volume_types.find_type(ref, identity)
         if found is None:
             if is_uuid(ref):
                 raise NotFound(f"Volume type {ref} could not be found.")
             raise NotFound(f"Volume type with name {ref} could not be found.")
-        volume_types.append(found)
-    pod = compute.choose_pod(identity.project_id, group.pop("availability_zone", None))
+        named_types.append(found)
+    pod = choose_pod(identity.project_id, group.pop("availability_zone", None))
     if pod.pod_az_name:
         group["availability_zone"] = pod.pod_az_name
     group["group_type"] = ensure_group_type_in_pod(pod, group_type, identity.project_id)
     group["volume_types"] = [
-        volume.ensure_type_in_pod(pod, volume_type, identity.project_id)
-        for volume_type in volume_types
+        volume_types.ensure_type_in_pod(pod, volume_type, identity.project_id)
+        for volume_type in named_types
     ]
     return pod
 
@@ -554,7 +556,7 @@ GROUPS = PodCollection(
     detail_path="/groups/detail",
     show_path="/groups/{id}",
     singular="group",
-    sort_fields=volume.CINDER_SORT_FIELDS,
+    sort_fields=CINDER_SORT_FIELDS,
     present=present_group,
     links="group_links",
 )
@@ -564,7 +566,7 @@ GROUP_SNAPSHOTS = PodCollection(
     detail_path="/group_snapshots/detail",
     show_path="/group_snapshots/{id}",
     singular="group_snapshot",
-    sort_fields=volume.CINDER_SORT_FIELDS,
+    sort_fields=CINDER_SORT_FIELDS,
     links="group_snapshot_links",
 )
 # What Cinder's non-detail lists show of each (its group snapshot summary drops the type).
@@ -575,10 +577,259 @@ def forget_if_gone(pod: Pod, kind: str, item_id: str, resource_type: str) -> Non
     """Drops the routing entry of a group or group snapshot its pod no longer has, as the
     service account sees it (all projects)."""
     try:
-        answer = pod_call(pod, "GET", f"/{kind}/{item_id}", GROUP_SNAPSHOTS_VERSION)
+        answer = pod_call(pod, "GET", f"/{kind}/{item_id}", version=GROUP_SNAPSHOTS_VERSION)
     except ServiceUnavailable:
         return
     if answer.status_code == 404:
         ResourceRouting.objects.filter(
             top_id=item_id, resource_type=resource_type, pod=pod
         ).delete()
+
+
+# --- the caller's groups and group snapshots in their pods -----------------------------------
+def caller_get(calls: UserCalls, pod: Pod, path: str, query: str = "") -> JsonDict | None:
+    """A read of the caller's in the pod; a volume may join a group at any microversion, the
+    group is read at one that has groups."""
+    version = None if supports(calls.version, GROUPS_VERSION) else GROUPS_VERSION
+    answer = calls.read(pod, path, query, version)
+    if answer.status >= 300:
+        LOG.warning("%s of %s: HTTP %s", path, pod.region_name, answer.status)
+        return None
+    body = answer.json()
+    return body if isinstance(body, dict) else None
+
+
+def caller_sees(calls: UserCalls, pod: Pod, path: str) -> bool:
+    return caller_get(calls, pod, path) is not None
+
+
+def caller_items(
+    caller: KeystoneIdentity, calls: UserCalls, pod: Pod, kind: str, query: list[tuple[str, str]]
+) -> list[JsonDict]:
+    """A pod's detailed list as the caller sees it (admins: of every project, as the item in
+    question may be another project's)."""
+    if caller.is_admin:
+        query = [*query, ("all_tenants", "True")]
+    body = caller_get(calls, pod, f"/{kind}/detail", urlencode(query))
+    return [item for item in (body or {}).get(kind, []) if isinstance(item, dict)]
+
+
+def group_volumes(
+    caller: KeystoneIdentity, calls: UserCalls, pod: Pod, group_id: str
+) -> list[JsonDict]:
+    return caller_items(caller, calls, pod, "volumes", [("group_id", group_id)])
+
+
+def group_snapshot_members(
+    caller: KeystoneIdentity, calls: UserCalls, pod: Pod, group_id: str, group_snapshot_id: str
+) -> list[JsonDict]:
+    # Cinder's snapshot list takes no group snapshot filter from users: by the group's
+    # volumes, which it does take.
+    return [
+        snapshot
+        for member in group_volumes(caller, calls, pod, group_id)
+        for snapshot in caller_items(caller, calls, pod, "snapshots", [("volume_id", member["id"])])
+        if snapshot.get("group_snapshot_id") == group_snapshot_id
+    ]
+
+
+def record(
+    caller: KeystoneIdentity,
+    item_id: str,
+    pod: Pod,
+    resource_type: str,
+    item: JsonDict | None = None,
+) -> None:
+    # An admin's list shows each item's own project (the routing entry is that project's).
+    shown = item or {}
+    project_id = (
+        shown.get("os-vol-tenant-attr:tenant_id")
+        or shown.get("os-extended-snapshot-attributes:project_id")
+        or caller.project_id
+    )
+    record_bottom(item_id, item_id, pod, resource_type, project_id)
+
+
+def usage_of(items: list[JsonDict], size_field: str) -> dict[str, int]:
+    """What volumes made from these items (volumes or snapshots) take of the project's quota."""
+    return {
+        "volumes": len(items),
+        "gigabytes": sum(int(item.get(size_field) or 0) for item in items),
+    }
+
+
+def enforce_quota(
+    caller: KeystoneIdentity, calls: UserCalls, requested: Callable[[], dict[str, int]]
+) -> None:
+    """The project's limits kept by Tricircle count what the pod makes for a group snapshot
+    or a group made from a source (its source is read only when there are such limits)."""
+    if quotas.limits_of(caller.project_id, quotas.VOLUME):
+        calls.enforce_quota(requested())
+
+
+def create_group(caller: KeystoneIdentity, body: JsonDict, calls: UserCalls) -> PodAnswer:
+    """POST /groups: checked, placed (prepare_group), made with the caller's token, routed."""
+    group = valid_group(body)
+    pod = prepare_group(caller, group)
+    answer = calls.send(pod, "/groups", body)
+    if answer.status < 300:
+        record(caller, answer.json()["group"]["id"], pod, ResourceType.GROUP)
+    return PodAnswer(pod, answer)
+
+
+def create_group_snapshot(caller: KeystoneIdentity, body: JsonDict, calls: UserCalls) -> PodAnswer:
+    """POST /group_snapshots, in its group's pod; the snapshots the pod makes of the group's
+    volumes are routed with it."""
+    given = body_object(body, "group_snapshot")
+    only_keys(given, "group_snapshot", ("group_id", "name", "description"))
+    if "group_id" not in given:
+        raise schema.invalid("group_snapshot", given, "'group_id' is a required property")
+    group_id = require_uuid(given["group_id"], "group_id")
+    pod = caller_routed_pod(caller, group_id, ResourceType.GROUP, "Group")
+    enforce_quota(
+        caller, calls, lambda: {"snapshots": len(group_volumes(caller, calls, pod, group_id))}
+    )
+    answer = calls.send(pod, "/group_snapshots")
+    if answer.status < 300:
+        made = answer.json()["group_snapshot"]["id"]
+        record(caller, made, pod, ResourceType.GROUP_SNAPSHOT)
+        # Cinder makes a snapshot of each of the group's volumes (in its database, before it
+        # answers) and names none of them: read with the caller's token (only the caller's own
+        # items are seen), they become routable like snapshots made through the gateway.
+        for member in group_snapshot_members(caller, calls, pod, group_id, made):
+            record(caller, member["id"], pod, ResourceType.SNAPSHOT, member)
+    return PodAnswer(pod, answer)
+
+
+def create_from_source(caller: KeystoneIdentity, body: JsonDict, calls: UserCalls) -> PodAnswer:
+    """POST /groups/action: create-from-src, the only action on the collection (3.14), made
+    in the pod of its source (a group snapshot or a group)."""
+    if "create-from-src" not in body:
+        action = next(iter(body), "")
+        raise BadRequest(
+            f"There is no such action: {action}. Verify the request body and Content-Type "
+            "header and try again."
+        )
+    given = body_object(body, "create-from-src")
+    only_keys(
+        given,
+        "create-from-src",
+        ("name", "description", "source_group_id", "group_snapshot_id"),
+    )
+    sources = [key for key in ("group_snapshot_id", "source_group_id") if key in given]
+    if len(sources) != 1:
+        reason = "is valid under each of" if sources else "is not valid under any of"
+        raise schema.invalid("create-from-src", given, f"{given} {reason} the given schemas")
+    source_id = require_uuid(given[sources[0]], sources[0])
+    if sources[0] == "group_snapshot_id":
+        pod = caller_routed_pod(caller, source_id, ResourceType.GROUP_SNAPSHOT, "GroupSnapshot")
+        enforce_quota(
+            caller, calls, lambda: volumes_from_group_snapshot(caller, calls, pod, source_id)
+        )
+    else:
+        pod = caller_routed_pod(caller, source_id, ResourceType.GROUP, "Group")
+        enforce_quota(
+            caller, calls, lambda: usage_of(group_volumes(caller, calls, pod, source_id), "size")
+        )
+    answer = calls.send(pod, "/groups/action")
+    if answer.status < 300:
+        made = answer.json()["group"]["id"]
+        record(caller, made, pod, ResourceType.GROUP)
+        # Cinder makes the new group's volumes (in its database, before it answers) and
+        # names none of them: read with the caller's token, the caller's own new volumes
+        # become routable like those made through the gateway.
+        for made_volume in group_volumes(caller, calls, pod, made):
+            record(caller, made_volume["id"], pod, ResourceType.VOLUME, made_volume)
+    return PodAnswer(pod, answer)
+
+
+def volumes_from_group_snapshot(
+    caller: KeystoneIdentity, calls: UserCalls, pod: Pod, group_snapshot_id: str
+) -> dict[str, int]:
+    shown = caller_get(calls, pod, f"/group_snapshots/{group_snapshot_id}")
+    group_id = (shown or {}).get("group_snapshot", {}).get("group_id")
+    if not group_id:
+        return {}  # the pod answers the create with its refusal
+    members = group_snapshot_members(caller, calls, pod, group_id, group_snapshot_id)
+    return usage_of(members, "size")
+
+
+def check_added_volumes(
+    caller: KeystoneIdentity, calls: UserCalls, pod: Pod, group_id: str, body: JsonDict
+) -> None:
+    """A group holds volumes of its own pod: a volume of another pod is refused as Cinder
+    refuses one it cannot add, once the caller was shown to see it there (the routing table,
+    then that pod with the caller's token: a volume given to this project by a transfer is
+    routed under its first project)."""
+    group = body.get("group")
+    added = group.get("add_volumes") if isinstance(group, dict) else None
+    if not isinstance(added, str):
+        return  # nothing to add, or a body the pod refuses itself
+    for volume_id in [item for item in added.strip(",").split(",") if item]:
+        routing = (
+            ResourceRouting.objects.select_related("pod")
+            .filter(top_id=volume_id, resource_type=ResourceType.VOLUME)
+            .first()
+        )
+        if routing is not None and routing.pod == pod:
+            continue
+        if routing is None or not caller_sees(calls, routing.pod, f"/volumes/{volume_id}"):
+            raise BadRequest(
+                f"Invalid volume: Cannot add volume {volume_id} to group {group_id} because "
+                "volume cannot be found."
+            )
+        raise BadRequest(
+            f"Invalid volume: Cannot add volume {volume_id} to group {group_id} because "
+            f"they are in different pods ({routing.pod.region_name} in "
+            f"{routing.pod.az_name}, {pod.region_name} in {pod.az_name}); a group holds "
+            "volumes of its own pod."
+        )
+
+
+# The collection, resource type and not-found name of each routed group API.
+ITEM_KINDS = {
+    "groups": (GROUPS, "Group"),
+    "group_snapshots": (GROUP_SNAPSHOTS, "GroupSnapshot"),
+}
+
+
+def on_item(
+    caller: KeystoneIdentity, kind: str, item_id: str, path: str, calls: UserCalls
+) -> PodAnswer:
+    """A call on a group or group snapshot (or its action) in its pod."""
+    collection, what = ITEM_KINDS[kind]
+    pod = caller_routed_pod(caller, item_id, collection.resource_type, what)
+    return PodAnswer(pod, calls.send(pod, path))
+
+
+def show(caller: KeystoneIdentity, kind: str, item_id: str, calls: UserCalls) -> PodAnswer:
+    """A read in its pod. A 404 to this caller may only mean "not yours": the routing table
+    forgets the item when the service account's view says the pod no longer has it."""
+    shown = on_item(caller, kind, item_id, f"/{kind}/{item_id}", calls)
+    if shown.answer.status == 404:
+        forget_if_gone(shown.pod, kind, item_id, ITEM_KINDS[kind][0].resource_type)
+    return shown
+
+
+def update_group(
+    caller: KeystoneIdentity, group_id: str, body: JsonDict, calls: UserCalls
+) -> PodAnswer:
+    """PUT /groups/{id}: volumes added must be in the group's pod."""
+    collection, what = ITEM_KINDS["groups"]
+    pod = caller_routed_pod(caller, group_id, collection.resource_type, what)
+    check_added_volumes(caller, calls, pod, group_id, body)
+    return PodAnswer(pod, calls.send(pod, f"/groups/{group_id}"))
+
+
+def present(pod: Pod, body: JsonDict, singular: str) -> bool:
+    """A pod's answer that shows a group or group snapshot (or a volume), as Tricircle shows
+    it: its zone and types Tricircle's. Whether the body was changed."""
+    item = body.get(singular)
+    if not isinstance(item, dict):
+        return False
+    if singular == "group":
+        present_group(pod, item)
+    elif singular == "volume":
+        present_volume(pod, item)
+    name_top_types([item])
+    return True

@@ -10,7 +10,6 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 import requests
 from django.db import IntegrityError, transaction
@@ -18,7 +17,7 @@ from django.db import IntegrityError, transaction
 from gateway import schema
 from gateway.models import QosSpecs, VolumeType
 from gateway.numbers import MAX_INT
-from pods.clients import clients
+from pods.clients import CinderClient, cinder
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import bottom_id_in, ensure_bottom
@@ -288,7 +287,7 @@ def update_specs(specs: QosSpecs, given: JsonDict) -> None:
     specs.specs = {**specs.specs, **changed}
     specs.save()
     body = {"qos_specs": given}
-    _push_to_copies(specs, lambda api, bottom: api.put(f"/qos-specs/{bottom}", json=body))
+    _push_to_copies(specs, lambda api, bottom: api.request("PUT", f"/qos-specs/{bottom}", body))
 
 
 def delete_keys(specs: QosSpecs, keys: list[str]) -> None:
@@ -301,7 +300,7 @@ def delete_keys(specs: QosSpecs, keys: list[str]) -> None:
         specs.save()
         body = {"keys": unset}
         _push_to_copies(
-            specs, lambda api, bottom: api.put(f"/qos-specs/{bottom}/delete_keys", json=body)
+            specs, lambda api, bottom: api.request("PUT", f"/qos-specs/{bottom}/delete_keys", body)
         )
     if missing is not None:
         raise NotFound(f"QoS spec {specs.id} has no spec with key {missing}.")
@@ -316,9 +315,11 @@ def delete_specs(specs: QosSpecs, force: bool) -> None:
     for volume_type in types:
         disassociate(specs, volume_type)
     for routing in _specs_copies(specs):
-        api = clients().adapter(routing.pod.region_name, "volumev3")
+        api = cinder(routing.pod)
         try:
-            answer = api.delete(f"/qos-specs/{routing.bottom_id}", params={"force": str(force)})
+            answer = api.request(
+                "DELETE", f"/qos-specs/{routing.bottom_id}", params={"force": str(force)}
+            )
         except Exception as exc:  # a pod down keeps its copy, as a pod that refuses
             LOG.warning("QoS specs %s stay in %s: %s", specs.name, routing.pod.region_name, exc)
             continue
@@ -348,6 +349,10 @@ def required_type_id(params: dict[str, list[str]]) -> str:
     if not type_id:
         raise BadRequest("Volume Type id must not be None.")
     return type_id
+
+
+# A change of a type's association with a spec set (associate, disassociate).
+Association = Callable[[QosSpecs, VolumeType], None]
 
 
 def associate(specs: QosSpecs, volume_type: VolumeType) -> None:
@@ -389,10 +394,10 @@ def disassociate(specs: QosSpecs, volume_type: VolumeType) -> None:
             _push_to_pod(routing, what, _disassociation(bottom_specs))
 
 
-def _disassociation(bottom_specs: str) -> Callable[[Any, str], Any]:
+def _disassociation(bottom_specs: str) -> Callable[[CinderClient, str], requests.Response]:
     """The call that disassociates a type's copy (given its id) from the pod's copy of specs."""
-    return lambda api, bottom_type: api.get(
-        f"/qos-specs/{bottom_specs}/disassociate", params={"vol_type_id": bottom_type}
+    return lambda api, bottom_type: api.request(
+        "GET", f"/qos-specs/{bottom_specs}/disassociate", params={"vol_type_id": bottom_type}
     )
 
 
@@ -414,10 +419,12 @@ def ensure_specs_in_pod(pod: Pod, specs: QosSpecs, project_id: str) -> str:
     """The pod's copy of the spec set (same name, consumer and specs), made with the service
     account at most once however many callers race (routing.services.ensure_bottom); one the
     pod already has by that name is adopted and given the top's consumer and specs."""
-    api = clients().adapter(pod.region_name, "volumev3")
+    api = cinder(pod)
 
     def adopt() -> str | None:
-        listed = _checked(pod, api.get("/qos-specs"), f"list the QoS specs for {specs.name}")
+        listed = _checked(
+            pod, api.request("GET", "/qos-specs"), f"list the QoS specs for {specs.name}"
+        )
         for candidate in listed.get("qos_specs", []):
             if candidate.get("name") != specs.name:
                 continue
@@ -426,31 +433,35 @@ def ensure_specs_in_pod(pod: Pod, specs: QosSpecs, project_id: str) -> str:
                 theirs.get(key) != value for key, value in specs.specs.items()
             ):
                 body = {"qos_specs": {**specs.specs, "consumer": specs.consumer}}
-                answer = api.put(f"/qos-specs/{candidate['id']}", json=body)
+                answer = api.request("PUT", f"/qos-specs/{candidate['id']}", body)
                 _checked(pod, answer, f"update QoS specs {specs.name}")
             extra = sorted(set(theirs) - set(specs.specs))
             if extra:
-                answer = api.put(f"/qos-specs/{candidate['id']}/delete_keys", json={"keys": extra})
+                answer = api.request(
+                    "PUT", f"/qos-specs/{candidate['id']}/delete_keys", {"keys": extra}
+                )
                 _checked(pod, answer, f"unset keys of QoS specs {specs.name}")
             return str(candidate["id"])
         return None
 
     def create() -> str:
         body = {"qos_specs": {**specs.specs, "name": specs.name, "consumer": specs.consumer}}
-        made = _checked(pod, api.post("/qos-specs", json=body), f"create QoS specs {specs.name}")
+        made = _checked(
+            pod, api.request("POST", "/qos-specs", body), f"create QoS specs {specs.name}"
+        )
         return str(made["qos_specs"]["id"])
 
     return ensure_bottom(specs.id, pod, ResourceType.QOS_SPECS, project_id, create, adopt)
 
 
 def _associate_in_pod(pod: Pod, bottom_specs: str, bottom_type: str) -> None:
-    api = clients().adapter(pod.region_name, "volumev3")
+    api = cinder(pod)
     path = f"/qos-specs/{bottom_specs}/associate"
-    answer = api.get(path, params={"vol_type_id": bottom_type})
+    answer = api.request("GET", path, params={"vol_type_id": bottom_type})
     if answer.status_code == 400:
         # A copy adopted by name may be associated with specs of the pod's own: Tricircle's
         # association replaces it, as the top's extra specs replace the adopted copy's.
-        shown = _checked(pod, api.get(f"/types/{bottom_type}"), "read a volume type")
+        shown = _checked(pod, api.request("GET", f"/types/{bottom_type}"), "read a volume type")
         current = (shown.get("volume_type") or {}).get("qos_specs_id")
         if current and current != bottom_specs:
             _checked(
@@ -458,7 +469,7 @@ def _associate_in_pod(pod: Pod, bottom_specs: str, bottom_type: str) -> None:
                 _disassociation(current)(api, bottom_type),
                 "disassociate a volume type from its QoS specs",
             )
-            answer = api.get(path, params={"vol_type_id": bottom_type})
+            answer = api.request("GET", path, params={"vol_type_id": bottom_type})
     _checked(pod, answer, "associate a volume type with QoS specs")
 
 
@@ -487,19 +498,23 @@ def _specs_copies(specs: QosSpecs) -> list[ResourceRouting]:
     )
 
 
-def _push_to_copies(specs: QosSpecs, change: Callable[[Any, str], Any]) -> None:
+def _push_to_copies(
+    specs: QosSpecs, change: Callable[[CinderClient, str], requests.Response]
+) -> None:
     for routing in _specs_copies(specs):
         _push_to_pod(routing, f"change of QoS specs {specs.name}", change)
 
 
-def _push_to_pod(routing: ResourceRouting, what: str, change: Callable[[Any, str], Any]) -> None:
+def _push_to_pod(
+    routing: ResourceRouting, what: str, change: Callable[[CinderClient, str], requests.Response]
+) -> None:
     """A change made at the top, given to one pod's copy. As with volume types' extra specs
-    (gateway.volume._push_to_pods), the top's change stands whatever the pod says: the top is
+    (volume_types._push_to_pods), the top's change stands whatever the pod says: the top is
     what Tricircle answers and what later copies are made from, and failing the call once some
     pods took the change would leave the pods disagreeing with each other and with the top. A
     pod that refuses or does not answer keeps its old copy, which the log says (associating the
     spec set with the type again mends an association)."""
-    api = clients().adapter(routing.pod.region_name, "volumev3")
+    api = cinder(routing.pod)
     try:
         answer = change(api, routing.bottom_id)
     except Exception as exc:  # a pod that does not answer must not fail the top's change
