@@ -26,13 +26,9 @@ REWRITTEN_ELSEWHERE = frozenset(
         "gateway.compute_views",
         "gateway.flavor_views",
         "gateway.compute_security_groups",
-        "gateway.volume_views",
-        "gateway.volume_group_views",
-        "gateway.qos_specs_views",
         "gateway.network_views",
         "gateway.placement_views",
         "gateway.compute",
-        "gateway.volume",
         "gateway.pod_api",
     }
 )
