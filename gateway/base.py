@@ -66,6 +66,14 @@ class RoutedView(GatewayView):
     # DRF looks a handler up by the method's name; the route table decides.
     get = post = put = patch = delete = route
 
+    @property
+    def default_response_headers(self) -> dict[str, str]:
+        # DRF names every method of the view in an `Allow` on every answer, over the one a 405
+        # carries: the route table alone names what a path takes.
+        headers = dict(super().default_response_headers)
+        headers.pop("Allow", None)
+        return headers
+
     def route_path(self, request: Request, path: str) -> str:
         """The path the route table is matched against: what follows the API's prefix."""
         return "/" + path

@@ -12,8 +12,8 @@ from rest_framework.request import Request
 
 from gateway import qos_specs
 from gateway.models import QosSpecs
-from gateway.network_views import parse_json
 from gateway.pod_api import query_params
+from gateway.schema import parse_json
 from tricircle_site.exceptions import NotFound
 from tricircle_site.jsontypes import JsonDict
 

@@ -16,13 +16,14 @@ from urllib.parse import urlencode
 from django.http import HttpResponse, JsonResponse
 from rest_framework.request import Request
 
-from gateway import quotas, schema
+from gateway import schema
 from gateway import volume_groups as groups
 from gateway.collections import PodCollection
 from gateway.confinement import caller_routed_pod, require_uuid, visible_routing
-from gateway.network_views import parse_json
 from gateway.pod_api import PodServiceView, query_params
 from gateway.proxy import UpstreamResponse, call
+from gateway.schema import parse_json
+from gateway.services import quotas
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import record_bottom

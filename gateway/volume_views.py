@@ -12,15 +12,16 @@ from django.http import HttpResponse, JsonResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
-from gateway import compute, qos_specs_views, quotas, volume, volume_group_views, volume_groups
+from gateway import compute, qos_specs_views, volume, volume_group_views, volume_groups
 from gateway.base import GatewayView
 from gateway.collections import PodCollection
 from gateway.microversions import VersionRange
 from gateway.models import VolumeType
-from gateway.network_views import parse_json
 from gateway.numbers import whole_number
 from gateway.pod_api import PodServiceView, query_params, zone_info
 from gateway.proxy import Upstream, UpstreamResponse
+from gateway.schema import parse_json
+from gateway.services import quotas
 from gateway.upstreams import pod_upstream
 from pods import services as pod_services
 from pods.models import Pod
