@@ -29,8 +29,6 @@ REWRITTEN_ELSEWHERE = frozenset(
         "gateway.volume_views",
         "gateway.volume_group_views",
         "gateway.qos_specs_views",
-        "gateway.network_views",
-        "gateway.placement_views",
         "gateway.compute",
         "gateway.volume",
         "gateway.pod_api",
