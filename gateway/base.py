@@ -59,7 +59,9 @@ class RoutedView(GatewayView):
 
     def route(self, request: Request, path: str = "") -> HttpResponse:
         """Every method comes here: the route table names the handler, or refuses (404, 405)."""
-        assert self.routes is not None and request.method is not None
+        assert request.method is not None
+        if self.routes is None:  # a subclass not yet given a table: its own methods only
+            return self.http_method_not_allowed(request)
         resolved = self.routes.resolve(request.method, self.route_path(request, path))
         return resolved(self, request)
 
@@ -67,11 +69,21 @@ class RoutedView(GatewayView):
     get = post = put = patch = delete = route
 
     @property
+    def allowed_methods(self) -> list[str]:
+        """DRF's `Allow` of a view without a table: the methods it defines itself."""
+        methods: list[str] = super().allowed_methods
+        if self.routes is not None:
+            return methods
+        routed = RoutedView.route
+        return [name for name in methods if getattr(type(self), name.lower(), None) is not routed]
+
+    @property
     def default_response_headers(self) -> dict[str, str]:
-        # DRF names every method of the view in an `Allow` on every answer, over the one a 405
-        # carries: the route table alone names what a path takes.
-        headers = dict(super().default_response_headers)
-        headers.pop("Allow", None)
+        headers: dict[str, str] = super().default_response_headers
+        if self.routes is not None:
+            # DRF would set `Allow` on every answer to the methods of the class (all of them),
+            # over the route's own in a 405 (tricircle_site.api): the route table names them.
+            headers.pop("Allow", None)
         return headers
 
     def route_path(self, request: Request, path: str) -> str:
