@@ -20,9 +20,10 @@ from django.http import HttpResponse
 from rest_framework.request import Request
 
 from gateway import schema
-from gateway.network_views import central_upstream, parse_json
 from gateway.pod_api import query_params
 from gateway.proxy import UpstreamResponse, call, user_headers
+from gateway.schema import parse_json
+from gateway.upstreams import central_upstream
 from networking import services
 from tricircle_site.auth import KeystoneIdentity
 from tricircle_site.exceptions import BadRequest, Forbidden, NotFound, TricircleError

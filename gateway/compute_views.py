@@ -13,7 +13,7 @@ from django.http import HttpResponse, JsonResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
-from gateway import compute, confinement, flavor_views, flavors, quotas
+from gateway import compute, confinement, flavor_views, flavors
 from gateway.base import GatewayView
 from gateway.collections import PodCollection
 from gateway.compute_security_groups import (
@@ -24,11 +24,13 @@ from gateway.compute_security_groups import (
 from gateway.job_names import SERVER_PORTS_RELEASE
 from gateway.microversions import VersionRange
 from gateway.models import Flavor
-from gateway.network_views import central_upstream, parse_json
 from gateway.numbers import whole_number
 from gateway.pod_api import PodServiceView, zone_info
 from gateway.proxy import UpstreamResponse, call, user_headers
 from gateway.scatter import gather
+from gateway.schema import parse_json
+from gateway.services import quotas
+from gateway.upstreams import central_upstream
 from jobs.services import request_job
 from networking import boot, bottom
 from networking.job_names import BOOT_PORT_RELEASE

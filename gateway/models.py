@@ -139,7 +139,7 @@ class GroupType(models.Model):
 
 class ProjectQuota(models.Model):
     """A project's limit of one resource across all pods, set through os-quota-sets at the top
-    region (gateway.quotas)."""
+    region (gateway.services.quotas)."""
 
     project_id = models.CharField(max_length=64)
     service = models.CharField(max_length=16)  # compute or volume

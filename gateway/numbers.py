@@ -24,3 +24,15 @@ def whole_number(value: object, field: str, minimum: int = 0, maximum: int = MAX
             f"Must be between {minimum} and {maximum}."
         )
     return number
+
+
+def int_param(params: dict[str, list[str]], name: str) -> int | None:
+    if not params.get(name):
+        return None
+    try:
+        value = int(params[name][-1])
+    except ValueError as exc:
+        raise BadRequest(f"{name} must be an integer.") from exc
+    if value < 0:
+        raise BadRequest(f"{name} must be >= 0.")
+    return min(value, MAX_INT)  # a larger page is the whole list as well

@@ -13,14 +13,16 @@ from urllib.parse import parse_qs, urlencode
 from django.http import HttpResponse, JsonResponse
 from rest_framework.request import Request
 
-from gateway import confinement, quotas
+from gateway import confinement
 from gateway.base import RoutedView
 from gateway.collections import PodCollection, PodRefused, list_across_pods
 from gateway.microversions import VersionRange, supported_range
-from gateway.network_views import parse_json
-from gateway.numbers import MAX_INT
+from gateway.numbers import int_param
 from gateway.proxy import Upstream, UpstreamResponse, call, user_headers
 from gateway.scatter import gather
+from gateway.schema import parse_json
+from gateway.services import quotas
+from gateway.services.quotas import Combine, add_totals
 from gateway.upstreams import pod_upstream
 from pods import services as pod_services
 from pods.models import HealthStatus, Pod
@@ -29,18 +31,6 @@ from tricircle_site.exceptions import BadRequest, ServiceUnavailable
 from tricircle_site.jsontypes import JsonDict
 
 LOG = logging.getLogger(__name__)
-
-
-def int_param(params: dict[str, list[str]], name: str) -> int | None:
-    if not params.get(name):
-        return None
-    try:
-        value = int(params[name][-1])
-    except ValueError as exc:
-        raise BadRequest(f"{name} must be an integer.") from exc
-    if value < 0:
-        raise BadRequest(f"{name} must be >= 0.")
-    return min(value, MAX_INT)  # a larger page is the whole list as well
 
 
 def query_params(request: Request) -> dict[str, list[str]]:
@@ -64,85 +54,6 @@ def zone_info() -> list[JsonDict]:
     ]
 
 
-# Limits of one item or one user (a server's metadata and files, a user's key pairs, a group's
-# members, one volume's size): each pod has the same, so they are not added up; the tightest
-# holds, and for a detailed entry its use is the largest.
-PER_ITEM_LIMITS = frozenset(
-    {
-        "metadata_items",
-        "injected_files",
-        "injected_file_content_bytes",
-        "injected_file_path_bytes",
-        "key_pairs",
-        "server_group_members",
-        "per_volume_gigabytes",
-        "maxServerMeta",
-        "maxImageMeta",
-        "maxPersonality",
-        "maxPersonalitySize",
-        "maxTotalKeypairs",
-        "maxServerGroupMembers",
-    }
-)
-
-
-def add_totals(total: JsonDict, part: JsonDict, per_item: bool = False) -> JsonDict:
-    """Adds a pod's limits or quota set to the running total: numbers add up, except -1
-    (unlimited) which stays unlimited, and PER_ITEM_LIMITS; nested objects add up key by key;
-    anything else (ids, rate limits) is kept from the first pod."""
-    for key, value in part.items():
-        if key not in total:
-            total[key] = value
-            continue
-        current = total[key]
-        if isinstance(value, dict) and isinstance(current, dict):
-            add_totals(current, value, key in PER_ITEM_LIMITS)
-        elif not (_number(value) and _number(current)):
-            continue
-        elif per_item and key != "limit":
-            total[key] = max(current, value)  # the use of the busiest pod
-        elif per_item or key in PER_ITEM_LIMITS:
-            total[key] = tightest(current, value)
-        else:
-            total[key] = -1 if -1 in (value, current) else current + value
-    return total
-
-
-# What a detailed quota set counts (added up over the pods).
-QUOTA_USAGE_KEYS = frozenset({"in_use", "reserved", "allocated"})
-
-
-def add_quota_sets(
-    total: JsonDict, part: JsonDict, summed: frozenset[str] = frozenset()
-) -> JsonDict:
-    """Adds a pod's quota set to the running total. Usage adds up. A limit is given to every
-    pod alike, so the tightest pod's (-1, unlimited, the loosest) is what was set, except for
-    the `summed` resources: those Tricircle counts across pods, whose limits are the sum of the
-    pods' until one is set at the top (gateway.quotas shows it then)."""
-    for key, value in part.items():
-        if key not in total:
-            total[key] = value
-            continue
-        current = total[key]
-        if isinstance(value, dict) and isinstance(current, dict):
-            if key in summed:
-                add_totals(current, value)
-            else:
-                add_quota_sets(current, value, summed)
-        elif not (_number(value) and _number(current)):
-            continue
-        elif key in QUOTA_USAGE_KEYS or key in summed:
-            total[key] = -1 if -1 in (value, current) else current + value
-        else:
-            total[key] = tightest(current, value)
-    return total
-
-
-def tightest(current: float, value: float) -> float:
-    """The tighter of two limits; -1 (unlimited) is the loosest."""
-    return current if value == -1 else value if current == -1 else min(current, value)
-
-
 def left_out(response: HttpResponse, pods: Iterable[Pod]) -> None:
     """An answer without the pods that did not answer: named in a header, and counted."""
     names = sorted(pod.region_name for pod in pods)
@@ -150,17 +61,6 @@ def left_out(response: HttpResponse, pods: Iterable[Pod]) -> None:
         response["X-Tricircle-Unavailable-Pods"] = ",".join(names)
     for name in names:
         metrics.PARTIAL_LISTS.labels(name).inc()
-
-
-def keep_first(total: JsonDict, part: JsonDict) -> JsonDict:
-    """Answers every pod gives alike (it was given the same): the first pod's."""
-    if not total:
-        total.update(part)
-    return total
-
-
-def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 class PodServiceView(RoutedView):
@@ -173,7 +73,7 @@ class PodServiceView(RoutedView):
     microversion_name: str = ""  # in OpenStack-API-Version: "compute", "volume"
     legacy_version_header: str | None = None  # Nova's X-OpenStack-Nova-API-Version
     baseline = VersionRange("1.0", "1.0")  # what is assumed when no pod answers
-    quota_service: str = ""  # its resources in gateway.quotas.COUNTED: "compute", "volume"
+    quota_service: str = ""  # its resources in gateway.services.quotas.COUNTED: "compute", "volume"
     quota_delete_status = 202  # Nova's; Cinder answers a quota set's deletion with 200
 
     def marker_not_found(self, marker: str) -> Exception:
@@ -352,7 +252,7 @@ class PodServiceView(RoutedView):
         request: Request,
         path: str,
         present: Callable[[JsonDict], None] | None = None,
-        combine: Callable[[JsonDict, JsonDict], JsonDict] = add_totals,
+        combine: Combine = add_totals,
     ) -> HttpResponse:
         """Limits, quotas and summaries: every pod's answer added up (the project's volumes are
         spread over the pods), then `present`ed; pods that do not answer are named in a
@@ -379,7 +279,7 @@ class PodServiceView(RoutedView):
         request: Request,
         path: str,
         applied: Callable[[JsonDict], None] | None = None,
-        combine: Callable[[JsonDict, JsonDict], JsonDict] = add_totals,
+        combine: Combine = add_totals,
     ) -> HttpResponse:
         """Quota changes apply in every pod; the answer is the first refusal, else the total,
         given to `applied` (the change was made everywhere) before it is answered."""
@@ -405,28 +305,22 @@ class PodServiceView(RoutedView):
     def quota_classes(self, request: Request, path: str) -> HttpResponse:
         """`/os-quota-class-sets/{class}`: the same in every pod, so a change goes to all of
         them and a read answers the first pod's, showing the class's limits Tricircle keeps for
-        the resources it counts across pods (gateway.quotas)."""
+        the resources it counts across pods (gateway.services.quotas)."""
         service = self.quota_service
         class_name = path.strip("/").split("/")[1]
-        present = functools.partial(
-            quotas.present_quota_set,
-            limits=quotas.class_limits(class_name, service),
-            body_key="quota_class_set",
-        )
         if request.method == "PUT":
             given = parse_json(request.body).get("quota_class_set")
             limits = quotas.given_limits(service, given, "quota_class_set")
             self.prepare_quota_change(request, "quota_class_set")
-
-            def applied(body: JsonDict) -> None:
-                quotas.record_class(class_name, service, limits)
-                quotas.present_quota_set(
-                    body, quotas.class_limits(class_name, service), "quota_class_set"
-                )
-
-            return self.on_every_pod(request, path, applied, combine=keep_first)
+            applied = functools.partial(quotas.set_class_limits, class_name, service, limits)
+            return self.on_every_pod(request, path, applied, combine=quotas.keep_first)
         if request.method == "GET":
-            return self.totalled(request, path, present, combine=keep_first)
+            present = functools.partial(
+                quotas.present_quota_set,
+                limits=quotas.class_limits(class_name, service),
+                body_key="quota_class_set",
+            )
+            return self.totalled(request, path, present, combine=quotas.keep_first)
         return self.on_any_pod(request, path)
 
     def prepare_quota_change(self, request: Request, body_key: str) -> None:
@@ -435,31 +329,24 @@ class PodServiceView(RoutedView):
 
     def quotas(self, request: Request, path: str) -> HttpResponse:
         """`/limits` and `/os-quota-sets/{project}[/detail|/defaults]`: the pods' answers added
-        up, showing Tricircle's limit where the project has one (gateway.quotas); a change
-        goes to every pod and, once all took it, is recorded."""
+        up, showing Tricircle's limit where the project has one (gateway.services.quotas); a
+        change goes to every pod and, once all took it, is recorded."""
         identity = self.identity(request)
         service = self.quota_service
         asked = query_params(request)
         if path == "/limits":
-            project_id = identity.project_id
-            if identity.is_admin:
-                project_id = (asked.get("tenant_id") or asked.get("project_id") or [project_id])[-1]
+            project_id = quotas.limits_project(identity.project_id, identity.is_admin, asked)
             return self.totalled(
                 request, path, lambda body: quotas.present_limits(body, project_id, service)
             )
         parts = path.strip("/").split("/")  # os-quota-sets, {project}, [detail | defaults]
         project_id = parts[1] if len(parts) > 1 else ""
         per_user = "user_id" in asked  # a user's share inside the project: the pods' business
-        # A user's limits were given to every pod alike: read as set, never added up.
-        summed = frozenset() if per_user else frozenset(quotas.COUNTED[service])
-        combine = functools.partial(add_quota_sets, summed=summed)
+        combine = quotas.quota_set_combine(service, per_user)
         if request.method == "GET":
             if per_user:
                 return self.totalled(request, path, combine=combine)
-            if parts[2:] == ["defaults"]:
-                limits = quotas.class_limits(quotas.DEFAULT_CLASS, service)
-            else:
-                limits = quotas.limits_of(project_id, service)
+            limits = quotas.shown_limits(project_id, service, defaults=parts[2:] == ["defaults"])
             present = functools.partial(quotas.present_quota_set, limits=limits)
             return self.totalled(request, path, present, combine)
         if len(parts) != 2 or per_user or request.method not in {"PUT", "DELETE"}:
@@ -468,11 +355,7 @@ class PodServiceView(RoutedView):
             return self.on_every_pod(request, path, lambda _: quotas.forget(project_id, service))
         limits = quotas.given_limits(service, parse_json(request.body).get("quota_set"))
         self.prepare_quota_change(request, "quota_set")
-
-        def applied(body: JsonDict) -> None:
-            quotas.record(project_id, service, limits)
-            quotas.present_quota_set(body, quotas.limits_of(project_id, service))
-
+        applied = functools.partial(quotas.set_project_limits, project_id, service, limits)
         return self.on_every_pod(request, path, applied, combine)
 
     def enforce_quota(self, request: Request, requested: dict[str, int]) -> None:
@@ -480,17 +363,14 @@ class PodServiceView(RoutedView):
         keeps, counting its use in every pod (a pod that does not answer counts nothing: its
         own limit still holds there)."""
         project_id = self.identity(request).project_id
-        if not quotas.limits_of(project_id, self.quota_service):
+        if not quotas.enforced(project_id, self.quota_service):
             return
         gathered = gather(
             self.answering_pods(), lambda pod: self.forward_get(request, pod, "/limits")
         )
-        total: JsonDict = {}
-        for _pod, answer in sorted(gathered.results.items(), key=lambda item: item[0].region_name):
-            if answer.status < 300:
-                add_totals(total, answer.json())
-        absolute = total.get("limits", {}).get("absolute", {})
-        quotas.check(project_id, self.quota_service, requested, absolute)
+        answers = sorted(gathered.results.items(), key=lambda item: item[0].region_name)
+        pods_limits = [answer.json() for _pod, answer in answers if answer.status < 300]
+        quotas.check_across_pods(project_id, self.quota_service, requested, pods_limits)
 
     def concatenated(self, request: Request, path: str, key: str) -> HttpResponse:
         """Admin lists of what each pod runs (hypervisors, services): every pod's items."""

@@ -1,8 +1,10 @@
-"""Refusals of request bodies in the words of Nova's and Cinder's JSON-schema validation (both
-word them as jsonschema does), and the strict boolean words their APIs take (oslo's
-`bool_from_string(strict=True)`)."""
+"""Request bodies read as JSON objects; their refusals in the words of Nova's and Cinder's
+JSON-schema validation (both word them as jsonschema does), and the strict boolean words their
+APIs take (oslo's `bool_from_string(strict=True)`)."""
 
 from __future__ import annotations
+
+import json
 
 from tricircle_site.exceptions import BadRequest
 from tricircle_site.jsontypes import JsonDict
@@ -38,3 +40,16 @@ def only_member(body: JsonDict, key: str) -> object:
     if extra:
         raise BadRequest(unexpected(extra))
     return body[key]
+
+
+def parse_json(raw: bytes) -> JsonDict:
+    """A request body that must be a JSON object."""
+    try:
+        body = json.loads(raw or b"null")
+    except RecursionError as exc:
+        raise BadRequest("The request body nests too deeply.") from exc
+    except ValueError as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return body

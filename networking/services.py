@@ -1,4 +1,7 @@
-"""What the gateway's Network API calls around the central Neutron."""
+"""What the gateway's Network API calls around the central Neutron: what a create, update or
+deletion the central Neutron took means for the pods (availability zone hints, DHCP
+reservations, bottom copies to clean up or sync, routers to converge). Free of HTTP: the
+handlers (gateway/network/) pass the bodies in and out."""
 
 from __future__ import annotations
 
@@ -10,10 +13,75 @@ from networking.job_names import BOTTOM_CLEANUP, PORT_SYNC, ROUTER_SETUP, SECURI
 from pods.clients import ServiceError, central_neutron
 from routing.models import ResourceRouting, ResourceType
 from routing.services import project_ids_of
-from tricircle_site.exceptions import ServiceUnavailable
+from tricircle_site.exceptions import BadRequest, ServiceUnavailable
 from tricircle_site.jsontypes import JsonDict, json_str
 
 LOG = logging.getLogger(__name__)
+
+
+# Neutron collection -> the key of one of its resources in a body.
+SINGULAR = {
+    "networks": "network",
+    "routers": "router",
+    "subnets": "subnet",
+    "floatingips": "floatingip",
+    "security_group_rules": "security_group_rule",
+}
+
+
+def resource_items(body: JsonDict, collection: str) -> list[JsonDict]:
+    """The resources of a Neutron body, single (`{"network": {...}}`) or bulk."""
+    if isinstance(body.get(collection), list):
+        return [item for item in body[collection] if isinstance(item, dict)]
+    item = body.get(SINGULAR[collection])
+    if not isinstance(item, dict):
+        raise BadRequest(f'The request body must be {{"{SINGULAR[collection]}": {{...}}}}.')
+    return [item]
+
+
+def take_hints(body: JsonDict, collection: str) -> list[list[str]]:
+    """The availability zone hints of every network or router a create body holds, taken out
+    of it (the central Neutron has no such zones) and validated against the pods."""
+    return [pop_hints(item) for item in resource_items(body, collection)]
+
+
+def zoned_created(collection: str, answer: JsonDict, hints_by_index: list[list[str]]) -> None:
+    """Networks or routers the central Neutron created: their hints kept and shown in
+    `answer`, and what they mean for the pods done."""
+    items = resource_items(answer, collection)
+    for item, hints in zip(items, hints_by_index, strict=False):
+        zoned_resource_created(SINGULAR[collection], item, hints)
+
+
+def show_hints_in(body: JsonDict, fields: list[str]) -> None:
+    """A network or router answer (one or a list) shows the hints Tricircle keeps, unless the
+    caller asked for `fields` without them (exactly those attributes: Tempest checks)."""
+    if fields and "availability_zone_hints" not in fields:
+        return
+    single = body.get("network") or body.get("router")
+    items = [single] if single else body.get("networks") or body.get("routers") or []
+    show_hints(items)
+
+
+def subnets_created(answer: JsonDict) -> None:
+    for subnet in resource_items(answer, "subnets"):
+        subnet_created(subnet)
+
+
+def floatingips_changed(answer: JsonDict, router_before: str | None = None) -> None:
+    """Floating IPs created, moved or deleted: the routers they are on now, and the one a
+    moved or deleted one was on before, converge."""
+    items = answer.get("floatingips") or [answer.get("floatingip") or {}]
+    routers = {item["router_id"] for item in items if item.get("router_id")}
+    if router_before:
+        routers.add(router_before)
+    for router_id in sorted(routers):
+        router_changed(router_id)
+
+
+def security_group_rules_created(answer: JsonDict) -> None:
+    for rule in resource_items(answer, "security_group_rules"):
+        security_group_changed(rule["security_group_id"])
 
 
 def pop_hints(item: JsonDict) -> list[str]:

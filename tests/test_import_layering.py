@@ -26,8 +26,6 @@ REWRITTEN_ELSEWHERE = frozenset(
         "gateway.compute_views",
         "gateway.flavor_views",
         "gateway.compute_security_groups",
-        "gateway.network_views",
-        "gateway.placement_views",
         "gateway.compute",
         "gateway.pod_api",
     }

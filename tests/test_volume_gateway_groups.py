@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from gateway import quotas
+from gateway.services import quotas
 from pods.models import Pod
 from routing.models import ResourceRouting
 from tests.factories import RoutingFactory

@@ -3,7 +3,7 @@
 import pytest
 from keystoneauth1 import exceptions as ks_exceptions
 
-from gateway.pod_api import add_totals
+from gateway.services.quotas import add_totals
 
 pytestmark = pytest.mark.django_db
 

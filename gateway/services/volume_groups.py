@@ -16,13 +16,13 @@ from urllib.parse import urlencode
 import requests
 from django.db import IntegrityError, transaction
 
-from gateway import quotas, schema
+from gateway import schema
 from gateway.collections import PodCollection, parse_sort
 from gateway.confinement import caller_routed_pod, is_uuid, require_uuid
 from gateway.microversions import as_tuple
 from gateway.models import GroupType, VolumeType
-from gateway.pod_api import int_param
-from gateway.services import volume_types
+from gateway.numbers import int_param
+from gateway.services import quotas, volume_types
 from gateway.services.calls import PodAnswer, UserCalls
 from gateway.services.pods import choose_pod
 from gateway.services.volume_collections import CINDER_SORT_FIELDS, present_volume

@@ -12,13 +12,12 @@ from django.http import HttpResponse, JsonResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
-from gateway import quotas
 from gateway.base import GatewayView
 from gateway.microversions import VersionRange
-from gateway.network_views import parse_json
 from gateway.pod_api import PodServiceView
 from gateway.proxy import Upstream, UpstreamResponse, call
-from gateway.services import volume_groups, volume_types
+from gateway.schema import parse_json
+from gateway.services import quotas, volume_groups, volume_types
 from gateway.services.calls import PodAnswer
 from gateway.upstreams import pod_upstream
 from pods import services as pod_services

@@ -11,8 +11,8 @@ from django.http import HttpResponse, JsonResponse
 from rest_framework.request import Request
 
 from gateway.models import GroupType
-from gateway.network_views import parse_json
 from gateway.pod_api import query_params
+from gateway.schema import parse_json
 from gateway.services import volume_groups as groups
 from gateway.volume.api import VolumeView
 from tricircle_site.exceptions import NotFound

@@ -9,8 +9,8 @@ from django.http import HttpResponse
 from rest_framework.request import Request
 
 from gateway.models import QosSpecs
-from gateway.network_views import parse_json
 from gateway.pod_api import query_params
+from gateway.schema import parse_json
 from gateway.services import qos_specs
 from gateway.volume.api import VolumeView
 from tricircle_site.jsontypes import JsonDict

@@ -7,8 +7,8 @@ from __future__ import annotations
 from django.http import HttpResponse
 from rest_framework.request import Request
 
-from gateway.network_views import parse_json
 from gateway.pod_api import query_params
+from gateway.schema import parse_json
 from gateway.services import volume_types
 from gateway.volume.api import VolumeView
 from tricircle_site.exceptions import BadRequest, NotFound

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from rest_framework.request import Request
 
-from gateway.network_views import parse_json
+from gateway.schema import parse_json
 from gateway.services import volumes
 from gateway.volume import items
 from gateway.volume.api import VolumeView

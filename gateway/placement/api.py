@@ -8,6 +8,7 @@ other method is a 405 in Placement's format)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.http import HttpResponse, JsonResponse
@@ -17,7 +18,7 @@ from rest_framework.request import Request
 from gateway.base import GatewayView
 from gateway.collections import PodRefused
 from gateway.microversions import VersionRange
-from gateway.pod_api import PodServiceView, add_totals
+from gateway.pod_api import PodServiceView
 from gateway.proxy import UpstreamResponse
 from gateway.scatter import gather
 from pods import services as pod_services
@@ -27,12 +28,8 @@ from tricircle_site.jsontypes import JsonDict
 
 API_PREFIX = "/placement"
 PLACEMENT_BASELINE = VersionRange("1.0", "1.0")
-# Collections whose items every pod has its own of, and the key of their list.
-CONCATENATED = {
-    "/resource_providers": "resource_providers",
-}
-# Collections of names every pod shares (standard traits and classes): the union.
-UNITED = {"/traits": "traits", "/resource_classes": "resource_classes"}
+# Every answering pod's body, in region order.
+PodBodies = list[tuple[Pod, JsonDict]]
 
 
 class PlacementVersionsView(GatewayView):
@@ -58,62 +55,40 @@ class PlacementView(PodServiceView):
     microversion_name = "placement"
     baseline = PLACEMENT_BASELINE
 
-    def get(self, request: Request, path: str = "") -> HttpResponse:
-        path = "/" + path.strip("/")
-        try:
-            if path in CONCATENATED:
-                return self.listed(request, path, CONCATENATED[path])
-            if path in UNITED:
-                return self.united(request, path, UNITED[path])
-            if path == "/usages":
-                return self.summed(request, path)
-        except PodRefused as refused:
-            assert refused.pod is not None
-            return self.respond(request, refused.pod, refused.response)
-        return self.from_the_pod_that_has_it(request, path)
+    def pod_path(self) -> str:
+        """The path asked, as each pod's Placement serves it."""
+        return "/" + str(self.kwargs.get("path", "")).strip("/")
 
-    def answers(self, request: Request, path: str) -> list[tuple[Pod, UpstreamResponse]]:
+    def answers(self, request: Request) -> list[tuple[Pod, UpstreamResponse]]:
         """Every answering pod's answer, in region order."""
         # The caller's query (filters such as name, member_of, project_id) goes to every pod.
+        path = self.pod_path()
         gathered = gather(self.answering_pods(), lambda pod: self.forward(request, pod, path, b""))
         if not gathered.results:
             raise ServiceUnavailable("No pod's Placement answered.")
         return sorted(gathered.results.items(), key=lambda item: item[0].region_name)
 
-    def accepted(self, request: Request, path: str) -> list[tuple[Pod, JsonDict]]:
+    def accepted(self, request: Request) -> PodBodies:
         """Every answering pod's body; the first refusal is the answer (PodRefused)."""
-        answers = self.answers(request, path)
+        answers = self.answers(request)
         for pod, answer in answers:
             if answer.status >= 300:
                 raise PodRefused(answer, pod)
         return [(pod, answer.json() or {}) for pod, answer in answers]
 
-    def listed(self, request: Request, path: str, key: str) -> HttpResponse:
-        items = [
-            self.relinked(pod, item)
-            for pod, body in self.accepted(request, path)
-            for item in body.get(key, [])
-        ]
-        return self.answer({key: items})
+    def combined(self, request: Request, combine: Callable[[PodBodies], JsonDict]) -> HttpResponse:
+        """The pods' bodies made one (`combine`), or the first pod's refusal."""
+        try:
+            bodies = self.accepted(request)
+        except PodRefused as refused:
+            assert refused.pod is not None
+            return self.respond(request, refused.pod, refused.response)
+        return self.answer(combine(bodies))
 
-    def united(self, request: Request, path: str, key: str) -> HttpResponse:
-        items: dict[str, object] = {}
-        for pod, body in self.accepted(request, path):
-            for item in body.get(key, []):
-                name = item if isinstance(item, str) else item.get("name")
-                items.setdefault(name, self.relinked(pod, item))
-        return self.answer({key: [items[name] for name in sorted(items)]})
-
-    def summed(self, request: Request, path: str) -> HttpResponse:
-        total: JsonDict = {}
-        for _pod, body in self.accepted(request, path):
-            add_totals(total, body)
-        return self.answer(total)
-
-    def from_the_pod_that_has_it(self, request: Request, path: str) -> HttpResponse:
+    def from_the_pod_that_has_it(self, request: Request) -> HttpResponse:
         """One provider, its inventories, usages, traits...: the pod whose answer is not a 404
         (ids are unique across pods); all 404 is the first pod's 404."""
-        answers = self.answers(request, path)
+        answers = self.answers(request)
         for pod, answer in answers:
             if answer.status != 404:
                 return self.respond_relinked(request, pod, answer)
