@@ -8,14 +8,15 @@ from collections.abc import Mapping
 
 from django.conf import settings
 
-from gateway import compute, flavors
+from gateway.services import flavors, keypairs, servers
+from gateway.services.flavors import FLAVOR_SYNC
+from gateway.services.keypairs import KEYPAIR_CLEANUP
+from gateway.services.servers import SERVER_PORTS_RELEASE
 from jobs.models import Job
 from jobs.registry import job_type
 from networking import boot
 
-FLAVOR_SYNC = "flavor_sync"
-KEYPAIR_CLEANUP = "keypair_cleanup"
-SERVER_PORTS_RELEASE = "server_ports_release"
+__all__ = ["FLAVOR_SYNC", "KEYPAIR_CLEANUP", "SERVER_PORTS_RELEASE"]
 
 
 class ServerStillInPod(Exception):
@@ -29,7 +30,7 @@ def server_ports_release(job: Job) -> None:
     as its pod shows it, and the job is retried."""
     server_id = job.resource["server_id"]
     deadline = time.monotonic() + settings.SERVER_DELETE_WAIT_SECONDS
-    while compute.server_in_pod(server_id):
+    while servers.server_in_pod(server_id):
         if time.monotonic() >= deadline:
             raise ServerStillInPod(f"Server {server_id} is still in its pod (being deleted).")
         time.sleep(1)
@@ -50,4 +51,4 @@ def flavor_sync(job: Job) -> None:
 @job_type(KEYPAIR_CLEANUP, resource_fields=("user_id", "name"), belongs_to=_cloud_wide)
 def keypair_cleanup(job: Job) -> None:
     """Remove a deleted key pair's copies from the pods."""
-    flavors.delete_keypair_copies(job.resource["user_id"], job.resource["name"])
+    keypairs.delete_keypair_copies(job.resource["user_id"], job.resource["name"])

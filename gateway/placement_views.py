@@ -57,6 +57,8 @@ class PlacementView(PodServiceView):
     api_prefix = API_PREFIX
     microversion_name = "placement"
     baseline = PLACEMENT_BASELINE
+    # Reads only (PodServiceView routes every method; changes are refused with DRF's 405).
+    http_method_names = ["get", "head", "options"]
 
     def get(self, request: Request, path: str = "") -> HttpResponse:
         path = "/" + path.strip("/")

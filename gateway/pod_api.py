@@ -14,7 +14,7 @@ from django.http import HttpResponse, JsonResponse
 from rest_framework.request import Request
 
 from gateway import confinement, quotas
-from gateway.base import GatewayView
+from gateway.base import RoutedView
 from gateway.collections import PodCollection, PodRefused, list_across_pods
 from gateway.microversions import VersionRange, supported_range
 from gateway.network_views import parse_json
@@ -163,7 +163,7 @@ def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-class PodServiceView(GatewayView):
+class PodServiceView(RoutedView):
     """The base of a pod service's API at the top region. Subclasses name the service; this
     class resolves the microversion once per request (the intersection of the pods' ranges)
     and forwards every call with it, so all pods answer the same version."""

@@ -16,12 +16,13 @@ import requests
 from django.db import IntegrityError, transaction
 from keystoneauth1 import exceptions as ks_exceptions
 
-from gateway import compute, schema, volume
+from gateway import schema, volume
 from gateway.collections import PodCollection, parse_sort
 from gateway.confinement import is_uuid
 from gateway.microversions import as_tuple
 from gateway.models import GroupType, VolumeType
 from gateway.pod_api import int_param
+from gateway.services.pod_choice import choose_pod
 from pods.clients import clients
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
@@ -495,7 +496,7 @@ def prepare_group(identity: KeystoneIdentity, group: JsonDict) -> Pod:
                 raise NotFound(f"Volume type {ref} could not be found.")
             raise NotFound(f"Volume type with name {ref} could not be found.")
         volume_types.append(found)
-    pod = compute.choose_pod(identity.project_id, group.pop("availability_zone", None))
+    pod = choose_pod(identity.project_id, group.pop("availability_zone", None))
     if pod.pod_az_name:
         group["availability_zone"] = pod.pod_az_name
     group["group_type"] = ensure_group_type_in_pod(pod, group_type, identity.project_id)

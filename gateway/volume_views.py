@@ -12,7 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
-from gateway import compute, qos_specs_views, quotas, volume, volume_group_views, volume_groups
+from gateway import qos_specs_views, quotas, volume, volume_group_views, volume_groups
 from gateway.base import GatewayView
 from gateway.collections import PodCollection
 from gateway.microversions import VersionRange
@@ -21,6 +21,7 @@ from gateway.network_views import parse_json
 from gateway.numbers import whole_number
 from gateway.pod_api import PodServiceView, query_params, zone_info
 from gateway.proxy import Upstream, UpstreamResponse
+from gateway.services import pod_choice
 from gateway.upstreams import pod_upstream
 from pods import services as pod_services
 from pods.models import Pod
@@ -219,7 +220,7 @@ class VolumeView(PodServiceView):
                 if kind == "snapshots":
                     raise NotFound(f"Volume {item['volume_id']} could not be found.")
                 raise BadRequest(f"Invalid input for field/attribute volume_id of the {singular}.")
-            pod = compute.routed_pod(item["volume_id"], ResourceType.VOLUME, "Volume")
+            pod = pod_choice.routed_pod(item["volume_id"], ResourceType.VOLUME, "Volume")
         response = self.forward(request, pod, f"/{kind}", json.dumps(body).encode())
         if response.status < 300:
             created = response.json()[singular]
@@ -240,7 +241,7 @@ class VolumeView(PodServiceView):
             ("backup_id", ResourceType.BACKUP, "Backup"),
         ):
             if item.get(field):
-                pod = compute.routed_pod(item[field], resource_type, what)
+                pod = pod_choice.routed_pod(item[field], resource_type, what)
                 if zone and zone != pod.az_name:
                     raise BadRequest(
                         f"The {what.lower()} {item[field]} is in {pod.az_name}, not in {zone}."
@@ -249,7 +250,7 @@ class VolumeView(PodServiceView):
         if pod is None and item.get("group_id") is not None:
             pod = volume_group_views.group_pod(self, request, item["group_id"], zone)
         if pod is None:
-            pod = compute.choose_pod(identity.project_id, zone)
+            pod = pod_choice.choose_pod(identity.project_id, zone)
             if pod.pod_az_name:
                 item["availability_zone"] = pod.pod_az_name
         if item.get("volume_type"):
@@ -269,7 +270,7 @@ class VolumeView(PodServiceView):
         self, request: Request, path: str, kind: str, item_id: str, rest: str
     ) -> HttpResponse:
         resource_type, what = ROUTED_TYPES[kind]
-        pod = compute.routed_pod(item_id, resource_type, what)
+        pod = pod_choice.routed_pod(item_id, resource_type, what)
         body = None
         if kind == "volumes" and rest == "/action" and request.method == "POST":
             action = parse_json(request.body)

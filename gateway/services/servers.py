@@ -1,0 +1,171 @@
+"""Servers as Tricircle has them: routed to the pod that runs them, shown with the top's names
+of their networks and security groups, and followed after their deletion until their pod has
+let them go (their ports are released then)."""
+
+from __future__ import annotations
+
+from gateway.confinement import caller_routed_pod, is_uuid, visible_routing
+from gateway.services.pod_choice import is_routed, routed_pod
+from jobs.services import request_job
+from networking import boot
+from pods.clients import ServiceError, central_neutron, nova
+from pods.models import Pod
+from routing import services as routing_services
+from routing.models import ResourceRouting, ResourceType
+from tricircle_site.auth import KeystoneIdentity
+from tricircle_site.exceptions import BadRequest, Conflict, ServiceUnavailable
+from tricircle_site.jsontypes import JsonDict
+
+# Tricircle's own calls into a pod's Nova (flavor copies with their description need 2.55).
+POD_ADMIN_VERSION = "2.55"
+# The job that releases a deleted server's ports once its pod has let it go (gateway.job_types).
+SERVER_PORTS_RELEASE = "server_ports_release"
+
+
+def server_pod(server_id: str) -> Pod:
+    return routed_pod(server_id, ResourceType.SERVER, "Instance")
+
+
+def server_in_pod(server_id: str) -> bool:
+    """Whether the server's pod still has it: a deleted server stays there (ACTIVE, then
+    DELETED, or SOFT_DELETED) until the pod answers 404."""
+    routing = (
+        ResourceRouting.objects.select_related("pod")
+        .filter(top_id=server_id, resource_type=ResourceType.SERVER)
+        .first()
+    )
+    if routing is None:
+        return False
+    response = nova(routing.pod, POD_ADMIN_VERSION).request("GET", f"/servers/{server_id}")
+    return response.status_code != 404
+
+
+def forgotten_server(server_id: str) -> bool:
+    """A server id the routing table no longer knows: a deleted server whose actions stay
+    readable in its pod (Nova, 2.21) after the routing table forgot it with its ports."""
+    return is_uuid(server_id) and not is_routed(server_id, ResourceType.SERVER)
+
+
+def server_not_found(server_id: str) -> None:
+    """The server's pod answered 404 for it. Gone from its pod (not only hidden from this
+    caller): as with Nova, a server is shown as gone only once its ports are, so its network
+    can be deleted right away."""
+    if not server_in_pod(server_id):
+        boot.release_server_ports(server_id)
+
+
+def server_deleted(caller: KeystoneIdentity, server_id: str) -> None:
+    """Its pod took the deletion: its ports are released once the pod has let it go. An admin
+    may delete another project's server: the job is the owner's."""
+    owners = routing_services.project_ids_of(server_id, ResourceType.SERVER)
+    owner = next(iter(owners)) if len(owners) == 1 else caller.project_id
+    request_job(SERVER_PORTS_RELEASE, owner, {"server_id": server_id})
+
+
+def reservation_id(server_id: str) -> object:
+    """Nova's reservation id of a server, as its pod recorded it."""
+    shown = nova(server_pod(server_id), POD_ADMIN_VERSION).get(f"/servers/{server_id}")
+    assert isinstance(shown, dict)
+    return shown["server"].get("OS-EXT-SRV-ATTR:reservation_id")
+
+
+def server_stub(routing: ResourceRouting) -> JsonDict:
+    """Nova's answer for a server of a cell that does not answer (microversion 2.69)."""
+    return {"id": routing.top_id, "status": "UNKNOWN", "tenant_id": routing.project_id, "links": []}
+
+
+def down_pod_stubs(caller: KeystoneIdentity, pods: list[Pod], all_tenants: bool) -> list[JsonDict]:
+    """The servers the routing table knows in pods that did not answer: the caller's project's
+    (an admin's all_tenants: every project's)."""
+    routings = ResourceRouting.objects.filter(pod__in=pods, resource_type=ResourceType.SERVER)
+    if not caller.is_admin or not all_tenants:
+        routings = routings.filter(project_id=caller.project_id)
+    return [server_stub(routing) for routing in routings]
+
+
+def top_names(resource_type: str, labels: set[str]) -> dict[str, str]:
+    """The top names of the networks or security groups whose ids a pod's Nova shows as
+    labels (a bottom copy is named after its top id); only ids the routing table knows."""
+    top_ids = sorted(
+        set(
+            ResourceRouting.objects.filter(
+                resource_type=resource_type, top_id__in=labels
+            ).values_list("top_id", flat=True)
+        )
+    )
+    if not top_ids:
+        return {}
+    collection = "networks" if resource_type == ResourceType.NETWORK else "security-groups"
+    try:
+        found = central_neutron().get(f"/{collection}", id=top_ids, fields=["id", "name"])
+    except (ServiceError, ServiceUnavailable):
+        return {}  # the ids still say which one; names come back with the central Neutron
+    assert isinstance(found, dict)
+    return {item["id"]: item["name"] for item in found[collection.replace("-", "_")]}
+
+
+def name_networks_in_addresses(servers: list[JsonDict]) -> None:
+    """A pod's Nova labels addresses with the bottom network's name, which is the top id, and
+    names security groups by their bottom copies' names, the top ids; users expect the top
+    names, as a single Nova would show."""
+    labels = {label for server in servers for label in (server.get("addresses") or {})}
+    names = top_names(ResourceType.NETWORK, labels)
+    groups = {
+        group.get("name", "")
+        for server in servers
+        for group in server.get("security_groups") or []
+        if isinstance(group, dict)
+    }
+    group_names = top_names(ResourceType.SECURITY_GROUP, groups)
+    for server in servers:
+        addresses = server.get("addresses")
+        if addresses and names:
+            server["addresses"] = {names.get(label, label): ips for label, ips in addresses.items()}
+        for group in server.get("security_groups") or []:
+            if isinstance(group, dict) and group.get("name") in group_names:
+                group["name"] = group_names[group["name"]]
+
+
+def pod_of_boot_volumes(caller: KeystoneIdentity, server: JsonDict, zone: str | None) -> Pod | None:
+    """A server booted from (or with) existing volumes must be made in their pod: a pod's Nova
+    uses only its own Cinder's volumes. Only the caller's volumes say where (admins: any)."""
+    volume_ids = [
+        mapping.get("uuid") or mapping.get("volume_id")
+        for key in ("block_device_mapping_v2", "block_device_mapping")
+        for mapping in server.get(key) or []
+        if isinstance(mapping, dict)
+        and (mapping.get("source_type") == "volume" or mapping.get("volume_id"))
+    ]
+    pods = set()
+    for volume_id in volume_ids:
+        routing = visible_routing(caller, str(volume_id), ResourceType.VOLUME)
+        if routing is None:
+            raise BadRequest(f"Block Device Mapping is Invalid: failed to get volume {volume_id}.")
+        pods.add(routing.pod)
+    if not pods:
+        return None
+    if len(pods) > 1:
+        raise Conflict("The server's volumes are in different pods; a server uses one pod's.")
+    (pod,) = pods
+    if zone and pod.az_name != zone:
+        raise Conflict(
+            f"The server's volumes are in {pod.region_name} ({pod.az_name}); "
+            f"the server cannot be created in {zone}."
+        )
+    return pod
+
+
+def check_volume_attachable(caller: KeystoneIdentity, server_pod: Pod, attachment: object) -> None:
+    """A pod's Nova attaches only its own Cinder's volumes: refuse clearly, before the pod
+    would answer that the volume does not exist."""
+    volume_id = attachment.get("volumeId") if isinstance(attachment, dict) else None
+    if not volume_id:
+        return  # the pod's Nova refuses the body itself
+    volume_pod = caller_routed_pod(caller, str(volume_id), ResourceType.VOLUME, "Volume")
+    if volume_pod != server_pod:
+        raise Conflict(
+            f"The server and the volume {volume_id} are in different pods "
+            f"({server_pod.region_name} in {server_pod.az_name}, {volume_pod.region_name} "
+            f"in {volume_pod.az_name}); a volume can only be attached to a server in the "
+            "same pod (create it in the server's availability zone)."
+        )
