@@ -66,6 +66,15 @@ class RoutedView(GatewayView):
     # DRF looks a handler up by the method's name; the route table decides.
     get = post = put = patch = delete = route
 
+    @property
+    def default_response_headers(self) -> dict[str, str]:
+        # DRF would put the view's methods (all of them, here) in `Allow` on every answer,
+        # over the route's own that a 405 names (tricircle_site.api.exception_handler).
+        headers = super().default_response_headers
+        if self.routes is not None:
+            headers.pop("Allow", None)
+        return headers
+
     def route_path(self, request: Request, path: str) -> str:
         """The path the route table is matched against: what follows the API's prefix."""
         return "/" + path
