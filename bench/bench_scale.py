@@ -166,7 +166,7 @@ def main() -> None:
     from keystoneauth1 import session as ks_session
 
     from gateway.collections import list_across_pods
-    from gateway.compute import SERVERS
+    from gateway.compute.servers import SERVERS
     from gateway.proxy import Upstream
     from pods.models import Pod
 

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 
 from django.conf import settings
 
-from gateway import compute, flavors
 from gateway.job_names import FLAVOR_SYNC, KEYPAIR_CLEANUP, SERVER_PORTS_RELEASE
+from gateway.services import flavors, keypairs, servers
 from jobs.models import Job
 from jobs.registry import job_type
 from networking import boot
@@ -29,7 +29,7 @@ def server_ports_release(job: Job) -> None:
     as its pod shows it, and the job is retried."""
     server_id = job.resource["server_id"]
     deadline = time.monotonic() + settings.SERVER_DELETE_WAIT_SECONDS
-    while compute.server_in_pod(server_id):
+    while servers.server_in_pod(server_id):
         if time.monotonic() >= deadline:
             raise ServerStillInPod(f"Server {server_id} is still in its pod (being deleted).")
         time.sleep(1)
@@ -50,4 +50,4 @@ def flavor_sync(job: Job) -> None:
 @job_type(KEYPAIR_CLEANUP, resource_fields=("user_id", "name"), belongs_to=_cloud_wide)
 def keypair_cleanup(job: Job) -> None:
     """Remove a deleted key pair's copies from the pods."""
-    flavors.delete_keypair_copies(job.resource["user_id"], job.resource["name"])
+    keypairs.delete_keypair_copies(job.resource["user_id"], job.resource["name"])

@@ -5,8 +5,10 @@ back, calls routed by the routing table, and lists gathered from every pod with 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -140,6 +142,9 @@ class PodServiceView(RoutedView):
 
     def forward_get(self, request: Request, pod: Pod, path: str) -> UpstreamResponse:
         return call(self.upstream(request, pod), "GET", path, self.pod_headers(request))
+
+    def user_calls(self, request: Request) -> PodUserCalls:
+        return PodUserCalls(self, request)
 
     def respond(self, request: Request, pod: Pod, response: UpstreamResponse) -> HttpResponse:
         return self.set_version_headers(response.to_django(self.upstream(request, pod)))
@@ -384,3 +389,38 @@ class PodServiceView(RoutedView):
         response = self.answer({key: items})
         left_out(response, gathered.failures)
         return response
+
+
+@dataclass(frozen=True)
+class PodUserCalls:
+    """The caller's own calls in the pods, for the service layer (gateway.services.calls.
+    UserCalls): with the request's token and headers, at its microversion."""
+
+    api: PodServiceView
+    request: Request
+
+    @property
+    def version(self) -> str:
+        return self.api.version
+
+    def forward(self, pod: Pod, path: str, body: JsonDict | None = None) -> UpstreamResponse:
+        encoded = None if body is None else json.dumps(body).encode()
+        return self.api.forward(self.request, pod, path, encoded)
+
+    def send(
+        self, pod: Pod, method: str, path: str, body: JsonDict | None = None
+    ) -> UpstreamResponse:
+        data = b"" if body is None else json.dumps(body).encode()
+        headers = self.api.pod_headers(self.request)
+        return call(self.api.upstream(self.request, pod), method, path, headers, data)
+
+    def read(
+        self, pod: Pod, path: str, query: str = "", version: str | None = None
+    ) -> UpstreamResponse:
+        headers = self.api.pod_headers(self.request)
+        if version is not None:
+            headers["OpenStack-API-Version"] = f"{self.api.microversion_name} {version}"
+        return call(self.api.upstream(self.request, pod), "GET", path, headers, query=query)
+
+    def enforce_quota(self, requested: dict[str, int]) -> None:
+        self.api.enforce_quota(self.request, requested)

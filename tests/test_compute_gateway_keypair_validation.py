@@ -3,7 +3,8 @@ public keys OpenSSH can load, and the per-user limit the pods set."""
 
 import pytest
 
-from gateway import flavors, microversions
+from gateway import microversions
+from gateway.services import keypairs
 from tests.test_compute_gateway_keypairs import PUBLIC_KEY
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def test_at_and_dot_are_allowed_from_2_92(demo, novas):
     assert create(demo, "2.90", name="me@host.x", public_key=PUBLIC_KEY).status_code == 400
     assert create(demo, "2.90", name="me host_1-a", public_key=PUBLIC_KEY).status_code == 201
     # (the fake pods stop at 2.90)
-    assert flavors.validate_keypair_name("me@host.x", (2, 92)) == "me@host.x"
+    assert keypairs.validate_keypair_name("me@host.x", (2, 92)) == "me@host.x"
 
 
 @pytest.mark.parametrize(

@@ -21,9 +21,15 @@ class UserCalls(Protocol):
         """The microversion the caller's calls are made at."""
         ...
 
-    def send(self, pod: Pod, path: str, body: JsonDict | None = None) -> UpstreamResponse:
+    def forward(self, pod: Pod, path: str, body: JsonDict | None = None) -> UpstreamResponse:
         """The request itself (its method and query) made at `path` of the pod, with `body`
         (None: the body as it came)."""
+        ...
+
+    def send(
+        self, pod: Pod, method: str, path: str, body: JsonDict | None = None
+    ) -> UpstreamResponse:
+        """A call of the service's own, made as the caller (no body when `body` is None)."""
         ...
 
     def read(

@@ -24,7 +24,7 @@ from gateway.models import GroupType, VolumeType
 from gateway.numbers import int_param
 from gateway.services import quotas, volume_types
 from gateway.services.calls import PodAnswer, UserCalls
-from gateway.services.pods import choose_pod
+from gateway.services.pod_choice import choose_pod
 from gateway.services.volume_collections import CINDER_SORT_FIELDS, present_volume
 from pods.clients import cinder
 from pods.models import Pod
@@ -671,7 +671,7 @@ def create_group(caller: KeystoneIdentity, body: JsonDict, calls: UserCalls) -> 
     """POST /groups: checked, placed (prepare_group), made with the caller's token, routed."""
     group = valid_group(body)
     pod = prepare_group(caller, group)
-    answer = calls.send(pod, "/groups", body)
+    answer = calls.forward(pod, "/groups", body)
     if answer.status < 300:
         record(caller, answer.json()["group"]["id"], pod, ResourceType.GROUP)
     return PodAnswer(pod, answer)
@@ -689,7 +689,7 @@ def create_group_snapshot(caller: KeystoneIdentity, body: JsonDict, calls: UserC
     enforce_quota(
         caller, calls, lambda: {"snapshots": len(group_volumes(caller, calls, pod, group_id))}
     )
-    answer = calls.send(pod, "/group_snapshots")
+    answer = calls.forward(pod, "/group_snapshots")
     if answer.status < 300:
         made = answer.json()["group_snapshot"]["id"]
         record(caller, made, pod, ResourceType.GROUP_SNAPSHOT)
@@ -731,7 +731,7 @@ def create_from_source(caller: KeystoneIdentity, body: JsonDict, calls: UserCall
         enforce_quota(
             caller, calls, lambda: usage_of(group_volumes(caller, calls, pod, source_id), "size")
         )
-    answer = calls.send(pod, "/groups/action")
+    answer = calls.forward(pod, "/groups/action")
     if answer.status < 300:
         made = answer.json()["group"]["id"]
         record(caller, made, pod, ResourceType.GROUP)
@@ -799,7 +799,7 @@ def on_item(
     """A call on a group or group snapshot (or its action) in its pod."""
     collection, what = ITEM_KINDS[kind]
     pod = caller_routed_pod(caller, item_id, collection.resource_type, what)
-    return PodAnswer(pod, calls.send(pod, path))
+    return PodAnswer(pod, calls.forward(pod, path))
 
 
 def show(caller: KeystoneIdentity, kind: str, item_id: str, calls: UserCalls) -> PodAnswer:
@@ -818,7 +818,7 @@ def update_group(
     collection, what = ITEM_KINDS["groups"]
     pod = caller_routed_pod(caller, group_id, collection.resource_type, what)
     check_added_volumes(caller, calls, pod, group_id, body)
-    return PodAnswer(pod, calls.send(pod, f"/groups/{group_id}"))
+    return PodAnswer(pod, calls.forward(pod, f"/groups/{group_id}"))
 
 
 def present(pod: Pod, body: JsonDict, singular: str) -> bool:

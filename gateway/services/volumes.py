@@ -13,7 +13,7 @@ from gateway.confinement import visible_routing
 from gateway.numbers import whole_number
 from gateway.services import volume_groups, volume_types
 from gateway.services.calls import PodAnswer, UserCalls
-from gateway.services.pods import choose_pod, routed_pod
+from gateway.services.pod_choice import choose_pod, routed_pod
 from gateway.services.volume_collections import COLLECTIONS
 from pods.clients import cinder
 from pods.models import Pod
@@ -67,7 +67,7 @@ def create(caller: KeystoneIdentity, kind: str, body: JsonDict, calls: UserCalls
         raise BadRequest(f'The request body must be {{"{singular}": {{...}}}}.')
     calls.enforce_quota(requested_quota(kind, item))
     pod = place_volume(caller, item, calls) if kind == "volumes" else pod_of_volume(kind, item)
-    answer = calls.send(pod, f"/{kind}", body)
+    answer = calls.forward(pod, f"/{kind}", body)
     if answer.status < 300:
         created = answer.json()[singular]
         record_bottom(created["id"], created["id"], pod, ROUTED_TYPES[kind][0], caller.project_id)
@@ -137,7 +137,7 @@ def item_pod(kind: str, item_id: str) -> Pod:
 def on_item(kind: str, item_id: str, path: str, calls: UserCalls) -> PodAnswer:
     """A call on the item (or what it holds: metadata, encryption, actions) in its pod."""
     pod = item_pod(kind, item_id)
-    return PodAnswer(pod, calls.send(pod, path))
+    return PodAnswer(pod, calls.forward(pod, path))
 
 
 def show(kind: str, item_id: str, calls: UserCalls) -> PodAnswer:
@@ -161,7 +161,7 @@ def volume_action(
     if isinstance(retype, dict) and retype.get("new_type"):
         retype["new_type"] = volume_types.type_in_pod(caller, pod, retype["new_type"])
         body = action
-    return PodAnswer(pod, calls.send(pod, f"/volumes/{volume_id}/action", body))
+    return PodAnswer(pod, calls.forward(pod, f"/volumes/{volume_id}/action", body))
 
 
 def restore_backup(caller: KeystoneIdentity, backup_id: str, calls: UserCalls) -> PodAnswer:
@@ -194,7 +194,7 @@ def import_backup(caller: KeystoneIdentity, calls: UserCalls) -> PodAnswer:
     """POST /backups/import_record: a backup's record made in the pod a new volume of the
     project would go to (no zone is named), and routed there once the pod took it."""
     pod = choose_pod(caller.project_id, None)
-    answer = calls.send(pod, "/backups/import_record")
+    answer = calls.forward(pod, "/backups/import_record")
     if answer.status < 300:
         backup_id = ((answer.json() or {}).get("backup") or {}).get("id")
         if isinstance(backup_id, str):

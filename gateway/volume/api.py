@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from django.http import HttpResponse, JsonResponse
 from rest_framework.permissions import AllowAny
@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from gateway.base import GatewayView
 from gateway.microversions import VersionRange
 from gateway.pod_api import PodServiceView
-from gateway.proxy import Upstream, UpstreamResponse, call
+from gateway.proxy import Upstream
 from gateway.schema import parse_json
 from gateway.services import quotas, volume_groups, volume_types
 from gateway.services.calls import PodAnswer
@@ -119,9 +119,6 @@ class VolumeView(PodServiceView):
         volume_groups.name_top_types(items)
 
     # --- what handlers share ----------------------------------------------------------------
-    def calls(self, request: Request) -> RequestCalls:
-        return RequestCalls(self, request)
-
     def respond_presented(
         self, request: Request, made: PodAnswer, singular: str = "volume"
     ) -> HttpResponse:
@@ -142,34 +139,6 @@ class VolumeView(PodServiceView):
     def require_admin(self, request: Request, what: str) -> None:
         if not self.identity(request).is_admin:
             raise Forbidden(f"Policy doesn't allow {what} to be performed.")
-
-
-@dataclass(frozen=True)
-class RequestCalls:
-    """The caller's own calls in a pod for the service layer (gateway.services.calls.UserCalls):
-    with the request's token, headers, method and query, at its microversion."""
-
-    api: VolumeView
-    request: Request
-
-    @property
-    def version(self) -> str:
-        return self.api.version
-
-    def send(self, pod: Pod, path: str, body: JsonDict | None = None) -> UpstreamResponse:
-        encoded = None if body is None else json.dumps(body).encode()
-        return self.api.forward(self.request, pod, path, encoded)
-
-    def read(
-        self, pod: Pod, path: str, query: str = "", version: str | None = None
-    ) -> UpstreamResponse:
-        headers = self.api.pod_headers(self.request)
-        if version is not None:
-            headers["OpenStack-API-Version"] = f"volume {version}"
-        return call(self.api.upstream(self.request, pod), "GET", path, headers, query=query)
-
-    def enforce_quota(self, requested: dict[str, int]) -> None:
-        self.api.enforce_quota(self.request, requested)
 
 
 def on_first_pod(api: VolumeView, request: Request, **fields: str) -> HttpResponse:

@@ -25,7 +25,7 @@ def create_backup(api: VolumeView, request: Request) -> HttpResponse:
 
 
 def import_backup_record(api: VolumeView, request: Request) -> HttpResponse:
-    made = volumes.import_backup(api.identity(request), api.calls(request))
+    made = volumes.import_backup(api.identity(request), api.user_calls(request))
     return api.respond_made(request, made)
 
 
@@ -39,5 +39,5 @@ def on_backup(api: VolumeView, request: Request, backup_id: str) -> HttpResponse
 
 
 def restore_backup(api: VolumeView, request: Request, backup_id: str) -> HttpResponse:
-    made = volumes.restore_backup(api.identity(request), backup_id, api.calls(request))
+    made = volumes.restore_backup(api.identity(request), backup_id, api.user_calls(request))
     return api.respond_presented(request, made)

@@ -139,7 +139,7 @@ def create_group(api: VolumeView, request: Request) -> HttpResponse:
     require_version(api, groups.GROUPS_VERSION)
     body = parse_json(request.body)
     return api.respond_made(
-        request, groups.create_group(api.identity(request), body, api.calls(request))
+        request, groups.create_group(api.identity(request), body, api.user_calls(request))
     )
 
 
@@ -147,7 +147,7 @@ def create_group_from_source(api: VolumeView, request: Request) -> HttpResponse:
     """POST /groups/action: create-from-src, the only action on the collection (3.14)."""
     require_version(api, groups.GROUP_SNAPSHOTS_VERSION)
     body = parse_json(request.body)
-    made = groups.create_from_source(api.identity(request), body, api.calls(request))
+    made = groups.create_from_source(api.identity(request), body, api.user_calls(request))
     return api.respond_made(request, made)
 
 
@@ -158,7 +158,7 @@ def show_group(api: VolumeView, request: Request, group_id: str) -> HttpResponse
 def update_group(api: VolumeView, request: Request, group_id: str) -> HttpResponse:
     require_version(api, groups.GROUPS_VERSION)
     body = parse_json(request.body)
-    made = groups.update_group(api.identity(request), group_id, body, api.calls(request))
+    made = groups.update_group(api.identity(request), group_id, body, api.user_calls(request))
     return api.respond_made(request, made)
 
 
@@ -178,7 +178,7 @@ def list_group_snapshots_detail(api: VolumeView, request: Request) -> HttpRespon
 def create_group_snapshot(api: VolumeView, request: Request) -> HttpResponse:
     require_version(api, groups.GROUP_SNAPSHOTS_VERSION)
     body = parse_json(request.body)
-    made = groups.create_group_snapshot(api.identity(request), body, api.calls(request))
+    made = groups.create_group_snapshot(api.identity(request), body, api.user_calls(request))
     return api.respond_presented(request, made, "group_snapshot")
 
 
@@ -209,13 +209,15 @@ def listing(api: VolumeView, request: Request, kind: str, detail: bool) -> HttpR
 
 def show(api: VolumeView, request: Request, kind: str, item_id: str) -> HttpResponse:
     require_version(api, MINIMUM[kind])
-    made = groups.show(api.identity(request), kind, item_id, api.calls(request))
+    made = groups.show(api.identity(request), kind, item_id, api.user_calls(request))
     return api.respond_presented(request, made, groups.ITEM_KINDS[kind][0].singular)
 
 
 def on_item(api: VolumeView, request: Request, kind: str, item_id: str) -> HttpResponse:
     require_version(api, MINIMUM[kind])
-    made = groups.on_item(api.identity(request), kind, item_id, api.api_path, api.calls(request))
+    made = groups.on_item(
+        api.identity(request), kind, item_id, api.api_path, api.user_calls(request)
+    )
     return api.respond_made(request, made)
 
 

@@ -24,15 +24,15 @@ def listing(api: VolumeView, request: Request, kind: str, detail: bool) -> HttpR
 
 def create(api: VolumeView, request: Request, kind: str) -> HttpResponse:
     body = parse_json(request.body)
-    made = volumes.create(api.identity(request), kind, body, api.calls(request))
+    made = volumes.create(api.identity(request), kind, body, api.user_calls(request))
     return api.respond_presented(request, made)
 
 
 def show(api: VolumeView, request: Request, kind: str, item_id: str) -> HttpResponse:
-    return api.respond_presented(request, volumes.show(kind, item_id, api.calls(request)))
+    return api.respond_presented(request, volumes.show(kind, item_id, api.user_calls(request)))
 
 
 def on_item(api: VolumeView, request: Request, kind: str, item_id: str) -> HttpResponse:
     """A call on the item or what it holds (update, delete, metadata, actions), in its pod."""
-    made = volumes.on_item(kind, item_id, api.api_path, api.calls(request))
+    made = volumes.on_item(kind, item_id, api.api_path, api.user_calls(request))
     return api.respond_presented(request, made)

@@ -39,5 +39,5 @@ def on_volume(api: VolumeView, request: Request, volume_id: str, **fields: str) 
 
 def volume_action(api: VolumeView, request: Request, volume_id: str) -> HttpResponse:
     action = parse_json(request.body)
-    made = volumes.volume_action(api.identity(request), volume_id, action, api.calls(request))
+    made = volumes.volume_action(api.identity(request), volume_id, action, api.user_calls(request))
     return api.respond_presented(request, made)

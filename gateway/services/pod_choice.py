@@ -1,5 +1,4 @@
-"""Which pod a new resource goes to, and which pod has a routed one: the placement rules the
-compute and volume services share."""
+"""Which pod a new resource goes to, and which pod a routed resource lives in."""
 
 from __future__ import annotations
 
@@ -8,9 +7,14 @@ from django.db.models import Count, Q
 
 from pods import services as pod_services
 from pods.models import HealthStatus, Pod, PodBinding
+from routing import services as routing_services
 from routing.models import ResourceRouting
 from tricircle_site import metrics
 from tricircle_site.exceptions import BadRequest, NotFound, ServiceUnavailable
+
+
+def is_routed(resource_id: str, resource_type: str) -> bool:
+    return ResourceRouting.objects.filter(top_id=resource_id, resource_type=resource_type).exists()
 
 
 def routed_pod(resource_id: str, resource_type: str, what: str) -> Pod:
@@ -52,3 +56,10 @@ def choose_pod(project_id: str, az_name: str | None) -> Pod:
     )
     pod = min(usable, key=lambda candidate: (load.get(candidate.pk, 0), candidate.region_name))
     return pod_services.bind_pod(project_id, az_name, pod) if az_name else pod
+
+
+def bottom_id_in(pod: Pod, top_id: str, resource_type: str, what: str) -> str:
+    bottom_id = routing_services.bottom_id_in(pod, top_id, resource_type)
+    if bottom_id is None:
+        raise NotFound(f"{what} {top_id} could not be found in the server's pod.")
+    return bottom_id

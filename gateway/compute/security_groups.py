@@ -13,13 +13,14 @@ import json
 import logging
 import re
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
 from django.http import HttpResponse
 from rest_framework.request import Request
 
 from gateway import schema
+from gateway.compute.api import ComputeView
 from gateway.pod_api import query_params
 from gateway.proxy import UpstreamResponse, call, user_headers
 from gateway.schema import parse_json
@@ -28,13 +29,8 @@ from networking import services
 from tricircle_site.auth import KeystoneIdentity
 from tricircle_site.exceptions import BadRequest, Forbidden, NotFound, TricircleError
 
-if TYPE_CHECKING:
-    from gateway.compute_views import ComputeView
-
 LOG = logging.getLogger(__name__)
 
-# Every path of both APIs (and anything below them, which Nova does not route either).
-PROXY_PATH = re.compile(r"^/(os-security-groups|os-security-group-rules)(?:/([^/]+))?(/.*)?$")
 # Nova's MAX_PROXY_API_SUPPORT_VERSION: from 2.36 on the proxy APIs are gone (404).
 MAX_PROXY_VERSION = (2, 35)
 NOT_FOUND = "The resource could not be found."
@@ -55,32 +51,44 @@ WEBOB_BAD_REQUEST = (
 )
 
 
-def handle_security_group_proxy(view: ComputeView, request: Request, path: str) -> HttpResponse:
-    """One call of the proxy APIs (PROXY_PATH matches `path`)."""
-    match = PROXY_PATH.match(path)
-    assert match is not None
-    collection, item_id, below = match.groups()
-    if view.version_tuple > MAX_PROXY_VERSION or below:
+def proxy_api(api: ComputeView, request: Request) -> SecurityGroupProxy:
+    """The proxy APIs of the request's microversion: gone from 2.36 on (404)."""
+    if api.version_tuple > MAX_PROXY_VERSION:
         raise NotFound(NOT_FOUND)
-    api = SecurityGroupProxy(view, request)
-    method = request.method
-    if collection == "os-security-groups":
-        if item_id is None and method == "GET":
-            return api.list_groups()
-        if item_id is None and method == "POST":
-            return api.create_group()
-        if item_id is not None and method == "GET":
-            return api.show_group(item_id)
-        if item_id is not None and method == "PUT":
-            return api.update_group(item_id)
-        if item_id is not None and method == "DELETE":
-            return api.delete_group(item_id)
-    else:
-        if item_id is None and method == "POST":
-            return api.create_rule()
-        if item_id is not None and method == "DELETE":
-            return api.delete_rule(item_id)
-    # Nova routes no other method on these paths.
+    return SecurityGroupProxy(api, request)
+
+
+def list_groups(api: ComputeView, request: Request) -> HttpResponse:
+    return proxy_api(api, request).list_groups()
+
+
+def create_group(api: ComputeView, request: Request) -> HttpResponse:
+    return proxy_api(api, request).create_group()
+
+
+def show_group(api: ComputeView, request: Request, group_id: str) -> HttpResponse:
+    return proxy_api(api, request).show_group(group_id)
+
+
+def update_group(api: ComputeView, request: Request, group_id: str) -> HttpResponse:
+    return proxy_api(api, request).update_group(group_id)
+
+
+def delete_group(api: ComputeView, request: Request, group_id: str) -> HttpResponse:
+    return proxy_api(api, request).delete_group(group_id)
+
+
+def create_rule(api: ComputeView, request: Request) -> HttpResponse:
+    return proxy_api(api, request).create_rule()
+
+
+def delete_rule(api: ComputeView, request: Request, rule_id: str) -> HttpResponse:
+    return proxy_api(api, request).delete_rule(rule_id)
+
+
+def not_routed(api: ComputeView, request: Request, **_: str) -> HttpResponse:
+    """These proxy APIs answer as Nova's own: its router answers 404 to a method it does not
+    route on their paths (not the 405 the rest of the API gives)."""
     raise NotFound(NOT_FOUND)
 
 
@@ -594,7 +602,3 @@ def unexpected(response: UpstreamResponse) -> TricircleError:
         LOG.error("the central Neutron failed (HTTP %s): %s", response.status, message)
         error.message = f"Unexpected API Error. The central Neutron failed: {message}"
     return error
-
-
-def is_proxy_path(path: str) -> bool:
-    return PROXY_PATH.match(path) is not None

@@ -1,41 +1,29 @@
-"""Compute services of the gateway: which pod a server goes to or lives in."""
+"""Servers as Tricircle has them: routed to the pod that runs them, shown with the top's names
+of their networks and security groups, and followed after their deletion until their pod has
+let them go (their ports are released then)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import requests
-from keystoneauth1 import exceptions as ks_exceptions
-
-from gateway.collections import PodCollection
-from gateway.confinement import visible_routing
-from gateway.services.pods import choose_pod as choose_pod  # compute views: compute.choose_pod
-from gateway.services.pods import routed_pod as routed_pod  # compute views: compute.routed_pod
-from pods.clients import clients
+from gateway.confinement import caller_routed_pod, is_uuid, visible_routing
+from gateway.job_names import SERVER_PORTS_RELEASE
+from gateway.services.pod_choice import is_routed, routed_pod
+from jobs.services import request_job
+from networking import boot
+from pods.clients import ServiceError, central_neutron, nova
 from pods.models import Pod
 from routing import services as routing_services
 from routing.models import ResourceRouting, ResourceType
 from tricircle_site.auth import KeystoneIdentity
-from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUnavailable
+from tricircle_site.exceptions import BadRequest, Conflict, ServiceUnavailable
 from tricircle_site.jsontypes import JsonDict
 
 # Tricircle's own calls into a pod's Nova (flavor copies with their description need 2.55).
 POD_ADMIN_VERSION = "2.55"
+# The job that releases a deleted server's ports once its pod has let it go (gateway.job_types).
 
 
-def nova_call(pod: Pod, method: str, path: str, version: str, **kwargs: Any) -> requests.Response:
-    headers = {"X-OpenStack-Nova-API-Version": version}
-    try:
-        response = (
-            clients()
-            .adapter(pod.region_name, "compute")
-            .request(path, method, headers=headers, raise_exc=False, **kwargs)
-        )
-    except ks_exceptions.ClientException as exc:
-        raise ServiceUnavailable(f"Nova of {pod.region_name} is not answering.") from exc
-    if response.status_code >= 500:
-        raise ServiceUnavailable(f"Nova of {pod.region_name} failed: HTTP {response.status_code}")
-    return response
+def server_pod(server_id: str) -> Pod:
+    return routed_pod(server_id, ResourceType.SERVER, "Instance")
 
 
 def server_in_pod(server_id: str) -> bool:
@@ -48,8 +36,37 @@ def server_in_pod(server_id: str) -> bool:
     )
     if routing is None:
         return False
-    response = nova_call(routing.pod, "GET", f"/servers/{server_id}", POD_ADMIN_VERSION)
+    response = nova(routing.pod, POD_ADMIN_VERSION).request("GET", f"/servers/{server_id}")
     return response.status_code != 404
+
+
+def forgotten_server(server_id: str) -> bool:
+    """A server id the routing table no longer knows: a deleted server whose actions stay
+    readable in its pod (Nova, 2.21) after the routing table forgot it with its ports."""
+    return is_uuid(server_id) and not is_routed(server_id, ResourceType.SERVER)
+
+
+def server_not_found(server_id: str) -> None:
+    """The server's pod answered 404 for it. Gone from its pod (not only hidden from this
+    caller): as with Nova, a server is shown as gone only once its ports are, so its network
+    can be deleted right away."""
+    if not server_in_pod(server_id):
+        boot.release_server_ports(server_id)
+
+
+def server_deleted(caller: KeystoneIdentity, server_id: str) -> None:
+    """Its pod took the deletion: its ports are released once the pod has let it go. An admin
+    may delete another project's server: the job is the owner's."""
+    owners = routing_services.project_ids_of(server_id, ResourceType.SERVER)
+    owner = next(iter(owners)) if len(owners) == 1 else caller.project_id
+    request_job(SERVER_PORTS_RELEASE, owner, {"server_id": server_id})
+
+
+def reservation_id(server_id: str) -> object:
+    """Nova's reservation id of a server, as its pod recorded it."""
+    shown = nova(server_pod(server_id), POD_ADMIN_VERSION).get(f"/servers/{server_id}")
+    assert isinstance(shown, dict)
+    return shown["server"].get("OS-EXT-SRV-ATTR:reservation_id")
 
 
 def server_stub(routing: ResourceRouting) -> JsonDict:
@@ -57,50 +74,18 @@ def server_stub(routing: ResourceRouting) -> JsonDict:
     return {"id": routing.top_id, "status": "UNKNOWN", "tenant_id": routing.project_id, "links": []}
 
 
-# What GET /servers (not /detail) shows of each server.
-SERVER_LIST_FIELDS = ("id", "name", "links")
-
-SERVERS = PodCollection(
-    name="servers",
-    resource_type=ResourceType.SERVER,
-    detail_path="/servers/detail",
-    show_path="/servers/{id}",
-    singular="server",
-    stub=server_stub,
-    sort_fields=(
-        ("created_at", "created"),
-        ("updated_at", "updated"),
-        ("display_name", "name"),
-        ("uuid", "id"),
-        ("project_id", "tenant_id"),
-        ("vm_state", "OS-EXT-STS:vm_state"),
-        ("task_state", "OS-EXT-STS:task_state"),
-        ("power_state", "OS-EXT-STS:power_state"),
-        ("availability_zone", "OS-EXT-AZ:availability_zone"),
-        ("host", "OS-EXT-SRV-ATTR:host"),
-        ("hostname", "OS-EXT-SRV-ATTR:hostname"),
-        ("launched_at", "OS-SRV-USG:launched_at"),
-        ("terminated_at", "OS-SRV-USG:terminated_at"),
-    ),
-)
-
-
-def is_routed(resource_id: str, resource_type: str) -> bool:
-    return ResourceRouting.objects.filter(top_id=resource_id, resource_type=resource_type).exists()
-
-
-def bottom_id_in(pod: Pod, top_id: str, resource_type: str, what: str) -> str:
-    bottom_id = routing_services.bottom_id_in(pod, top_id, resource_type)
-    if bottom_id is None:
-        raise NotFound(f"{what} {top_id} could not be found in the server's pod.")
-    return bottom_id
+def down_pod_stubs(caller: KeystoneIdentity, pods: list[Pod], all_tenants: bool) -> list[JsonDict]:
+    """The servers the routing table knows in pods that did not answer: the caller's project's
+    (an admin's all_tenants: every project's)."""
+    routings = ResourceRouting.objects.filter(pod__in=pods, resource_type=ResourceType.SERVER)
+    if not caller.is_admin or not all_tenants:
+        routings = routings.filter(project_id=caller.project_id)
+    return [server_stub(routing) for routing in routings]
 
 
 def top_names(resource_type: str, labels: set[str]) -> dict[str, str]:
     """The top names of the networks or security groups whose ids a pod's Nova shows as
     labels (a bottom copy is named after its top id); only ids the routing table knows."""
-    from pods.clients import ServiceError, central_neutron
-
     top_ids = sorted(
         set(
             ResourceRouting.objects.filter(
@@ -115,6 +100,7 @@ def top_names(resource_type: str, labels: set[str]) -> dict[str, str]:
         found = central_neutron().get(f"/{collection}", id=top_ids, fields=["id", "name"])
     except (ServiceError, ServiceUnavailable):
         return {}  # the ids still say which one; names come back with the central Neutron
+    assert isinstance(found, dict)
     return {item["id"]: item["name"] for item in found[collection.replace("-", "_")]}
 
 
@@ -169,37 +155,17 @@ def pod_of_boot_volumes(caller: KeystoneIdentity, server: JsonDict, zone: str | 
     return pod
 
 
-# --- simple tenant usage -----------------------------------------------------------------------
-USAGE_TOTALS = ("total_hours", "total_local_gb_usage", "total_memory_mb_usage", "total_vcpus_usage")
-
-
-def add_usage(total: JsonDict, part: JsonDict) -> JsonDict:
-    """One project's usage in another pod: the totals add up, the servers are listed together
-    (a project with no server in a pod has an empty usage there)."""
-    if not total:
-        total.update(part)
-        return total
-    for key in USAGE_TOTALS:
-        if key in part:
-            total[key] = total.get(key, 0) + part[key]
-    if "server_usages" in part:
-        total["server_usages"] = total.get("server_usages", []) + part["server_usages"]
-    return total
-
-
-def add_tenant_usages(total: JsonDict, part: JsonDict) -> JsonDict:
-    """A pod's os-simple-tenant-usage answer added to the running total: per project for the
-    list. Paging links are the pods' own and are not passed on."""
-    if "tenant_usage" in part:
-        add_usage(total.setdefault("tenant_usage", {}), part["tenant_usage"])
-        return total
-    usages = total.setdefault("tenant_usages", [])
-    by_project = {usage.get("tenant_id"): usage for usage in usages}
-    for usage in part.get("tenant_usages", []):
-        project = usage.get("tenant_id")
-        if project in by_project:
-            add_usage(by_project[project], usage)
-        else:
-            usages.append(usage)
-            by_project[project] = usage
-    return total
+def check_volume_attachable(caller: KeystoneIdentity, server_pod: Pod, attachment: object) -> None:
+    """A pod's Nova attaches only its own Cinder's volumes: refuse clearly, before the pod
+    would answer that the volume does not exist."""
+    volume_id = attachment.get("volumeId") if isinstance(attachment, dict) else None
+    if not volume_id:
+        return  # the pod's Nova refuses the body itself
+    volume_pod = caller_routed_pod(caller, str(volume_id), ResourceType.VOLUME, "Volume")
+    if volume_pod != server_pod:
+        raise Conflict(
+            f"The server and the volume {volume_id} are in different pods "
+            f"({server_pod.region_name} in {server_pod.az_name}, {volume_pod.region_name} "
+            f"in {volume_pod.az_name}); a volume can only be attached to a server in the "
+            "same pod (create it in the server's availability zone)."
+        )

@@ -1,0 +1,74 @@
+"""A server's interfaces (os-interface) speak top ids: a port or a network to attach is made
+to exist in the server's pod and its bottom copy attached; answers show top ids again; a
+detached port is released."""
+
+from __future__ import annotations
+
+from gateway import confinement
+from gateway.proxy import UpstreamResponse
+from gateway.services.calls import UserCalls
+from gateway.services.pod_choice import bottom_id_in
+from gateway.services.ports import made_by_gateway, make_top_port, release
+from jobs.services import request_job
+from networking import boot
+from networking.job_names import BOOT_PORT_RELEASE
+from pods.models import Pod
+from routing import services as routing_services
+from routing.models import ResourceType
+from tricircle_site.auth import KeystoneIdentity
+from tricircle_site.exceptions import BadRequest, NotFound
+from tricircle_site.jsontypes import JsonDict
+
+
+def bottom_port(pod: Pod, top_port_id: str) -> str:
+    """The copy in the server's pod of the top port an interface call names."""
+    return bottom_id_in(pod, top_port_id, ResourceType.PORT, "Port")
+
+
+def interface_detached(caller: KeystoneIdentity, top_port_id: str) -> None:
+    """The pod detached the port's copy: the top port is released (deleted when the gateway
+    made it, freed when it is the caller's)."""
+    origin = "gateway" if made_by_gateway(top_port_id) else "user"
+    request_job(BOOT_PORT_RELEASE, caller.project_id, {"port_id": top_port_id, "origin": origin})
+
+
+def attach_interface(
+    caller: KeystoneIdentity, pod: Pod, server_id: str, attachment: object, user: UserCalls
+) -> UpstreamResponse:
+    """The caller's port (or a new port on the caller's network) attached to the server: its
+    copy is made in the pod and attached there; the pod's answer is the attach's."""
+    if not isinstance(attachment, dict):
+        raise BadRequest('The request body must be {"interfaceAttachment": {...}}.')
+    if attachment.get("port_id"):
+        port = confinement.caller_port(caller, attachment["port_id"], NotFound)
+        top_ports, made = [port["id"]], set()
+    elif attachment.get("net_id"):
+        net_id = confinement.require_uuid(attachment["net_id"], "net_id")
+        fixed = (attachment.get("fixed_ips") or [{}])[0].get("ip_address")
+        top_port = make_top_port(caller, {"uuid": net_id, "fixed_ip": fixed}, [])
+        top_ports, made = [top_port], {top_port}
+    else:
+        raise BadRequest("Give the port_id or the net_id of the interface to attach.")
+    try:
+        (copy,) = boot.bottom_ports(pod, caller.project_id, top_ports)
+        body: JsonDict = {"interfaceAttachment": {"port_id": copy}}
+        if attachment.get("tag"):
+            body["interfaceAttachment"]["tag"] = attachment["tag"]
+        response = user.send(pod, "POST", f"/servers/{server_id}/os-interface", body)
+    except BaseException:
+        release(caller.project_id, top_ports, made)
+        raise
+    if response.status >= 300:
+        release(caller.project_id, top_ports, made)
+    else:
+        boot.ports_attached(top_ports, server_id, pod, caller.project_id)
+    return response
+
+
+def show_top_ids(pod: Pod, body: JsonDict) -> None:
+    """The pod's answer about interfaces, with the top ids of their ports and networks."""
+    attachments = body.get("interfaceAttachments") or [body.get("interfaceAttachment")]
+    for attachment in filter(None, attachments):
+        for field, kind in (("port_id", ResourceType.PORT), ("net_id", ResourceType.NETWORK)):
+            if attachment.get(field):
+                attachment[field] = routing_services.top_id_of(pod, attachment[field], kind)
