@@ -13,7 +13,7 @@ from networking import placement
 from pods.clients import ServiceError, central_neutron, pod_neutron
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
-from routing.services import ensure_bottom
+from routing.services import bottom_id_in, ensure_bottom
 from tricircle_site.exceptions import BadRequest
 from tricircle_site.jsontypes import JsonDict, json_str
 
@@ -57,6 +57,10 @@ def _adopt(pod: Pod, collection: str, top_id: str) -> str | None:
 
 
 def ensure_network(pod: Pod, top_network_id: str, project_id: str) -> str:
+    # A copy made stays allowed (a network's hints cannot change): no need to ask the top.
+    known = bottom_id_in(pod, top_network_id, ResourceType.NETWORK)
+    if known:
+        return known
     top = central_neutron().get(f"/networks/{top_network_id}")["network"]
     hints = placement.hints_of([top_network_id]).get(top_network_id, [])
     if not placement.pod_allowed(hints, pod):

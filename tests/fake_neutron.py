@@ -9,6 +9,7 @@ import ipaddress
 import itertools
 import json
 import re
+import threading
 import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -30,6 +31,8 @@ class FakeNeutron:
         self._clock = itertools.count(1)
         self._segments = itertools.count(1000)
         self._macs = itertools.count(1)
+        # Pods are converged from several threads at once: one request at a time here.
+        self._lock = threading.RLock()
         pattern = re.compile(rf"^{re.escape(self.base)}/(?P<path>[^?]*)")
         for method in ("GET", "POST", "PUT", "DELETE"):
             mocker.register_uri(method, pattern, json=self._handle)
@@ -50,6 +53,10 @@ class FakeNeutron:
 
     # --- the API --------------------------------------------------------------------------
     def _handle(self, request: Any, context: Any) -> Any:
+        with self._lock:
+            return self._serve(request, context)
+
+    def _serve(self, request: Any, context: Any) -> Any:
         # request.url keeps the case (requests_mock lowercases request.path and .query).
         url = urlparse(request.url)
         parts = [part for part in url.path.split("/v2.0/", 1)[1].split("/") if part]

@@ -6,17 +6,21 @@ router left, reserved top ports it no longer uses, everything when the top route
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 
 from networking import bottom
 from networking.l3.names import FIP_MARK, RESERVED_PORT_OWNERS, ROUTER_INTERFACE, SHADOW_OWNER
 from networking.l3.plan import PodPlan, RouterPlan
 from networking.l3.top import TopState
+from pods import fanout
 from pods.clients import NeutronClient, ServiceError, central_neutron, pod_neutron
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import ensure_bottom
 from tricircle_site.exceptions import BadRequest
-from tricircle_site.jsontypes import JsonDict, json_str
+from tricircle_site.jsontypes import JsonDict, json_object, json_str
 
 LOG = logging.getLogger(__name__)
 
@@ -52,35 +56,57 @@ def _bottom_port_for_floating_ip(pod: Pod, top_port_id: str, project_id: str) ->
     return bottom_port_id
 
 
+@dataclass
+class BottomRouter:
+    """One pod's bottom router as this run read it, once (nothing when this run made it), and
+    as this run's writes left it."""
+
+    router: JsonDict  # its routes and external gateway
+    interfaces: list[JsonDict]  # its interface ports when read
+    # Bottom ids of the interface ports the plan wants on it.
+    wanted_ports: list[str] = field(default_factory=list)
+
+
 def apply_router_plan(plan: RouterPlan) -> None:
-    """Make each pod of the plan match it, then take away what the plan no longer has."""
-    # Interfaces first (routes need their nexthops connected), routes, then what goes.
-    for pod_plan in plan.pods.values():
-        _ensure_router_and_interfaces(pod_plan, plan.router_id, plan.top)
-    if plan.exit_at is not None and plan.external is not None:
-        _ensure_gateway(plan.pods[plan.exit_at.region_name], plan.top.router, plan.external)
-    for pod_plan in plan.pods.values():
-        _set_routes(pod_plan, pod_plan.routes)
-    for pod_plan in plan.pods.values():
-        is_exit = plan.is_exit(pod_plan)
-        floatingips = plan.top.floatingips if is_exit else []
-        _ensure_floatingips(pod_plan, floatingips, plan.floating_ports, plan.external)
-        if not is_exit:
-            _clear_gateway(pod_plan)
-        _remove_stale_interfaces(pod_plan)
-    for entry in ResourceRouting.objects.select_related("pod").filter(
-        top_id=plan.router_id, resource_type=ResourceType.ROUTER
-    ):
-        if entry.pod.region_name not in plan.pods:
-            _teardown_bottom_router(entry)
-    central = central_neutron()
-    for port in plan.top.reserved:
-        if port["id"] not in plan.wanted_reserved:
-            _delete_reserved_port(central, port["id"])
+    """Make each pod of the plan match it and take down the bottom routers of the pods the
+    router left, all pods at once (each pod's Neutron is separate, and what one pod gets
+    depends on the plan only); then delete the reserved top ports the plan no longer uses."""
+    left = [
+        entry
+        for entry in ResourceRouting.objects.select_related("pod").filter(
+            top_id=plan.router_id, resource_type=ResourceType.ROUTER
+        )
+        if entry.pod.region_name not in plan.pods
+    ]
+    calls: list[Callable[[], None]] = [
+        partial(_converge_pod, plan, pod_plan) for pod_plan in plan.pods.values()
+    ]
+    calls += [partial(_teardown_bottom_router, entry) for entry in left]
+    fanout.run_all(calls)
+    stale = [port["id"] for port in plan.top.reserved if port["id"] not in plan.wanted_reserved]
+    fanout.each(stale, _delete_reserved_port)
 
 
-def _ensure_router_and_interfaces(plan: PodPlan, router_id: str, top: TopState) -> None:
-    pod, neutron = plan.pod, pod_neutron(plan.pod)
+def _converge_pod(plan: RouterPlan, pod_plan: PodPlan) -> None:
+    """One pod, in the order its Neutron accepts: interfaces (routes need their nexthops
+    connected), the gateway (exit pod), routes, floating IPs, then what goes."""
+    neutron = pod_neutron(pod_plan.pod)
+    state = _ensure_router_and_interfaces(pod_plan, plan.router_id, plan.top, neutron)
+    is_exit = plan.is_exit(pod_plan)
+    if is_exit and plan.external is not None:
+        _ensure_gateway(pod_plan, state, neutron, plan.top.router, plan.external)
+    _set_routes(pod_plan, state, neutron)
+    floatingips = plan.top.floatingips if is_exit else []
+    _ensure_floatingips(pod_plan, state, neutron, floatingips, plan.floating_ports, plan.external)
+    if not is_exit:
+        _clear_gateway(pod_plan, state, neutron)
+    _remove_stale_interfaces(pod_plan, state, neutron)
+
+
+def _ensure_router_and_interfaces(
+    plan: PodPlan, router_id: str, top: TopState, neutron: NeutronClient
+) -> BottomRouter:
+    made: list[JsonDict] = []
 
     def create() -> str:
         body = {
@@ -88,7 +114,8 @@ def _ensure_router_and_interfaces(plan: PodPlan, router_id: str, top: TopState) 
             "project_id": top.project_id,
             "admin_state_up": top.router.get("admin_state_up", True),
         }
-        return json_str(neutron.post("/routers", {"router": body})["router"]["id"])
+        made.append(json_object(neutron.post("/routers", {"router": body})["router"]))
+        return json_str(made[0]["id"])
 
     def adopt() -> str | None:
         # Named after the top router, so one a dead creator made is found, not made twice.
@@ -96,16 +123,40 @@ def _ensure_router_and_interfaces(plan: PodPlan, router_id: str, top: TopState) 
         return found[0]["id"] if found else None
 
     plan.bottom_router_id = ensure_bottom(
-        router_id, pod, ResourceType.ROUTER, top.project_id, create, adopt
+        router_id, plan.pod, ResourceType.ROUTER, top.project_id, create, adopt
     )
-    attached = {port["id"] for port in router_interfaces(neutron, plan.bottom_router_id)}
-    for top_port_id in plan.interface_ports:
-        bottom_port_id = bottom.ensure_port(pod, top_port_id, top.project_id)
+    if made:  # made by this run: nothing on it yet
+        state = BottomRouter(router=made[0], interfaces=[])
+    else:
+        state = BottomRouter(
+            router=json_object(neutron.get(f"/routers/{plan.bottom_router_id}")["router"]),
+            interfaces=router_interfaces(neutron, plan.bottom_router_id),
+        )
+    state.wanted_ports = _interface_port_copies(plan, top.project_id)
+    attached = {port["id"] for port in state.interfaces}
+    for bottom_port_id in state.wanted_ports:
         if bottom_port_id not in attached:
             neutron.put(
                 f"/routers/{plan.bottom_router_id}/add_router_interface",
                 {"port_id": bottom_port_id},
             )
+    return state
+
+
+def _interface_port_copies(plan: PodPlan, project_id: str) -> list[str]:
+    """The bottom copies of the pod's interface ports: those the routing table knows as they
+    are (a copy keeps itself in step with its top port), the others made."""
+    known = dict(
+        ResourceRouting.objects.filter(
+            top_id__in=plan.interface_ports, pod=plan.pod, resource_type=ResourceType.PORT
+        )
+        .exclude(bottom_id="")
+        .values_list("top_id", "bottom_id")
+    )
+    return [
+        known.get(top_port_id) or bottom.ensure_port(plan.pod, top_port_id, project_id)
+        for top_port_id in plan.interface_ports
+    ]
 
 
 def router_interfaces(neutron: NeutronClient, bottom_router_id: str) -> list[JsonDict]:
@@ -117,60 +168,71 @@ def _route_pairs(routes: list[JsonDict]) -> list[tuple[str, str]]:
     return sorted((route["destination"], route["nexthop"]) for route in routes)
 
 
-def _set_routes(plan: PodPlan, routes: list[JsonDict]) -> None:
-    neutron = pod_neutron(plan.pod)
-    current = neutron.get(f"/routers/{plan.bottom_router_id}")["router"].get("routes") or []
-    if _route_pairs(current) != _route_pairs(routes):
-        neutron.put(f"/routers/{plan.bottom_router_id}", {"router": {"routes": routes}})
+def _set_routes(plan: PodPlan, state: BottomRouter, neutron: NeutronClient) -> None:
+    current = state.router.get("routes") or []
+    if _route_pairs(current) != _route_pairs(plan.routes):
+        state.router = neutron.put(
+            f"/routers/{plan.bottom_router_id}", {"router": {"routes": plan.routes}}
+        )["router"]
 
 
-def _ensure_gateway(plan: PodPlan, router: JsonDict, external: JsonDict) -> None:
-    pod, neutron = plan.pod, pod_neutron(plan.pod)
+def _ensure_gateway(
+    plan: PodPlan, state: BottomRouter, neutron: NeutronClient, router: JsonDict, external: JsonDict
+) -> None:
+    pod = plan.pod
     gateway = router["external_gateway_info"]
     external_project = external.get("project_id") or ""
     bottom_network_id = bottom.ensure_network(pod, external["id"], external_project)
-    fixed_ips = [
-        {
-            "subnet_id": bottom.ensure_subnet(pod, ip["subnet_id"], external_project),
-            "ip_address": ip["ip_address"],
-        }
-        for ip in gateway.get("external_fixed_ips") or []
-    ]
-    wanted = {
-        "network_id": bottom_network_id,
-        "external_fixed_ips": fixed_ips,
-        "enable_snat": gateway.get("enable_snat", True),
-    }
-    current = neutron.get(f"/routers/{plan.bottom_router_id}")["router"].get(
-        "external_gateway_info"
-    )
+    top_ips = gateway.get("external_fixed_ips") or []
+    enable_snat = gateway.get("enable_snat", True)
+    current = state.router.get("external_gateway_info")
     if current and (
         current.get("network_id") == bottom_network_id
         and {ip["ip_address"] for ip in current.get("external_fixed_ips") or []}
-        == {ip["ip_address"] for ip in fixed_ips}
-        and current.get("enable_snat", True) == wanted["enable_snat"]
+        == {ip["ip_address"] for ip in top_ips}
+        and current.get("enable_snat", True) == enable_snat
     ):
         return
-    neutron.put(f"/routers/{plan.bottom_router_id}", {"router": {"external_gateway_info": wanted}})
+    wanted = {
+        "network_id": bottom_network_id,
+        "external_fixed_ips": [
+            {
+                "subnet_id": bottom.ensure_subnet(pod, ip["subnet_id"], external_project),
+                "ip_address": ip["ip_address"],
+            }
+            for ip in top_ips
+        ],
+        "enable_snat": enable_snat,
+    }
+    state.router = neutron.put(
+        f"/routers/{plan.bottom_router_id}", {"router": {"external_gateway_info": wanted}}
+    )["router"]
 
 
-def _clear_gateway(plan: PodPlan) -> None:
-    neutron = pod_neutron(plan.pod)
-    current = neutron.get(f"/routers/{plan.bottom_router_id}")["router"]
-    if current.get("external_gateway_info"):
-        neutron.put(f"/routers/{plan.bottom_router_id}", {"router": {"external_gateway_info": {}}})
+def _clear_gateway(plan: PodPlan, state: BottomRouter, neutron: NeutronClient) -> None:
+    if state.router.get("external_gateway_info"):
+        state.router = neutron.put(
+            f"/routers/{plan.bottom_router_id}", {"router": {"external_gateway_info": {}}}
+        )["router"]
 
 
 def _ensure_floatingips(
     plan: PodPlan,
+    state: BottomRouter,
+    neutron: NeutronClient,
     floatingips: list[JsonDict],
     floating_ports: dict[str, str],
     external: JsonDict | None,
 ) -> None:
     """The bottom floating IPs of this pod's router: one per top floating IP (exit pod only),
     with the top's address, marked with the top id in their description."""
-    neutron = pod_neutron(plan.pod)
-    present = neutron.get("/floatingips", router_id=plan.bottom_router_id)["floatingips"]
+    # Neutron gives a router floating IPs only through its gateway (and refuses to clear a
+    # gateway they use): a router without one has none to look for.
+    present = (
+        neutron.get("/floatingips", router_id=plan.bottom_router_id)["floatingips"]
+        if state.router.get("external_gateway_info")
+        else []
+    )
     wanted = {FIP_MARK + fip["id"]: fip for fip in floatingips}
     kept: set[str] = set()
     for bottom_fip in present:
@@ -204,14 +266,11 @@ def _ensure_floatingips(
         )
 
 
-def _remove_stale_interfaces(plan: PodPlan) -> None:
-    neutron = pod_neutron(plan.pod)
-    wanted = set(
-        ResourceRouting.objects.filter(
-            top_id__in=plan.interface_ports, pod=plan.pod, resource_type=ResourceType.PORT
-        ).values_list("bottom_id", flat=True)
-    )
-    for port in router_interfaces(neutron, plan.bottom_router_id):
+def _remove_stale_interfaces(plan: PodPlan, state: BottomRouter, neutron: NeutronClient) -> None:
+    """The interfaces the router had when read that the plan no longer wants (those this run
+    attached are all wanted)."""
+    wanted = set(state.wanted_ports)
+    for port in state.interfaces:
         if port["id"] not in wanted:
             _detach(neutron, plan.pod, plan.bottom_router_id, port)
 
@@ -228,11 +287,11 @@ def _detach(neutron: NeutronClient, pod: Pod, bottom_router_id: str, port: JsonD
     ).delete()
 
 
-def _delete_reserved_port(central: NeutronClient, top_port_id: str) -> None:
+def _delete_reserved_port(top_port_id: str) -> None:
     """A reserved top port goes with what is left of its bottom copies (normally already
     deleted with their interface)."""
     bottom.remove_bottom_copies(ResourceType.PORT, top_port_id)
-    central.delete(f"/ports/{top_port_id}")
+    central_neutron().delete(f"/ports/{top_port_id}")
 
 
 def _teardown_bottom_router(entry: ResourceRouting) -> None:
@@ -241,28 +300,32 @@ def _teardown_bottom_router(entry: ResourceRouting) -> None:
     neutron = pod_neutron(entry.pod)
     if entry.bottom_id:
         try:
-            neutron.get(f"/routers/{entry.bottom_id}")
+            router = json_object(neutron.get(f"/routers/{entry.bottom_id}")["router"])
         except ServiceError as exc:
             if exc.status_code != 404:
                 raise
         else:
             plan = PodPlan(pod=entry.pod, bottom_router_id=entry.bottom_id)
-            neutron.put(f"/routers/{entry.bottom_id}", {"router": {"routes": []}})
-            _ensure_floatingips(plan, [], {}, None)
-            _clear_gateway(plan)
-            for port in router_interfaces(neutron, entry.bottom_id):
+            state = BottomRouter(router, router_interfaces(neutron, entry.bottom_id))
+            _set_routes(plan, state, neutron)  # the plan has none
+            _ensure_floatingips(plan, state, neutron, [], {}, None)
+            _clear_gateway(plan, state, neutron)
+            for port in state.interfaces:
                 _detach(neutron, entry.pod, entry.bottom_id, port)
             neutron.delete(f"/routers/{entry.bottom_id}")
     entry.delete()
 
 
 def teardown_router(router_id: str) -> None:
-    """The top router is gone: its bottom routers and the ports reserved for it go too."""
-    for entry in ResourceRouting.objects.select_related("pod").filter(
+    """The top router is gone: its bottom routers (all pods at once) and the ports reserved
+    for it go too."""
+    entries = ResourceRouting.objects.select_related("pod").filter(
         top_id=router_id, resource_type=ResourceType.ROUTER
-    ):
-        _teardown_bottom_router(entry)
-    central = central_neutron()
-    for port in central.get("/ports", device_id=router_id)["ports"]:
-        if port["device_owner"] in RESERVED_PORT_OWNERS:
-            _delete_reserved_port(central, port["id"])
+    )
+    fanout.each(list(entries), _teardown_bottom_router)
+    reserved = [
+        port["id"]
+        for port in central_neutron().get("/ports", device_id=router_id)["ports"]
+        if port["device_owner"] in RESERVED_PORT_OWNERS
+    ]
+    fanout.each(reserved, _delete_reserved_port)
