@@ -7,7 +7,7 @@ Pod1's real answers (its Nova `/servers/detail` and version document) are record
 the lab into bench/ of the lab's data folder (a server is booted directly in Pod1 for the
 recording if the demo project has none there) and served by a few local HTTP processes, one
 port per simulated pod, each pod's servers with ids of its own. The gateway's list code
-(gateway.collections.list_across_pods over gateway.scatter.gather, the same thread pool and
+(gateway.collections.list_across_pods over pods.fanout.gather, the same thread pool and
 deadline as in gunicorn) runs in this process against them; prints, per pod count, the list's
 p50/p95 latency, the items merged, and this process's RSS after the rounds.
 """

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from gateway.proxy import Upstream, UpstreamResponse, call
-from gateway.scatter import gather
+from pods.fanout import gather
 from pods.models import Pod
 from routing.models import ResourceRouting
 from tricircle_site.exceptions import BadRequest, ServiceUnavailable

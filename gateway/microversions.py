@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from gateway.proxy import Upstream, call
-from gateway.scatter import gather
+from pods.fanout import gather
 from pods.models import Pod
 from tricircle_site.exceptions import BadRequest, TricircleError
 from tricircle_site.jsontypes import JsonDict

@@ -21,12 +21,12 @@ from gateway.collections import PodCollection, PodRefused, list_across_pods
 from gateway.microversions import VersionRange, supported_range
 from gateway.numbers import int_param
 from gateway.proxy import Upstream, UpstreamResponse, call, user_headers
-from gateway.scatter import gather
 from gateway.schema import parse_json
 from gateway.services import quotas
 from gateway.services.quotas import Combine, add_totals
 from gateway.upstreams import pod_upstream
 from pods import services as pod_services
+from pods.fanout import gather
 from pods.models import HealthStatus, Pod
 from tricircle_site import metrics
 from tricircle_site.exceptions import BadRequest, ServiceUnavailable

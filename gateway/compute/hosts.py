@@ -7,8 +7,8 @@ from django.http import HttpResponse
 from rest_framework.request import Request
 
 from gateway.compute.api import ComputeView
-from gateway.scatter import gather
 from gateway.schema import parse_json
+from pods.fanout import gather
 from tricircle_site.exceptions import Forbidden, ServiceUnavailable
 from tricircle_site.jsontypes import JsonDict
 

@@ -11,8 +11,8 @@ from rest_framework.request import Request
 
 from gateway.compute.api import ComputeView
 from gateway.models import KeyPair
-from gateway.scatter import gather
 from gateway.services import keypairs
+from pods.fanout import gather
 from tricircle_site.jsontypes import JsonDict
 
 

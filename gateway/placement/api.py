@@ -20,8 +20,8 @@ from gateway.collections import PodRefused
 from gateway.microversions import VersionRange
 from gateway.pod_api import PodServiceView
 from gateway.proxy import UpstreamResponse
-from gateway.scatter import gather
 from pods import services as pod_services
+from pods.fanout import gather
 from pods.models import Pod
 from tricircle_site.exceptions import ServiceUnavailable
 from tricircle_site.jsontypes import JsonDict
