@@ -38,7 +38,7 @@ def test_a_pod_stopping_during_the_audit_is_skipped(audit_cloud):
 
 
 def test_no_answer_from_the_central_neutron_concludes_nothing(audit_cloud):
-    top, _ = audit_cloud.copy("networks", ResourceType.NETWORK)
+    _top, _ = audit_cloud.copy("networks", ResourceType.NETWORK)
     audit_cloud.central.down = True
     run = run_pod_audit(audit_cloud.pod(), REPAIR_ALL)
     assert run.status == AuditRunStatus.SKIPPED
