@@ -177,18 +177,24 @@ def _rule_differences(
         # The fields sync_security_group_rules copies, its description aside.
         return (*(rule.get(name) for name in RULE_FIELDS[:-1]), remote)
 
-    def rules_of(state: NeutronState, group_id: str) -> list[JsonDict]:
-        return [rule for rule in state.get("rules") if rule.get("security_group_id") == group_id]
+    def by_group(state: NeutronState) -> dict[str, list[JsonDict]]:
+        # Indexed once: a pod with many groups is not scanned once per group.
+        grouped: dict[str, list[JsonDict]] = {}
+        for rule in state.get("rules"):
+            grouped.setdefault(str(rule.get("security_group_id")), []).append(rule)
+        return grouped
+
+    top_rules, pod_rules = by_group(top), by_group(pod_state)
 
     def differences(top_group: JsonDict, bottom_group: JsonDict) -> list[str]:
         wanted = set()
-        for rule in rules_of(top, str(top_group["id"])):
+        for rule in top_rules.get(str(top_group["id"]), []):
             remote = rule.get("remote_group_id")
             # A rule naming a group names that group's copy in the pod.
             wanted.add(key(rule, copies.get(remote, f"copy of {remote}") if remote else None))
         present = {
             key(rule, rule.get("remote_group_id"))
-            for rule in rules_of(pod_state, str(bottom_group["id"]))
+            for rule in pod_rules.get(str(bottom_group["id"]), [])
         }
         missing, extra = len(wanted - present), len(present - wanted)
         if not missing and not extra:

@@ -95,7 +95,7 @@ def run_pod_audit(pod: Pod, repair_classes: Iterable[str] = ()) -> AuditRun:
 def _record(run: AuditRun, found: list[Finding], lister: Lister) -> None:
     counts: dict[str, Counter[str]] = {}
     for finding in found:
-        counts.setdefault(finding.audit_class, Counter())[finding.resource_type] += 1
+        counts.setdefault(str(finding.audit_class), Counter())[str(finding.resource_type)] += 1
     with transaction.atomic():
         AuditFinding.objects.bulk_create(
             AuditFinding(
