@@ -1,6 +1,8 @@
 from django.contrib import admin
 
 from gateway.models import (
+    AuditFinding,
+    AuditRun,
     Flavor,
     FlavorAccess,
     GroupType,
@@ -119,6 +121,37 @@ class QuotaClassLimitAdmin(admin.ModelAdmin[QuotaClassLimit]):
 
     list_display = ["class_name", "service", "resource", "hard_limit"]
     list_filter = ["class_name", "service"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(AuditRun)
+class AuditRunAdmin(admin.ModelAdmin[AuditRun]):
+    """Drift audits of the pods (gateway.audit); run them from the admin API, the dashboard or
+    `manage.py audit`."""
+
+    list_display = ["id", "pod", "status", "api_calls", "started_at", "finished_at"]
+    list_filter = ["status", "pod"]
+    search_fields = ["note"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(AuditFinding)
+class AuditFindingAdmin(admin.ModelAdmin[AuditFinding]):
+    """What the last audit of each pod found; repair through the admin API or the dashboard."""
+
+    list_display = ["id", "pod", "audit_class", "resource_type", "top_id", "bottom_id", "status"]
+    list_filter = ["audit_class", "resource_type", "status", "pod"]
+    search_fields = ["=top_id", "=bottom_id", "=project_id", "name"]
 
     def has_add_permission(self, request: object) -> bool:
         return False

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 
 from django.conf import settings
 
-from gateway.job_names import FLAVOR_SYNC, KEYPAIR_CLEANUP, SERVER_PORTS_RELEASE
+from gateway.audit import run as audit
+from gateway.job_names import FLAVOR_SYNC, KEYPAIR_CLEANUP, POD_AUDIT, SERVER_PORTS_RELEASE
 from gateway.services import flavors, keypairs, servers
 from jobs.models import Job
 from jobs.registry import job_type
@@ -51,3 +52,12 @@ def flavor_sync(job: Job) -> None:
 def keypair_cleanup(job: Job) -> None:
     """Remove a deleted key pair's copies from the pods."""
     keypairs.delete_keypair_copies(job.resource["user_id"], job.resource["name"])
+
+
+@job_type(POD_AUDIT, resource_fields=("pod_id",), belongs_to=_cloud_wide)
+def pod_audit(job: Job) -> None:
+    """Compare a pod with the top and the routing table, record what differs, and repair the
+    classes of findings settings.AUDIT_REPAIR_CLASSES names (a pod that does not answer is
+    marked skipped, not retried: the next periodic run looks again)."""
+    pod = audit.find_pod(job.resource["pod_id"])
+    audit.run_pod_audit(pod, settings.AUDIT_REPAIR_CLASSES)

@@ -175,3 +175,83 @@ class QuotaClassLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} {self.resource} of class {self.class_name}: {self.hard_limit}"
+
+
+# --- drift audit (gateway.audit) ----------------------------------------------------------------
+class AuditClass(models.TextChoices):
+    """How a pod disagrees with the top and the routing table (gateway.audit)."""
+
+    ORPHAN = "orphan"  # a bottom copy Tricircle made whose top resource is gone
+    DANGLING_ROUTE = "dangling_route"  # a routing entry whose pod resource is gone
+    MISSING_COPY = "missing_copy"  # a copy routing says the pod has: absent or different
+    UNKNOWN = "unknown"  # in the pod, not Tricircle's: listed, never touched
+
+
+class AuditRunStatus(models.TextChoices):
+    RUNNING = "running"
+    DONE = "done"
+    # The pod (or the central Neutron) did not answer: nothing was concluded, the previous
+    # findings stand.
+    SKIPPED = "skipped"
+
+
+class AuditRun(models.Model):
+    """One audit of one pod."""
+
+    id = models.BigAutoField(primary_key=True)
+    pod = models.ForeignKey("pods.Pod", on_delete=models.CASCADE, related_name="audit_runs")
+    status = models.CharField(
+        max_length=16, choices=AuditRunStatus.choices, default=AuditRunStatus.RUNNING
+    )
+    # Why it was skipped, or the types a pod refused to list (not audited this time).
+    note = models.TextField(blank=True, default="")
+    # {class: {resource type: findings}}
+    counts = models.JSONField(default=dict, blank=True)
+    api_calls = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"audit {self.pk} of {self.pod_id}: {self.status}"
+
+
+class AuditFindingStatus(models.TextChoices):
+    OPEN = "open"
+    REPAIR_REQUESTED = "repair_requested"  # a job was asked for (job_id)
+    REPAIRED = "repaired"  # done at once (a routing entry removed or recorded)
+    REPAIR_FAILED = "repair_failed"
+
+
+class AuditFinding(models.Model):
+    """One difference an audit found; the pod's latest finished run's findings are current."""
+
+    id = models.BigAutoField(primary_key=True)
+    run = models.ForeignKey(AuditRun, on_delete=models.CASCADE, related_name="findings")
+    pod = models.ForeignKey("pods.Pod", on_delete=models.CASCADE, related_name="audit_findings")
+    audit_class = models.CharField(max_length=16, choices=AuditClass.choices, db_index=True)
+    resource_type = models.CharField(max_length=32, db_index=True)
+    top_id = models.CharField(max_length=255, blank=True, default="")
+    bottom_id = models.CharField(max_length=255, blank=True, default="")
+    project_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    name = models.CharField(max_length=255, blank=True, default="")
+    detail = models.TextField(blank=True, default="")
+    # What repair does (gateway.audit.repair), e.g. "bottom_cleanup", "remove_route".
+    repair_action = models.CharField(max_length=64, blank=True, default="")
+    # What the action needs besides the finding's ids, e.g. {"router_id": ...} for a floating IP.
+    repair_args = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=16, choices=AuditFindingStatus.choices, default=AuditFindingStatus.OPEN
+    )
+    repair_note = models.TextField(blank=True, default="")
+    job_id = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.audit_class} {self.resource_type} {self.top_id or self.bottom_id}"

@@ -178,3 +178,11 @@ def nova_and_cinder_pods(settings, keystone, db):
         FakeNova(keystone.mocker, base)
         FakeCinder(keystone.mocker, base)
     return keystone.mocker
+
+
+@pytest.fixture
+def audit_cloud(settings, keystone, db):
+    """A central Neutron and two pods whose APIs list page by page (tests/audit_support.py)."""
+    from tests.audit_support import make_cloud
+
+    return make_cloud(settings, keystone)

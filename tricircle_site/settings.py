@@ -265,6 +265,19 @@ JOBS_TYPE_MODULES = [
 CELERY_BEAT_SCHEDULE = {
     "jobs-sweep": {"task": "jobs.sweep", "schedule": JOBS_SWEEP_INTERVAL},
 }
+# The drift audit (gateway.audit): every AUDIT_INTERVAL seconds beat asks a pod_audit job per
+# enabled pod (0: only on demand). Findings of the classes in AUDIT_REPAIR_CLASSES are repaired
+# at once; the others are proposed for an operator's Repair. Pods are listed AUDIT_PAGE_SIZE
+# items per call.
+AUDIT_INTERVAL = env_float("TRICIRCLE_AUDIT_INTERVAL", 3600.0)
+AUDIT_REPAIR_CLASSES = [
+    name.strip()
+    for name in env("TRICIRCLE_AUDIT_REPAIR_CLASSES", "orphan,dangling_route").split(",")
+    if name.strip()
+]
+AUDIT_PAGE_SIZE = env_int("TRICIRCLE_AUDIT_PAGE_SIZE", 500)
+if AUDIT_INTERVAL > 0:
+    CELERY_BEAT_SCHEDULE["audit-pods"] = {"task": "gateway.audit_pods", "schedule": AUDIT_INTERVAL}
 
 # Every process (gunicorn workers, Celery) logs to stderr and to one file: unexpected errors
 # with their tracebacks and request ids (gateway.guard, jobs.services) are there.

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from gateway import urls as gateway_urls
+from gateway.audit import urls as audit_urls
 from jobs.views import JobViewSet
 from networking.views import RouterStatusView
 from pods.views import PodViewSet
@@ -42,6 +43,7 @@ urlpatterns = [
     path("v1.0/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("v1.0/redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("v1.0/routers/<str:router_id>", RouterStatusView.as_view(), name="router-status"),
+    path("v1.0/", include(audit_urls)),
     path("v1.0/", include(router.urls)),
     path("login", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout", auth_views.LogoutView.as_view(next_page="/login"), name="logout"),

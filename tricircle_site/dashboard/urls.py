@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tricircle_site.dashboard import pages
+from tricircle_site.dashboard import audit, pages
 
 urlpatterns = [
     path("", pages.overview, name="dashboard-overview"),
@@ -17,4 +17,11 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/status", pages.job_status, name="dashboard-job-status"),
     path("jobs/<uuid:job_id>/redo", pages.job_redo, name="dashboard-job-redo"),
     path("jobs/<uuid:job_id>/delete", pages.job_delete, name="dashboard-job-delete"),
+    path("audit", audit.audit_page, name="dashboard-audit"),
+    path("audit/run", audit.audit_now, name="dashboard-audit-run"),
+    path(
+        "audit/findings/<int:finding_id>/repair",
+        audit.repair_finding,
+        name="dashboard-audit-repair",
+    ),
 ]
