@@ -131,6 +131,18 @@ class ServiceError(TricircleError):
         self.service_message = message
 
 
+class NovaError(ServiceError):
+    pass
+
+
+class CinderError(ServiceError):
+    pass
+
+
+class NeutronError(ServiceError):
+    pass
+
+
 class ServiceClient:
     """An OpenStack API called through its Adapter: with the service account, or with a
     caller's own token when `token` is given (then the API's policy answers for that caller).
@@ -138,6 +150,8 @@ class ServiceClient:
     answer the JSON body and raise ServiceError for a refusal."""
 
     prefix = ""  # put before every path: Neutron's "/v2.0"
+    # What a refusal raises: named after the service, which is what a job's error shows.
+    error: type[ServiceError] = ServiceError
 
     def __init__(
         self,
@@ -184,7 +198,7 @@ class ServiceClient:
     def call(self, method: str, path: str, body: JsonDict | None = None, **params: Any) -> Json:
         response = self.request(method, path, body, params)
         if response.status_code >= 400:
-            raise ServiceError(response.status_code, self.message(response), self.where)
+            raise self.error(response.status_code, self.message(response), self.where)
         return response.json() if response.content else None
 
     def message(self, response: requests.Response) -> str:
@@ -216,6 +230,8 @@ class ServiceClient:
 class NovaClient(ServiceClient):
     """A pod's Nova, every call made at one microversion."""
 
+    error = NovaError
+
     def __init__(self, adapter: ks_adapter.Adapter, where: str, version: str, **kwargs: Any):
         super().__init__(adapter, where, **kwargs)
         self.headers["X-OpenStack-Nova-API-Version"] = version
@@ -224,11 +240,14 @@ class NovaClient(ServiceClient):
 class CinderClient(ServiceClient):
     """A pod's Cinder (its v3 API; the project is in the catalog's URL)."""
 
+    error = CinderError
+
 
 class NeutronClient(ServiceClient):
     """A Neutron: a pod's, or the central Neutron that holds the top region's networks."""
 
     prefix = "/v2.0"
+    error = NeutronError
 
 
 def nova(pod: Pod, version: str) -> NovaClient:
