@@ -143,11 +143,22 @@ class NeutronError(ServiceError):
     pass
 
 
+class ServiceFailed(ServiceUnavailable):
+    """An API that answered with a failure (5xx): a ServiceUnavailable that keeps the answer,
+    for a caller that words the failure as the API it stands for would (the security-group
+    proxy API answers a Neutron failure as Nova does)."""
+
+    def __init__(self, message: str, response: requests.Response):
+        super().__init__(message)
+        self.response = response
+
+
 class ServiceClient:
     """An OpenStack API called through its Adapter: with the service account, or with a
     caller's own token when `token` is given (then the API's policy answers for that caller).
-    `request` answers the raw response of any status below 500; `get`/`post`/`put`/`delete`
-    answer the JSON body and raise ServiceError for a refusal."""
+    `request` answers the raw response of any status below 500 (a 5xx is ServiceFailed, no
+    answer ServiceUnavailable); `get`/`post`/`put`/`delete` answer the JSON body and raise
+    ServiceError for a refusal."""
 
     prefix = ""  # put before every path: Neutron's "/v2.0"
     # What a refusal raises: named after the service, which is what a job's error shows.
@@ -190,8 +201,9 @@ class ServiceClient:
         except ks_exceptions.ClientException as exc:
             raise ServiceUnavailable(f"{self.where} is not answering.") from exc
         if response.status_code >= 500:
-            raise ServiceUnavailable(
-                f"{self.where} failed: HTTP {response.status_code} {self.message(response)}"
+            raise ServiceFailed(
+                f"{self.where} failed: HTTP {response.status_code} {self.message(response)}",
+                response,
             )
         return response
 

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 
 from gateway.collections import PodCollection
 from gateway.compute.api import ComputeView
-from gateway.compute.security_groups import SecurityGroupProxy
+from gateway.compute.security_groups import server_groups_view
 from gateway.proxy import UpstreamResponse
 from gateway.services import boot, servers
 from gateway.services.security_groups import (
@@ -172,6 +172,6 @@ def present_server_view(
         servers.name_networks_in_addresses([holder])
         body["addresses"] = holder["addresses"]
     else:
-        proxy = SecurityGroupProxy(api, request)
-        body["security_groups"] = proxy.server_groups(body.get("security_groups", []))
+        shown = body.get("security_groups", [])
+        body["security_groups"] = server_groups_view(api, request, shown)
     response.content = json.dumps(body).encode()
