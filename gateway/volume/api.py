@@ -12,6 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
+from gateway import policy
 from gateway.base import GatewayView
 from gateway.microversions import VersionRange
 from gateway.pod_api import PodServiceView
@@ -27,6 +28,13 @@ from tricircle_site.jsontypes import JsonDict
 
 API_PREFIX = "/volume/v3"
 CINDER_BASELINE = VersionRange("3.0", "3.0")
+# Who may name another project than their own in the path (gateway.policy).
+OTHER_PROJECT = "tricircle:volume:other_project_in_path"
+# Cinder's rules of the quota changes, by the body's key.
+QUOTA_CHANGE_RULES = {
+    "quota_set": "volume_extension:quotas:update",
+    "quota_class_set": "volume_extension:quota_classes:update",
+}
 # A project id in the URL (/v3/{project_id}/volumes): Keystone ids are 32 hex digits.
 PROJECT_ID = re.compile(
     r"^[0-9a-f]{32}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -105,14 +113,17 @@ class VolumeView(PodServiceView):
         first, _, rest = path[1:].partition("/")
         identity = self.identity(request)
         if first and (first == identity.project_id or PROJECT_ID.match(first)):
-            if first != identity.project_id and not identity.is_admin:
+            if first != identity.project_id and not policy.allowed(identity, OTHER_PROJECT):
                 raise Forbidden(f"Policy doesn't allow a call in project {first}.")
             return "/" + rest
         return path
 
     def prepare_quota_change(self, request: Request, body_key: str) -> None:
         given = parse_json(request.body).get(body_key)
-        volume_types.make_types_of_limits(self.identity(request), given, self.answering_pods())
+        rule = QUOTA_CHANGE_RULES[body_key]
+        volume_types.make_types_of_limits(
+            self.identity(request), given, self.answering_pods(), rule
+        )
 
     def present_items(self, items: list[JsonDict]) -> None:
         """Type ids (a volume's at 3.63, a group's) are the pods' copies': Tricircle's."""
@@ -135,10 +146,6 @@ class VolumeView(PodServiceView):
 
     def accepted(self, status: int = 202) -> HttpResponse:
         return self.set_version_headers(HttpResponse(status=status))
-
-    def require_admin(self, request: Request, what: str) -> None:
-        if not self.identity(request).is_admin:
-            raise Forbidden(f"Policy doesn't allow {what} to be performed.")
 
 
 def on_first_pod(api: VolumeView, request: Request, **fields: str) -> HttpResponse:
