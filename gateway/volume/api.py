@@ -8,12 +8,10 @@ import json
 import re
 from dataclasses import replace
 
-from django.http import HttpResponse, JsonResponse
-from rest_framework.permissions import AllowAny
+from django.http import HttpResponse
 from rest_framework.request import Request
 
 from gateway import policy
-from gateway.base import GatewayView
 from gateway.microversions import VersionRange
 from gateway.pod_api import PodServiceView
 from gateway.proxy import Upstream
@@ -21,7 +19,6 @@ from gateway.schema import parse_json
 from gateway.services import quotas, volume_groups, volume_types
 from gateway.services.calls import PodAnswer
 from gateway.upstreams import pod_upstream
-from pods import services as pod_services
 from pods.models import Pod
 from tricircle_site.exceptions import Forbidden, NotFound
 from tricircle_site.jsontypes import JsonDict
@@ -70,15 +67,6 @@ def version_document(request: Request, versions: VersionRange) -> JsonDict:
     }
 
 
-class VolumeVersionsView(GatewayView):
-    permission_classes = [AllowAny]
-    status = 200  # Cinder's root answers 300 Multiple Choices, /v3 a 200
-
-    def get(self, request: Request) -> JsonResponse:
-        versions = VolumeView.version_range(pod_services.bottom_pods())
-        return JsonResponse({"versions": [version_document(request, versions)]}, status=self.status)
-
-
 class VolumeView(PodServiceView):
     fault_style = "nova"  # Cinder's faults have Nova's shape: {"itemNotFound": {code, message}}
     service_type = "volumev3"
@@ -93,6 +81,10 @@ class VolumeView(PodServiceView):
 
     def marker_not_found(self, marker: str) -> Exception:
         return NotFound(f"Marker {marker} could not be found.")
+
+    @classmethod
+    def version_documents(cls, request: Request, versions: VersionRange) -> list[JsonDict]:
+        return [version_document(request, versions)]
 
     @classmethod
     def version_upstream(cls, pod: Pod) -> Upstream:
