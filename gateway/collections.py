@@ -148,6 +148,54 @@ class PodRefused(Exception):
         self.pod = pod
 
 
+@dataclass(frozen=True)
+class PodListing:
+    """One list asked of every pod: what each pod is asked (the caller's filters and sort,
+    without limit and marker) and where the list starts (the marker, an item of one pod)."""
+
+    collection: PodCollection
+    upstream_of: Callable[[Pod], Upstream]
+    headers: dict[str, str]
+    passthrough: list[tuple[str, str]]
+    keys: list[SortKey]
+    marker_item: JsonDict | None
+    marker_pod: Pod | None
+    limit: int | None
+
+    def fetch(
+        self, pod: Pod, upstream: Upstream, query: list[tuple[str, str]], size: int | None
+    ) -> PodPage:
+        page = self.collection.fetch_page(upstream, self.headers, query, size)
+        if self.collection.present:  # before comparing with the (presented) marker
+            for item in page.items:
+                self.collection.present(pod, item)
+        return page
+
+    def one_pod(self, pod: Pod) -> PodPage:
+        upstream = self.upstream_of(pod)
+        if self.marker_item is None or pod == self.marker_pod:
+            marker = [("marker", self.marker_item["id"])] if self.marker_item else []
+            return self.fetch(pod, upstream, self.passthrough + marker, self.limit)
+        return self.after_marker(pod, upstream, self.marker_item)
+
+    def after_marker(self, pod: Pod, upstream: Upstream, marker_item: JsonDict) -> PodPage:
+        """The marker lives in another pod: this pod's items that sort after it, read page
+        by page (at most MAX_PAGES_PER_POD)."""
+        limit = self.limit
+        kept: list[JsonDict] = []
+        pod_marker = None
+        for _ in range(MAX_PAGES_PER_POD):
+            query = self.passthrough + ([("marker", pod_marker)] if pod_marker else [])
+            page = self.fetch(pod, upstream, query, max(limit or 100, 100))
+            kept += [item for item in page.items if compare(self.keys, item, marker_item) > 0]
+            if not page.more or not page.items or (limit and len(kept) >= limit):
+                return PodPage(
+                    kept[:limit] if limit else kept, page.more or len(kept) > (limit or 0)
+                )
+            pod_marker = page.items[-1]["id"]
+        return PodPage(kept, True)
+
+
 def list_across_pods(
     collection: PodCollection,
     pods: list[Pod],
@@ -165,35 +213,10 @@ def list_across_pods(
         if name not in {"limit", "marker"}
         for value in values
     ]
-
-    def one_pod(pod: Pod) -> PodPage:
-        upstream = upstream_of(pod)
-
-        def fetch(query: list[tuple[str, str]], size: int | None) -> PodPage:
-            page = collection.fetch_page(upstream, headers, query, size)
-            if collection.present:  # before comparing with the (presented) marker
-                for item in page.items:
-                    collection.present(pod, item)
-            return page
-
-        if marker_item is None or pod == marker_pod:
-            query = passthrough + ([("marker", marker_item["id"])] if marker_item else [])
-            return fetch(query, limit)
-        # The marker lives in another pod: skip this pod's items that sort before it.
-        kept: list[JsonDict] = []
-        pod_marker = None
-        for _ in range(MAX_PAGES_PER_POD):
-            query = passthrough + ([("marker", pod_marker)] if pod_marker else [])
-            page = fetch(query, max(limit or 100, 100))
-            kept += [item for item in page.items if compare(keys, item, marker_item) > 0]
-            if not page.more or not page.items or (limit and len(kept) >= limit):
-                return PodPage(
-                    kept[:limit] if limit else kept, page.more or len(kept) > (limit or 0)
-                )
-            pod_marker = page.items[-1]["id"]
-        return PodPage(kept, True)
-
-    gathered = gather(pods, one_pod)
+    listing = PodListing(
+        collection, upstream_of, headers, passthrough, keys, marker_item, marker_pod, limit
+    )
+    gathered = gather(pods, listing.one_pod)
     refused = sorted(
         (pod.region_name, pod, error)
         for pod, error in gathered.errors.items()

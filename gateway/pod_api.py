@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
 from gateway import confinement
-from gateway.base import RoutedView
+from gateway.base import GatewayView, RoutedView
 from gateway.collections import PodCollection, PodRefused, list_across_pods
 from gateway.microversions import VersionRange, supported_range
 from gateway.numbers import int_param
@@ -91,6 +92,12 @@ class PodServiceView(RoutedView):
     @classmethod
     def version_range(cls, pods: list[Pod]) -> VersionRange:
         return supported_range(cls.service_type, pods, cls.version_upstream, cls.baseline)
+
+    @classmethod
+    def version_documents(cls, request: Request, versions: VersionRange) -> list[JsonDict]:
+        """The API's version documents as its root lists them (the current one showing
+        `versions`, the pods' range); each API states its own. VersionsView answers them."""
+        raise NotImplementedError(f"{cls.__name__} states no version document")
 
     def requested_microversion(self, meta: dict[str, Any]) -> str | None:
         # OpenStack-API-Version may name several services: "compute 2.60, volume 3.50".
@@ -389,6 +396,38 @@ class PodServiceView(RoutedView):
         response = self.answer({key: items})
         left_out(response, gathered.failures)
         return response
+
+
+class VersionsView(GatewayView):
+    """An API's root and its version's root (unauthenticated): the version documents its view
+    class states (PodServiceView.version_documents) for the pods' range, in its fault format.
+    The URL conf makes one per API: `VersionsView.as_view(api=ComputeView)`."""
+
+    permission_classes = [AllowAny]
+    api: type[PodServiceView] = PodServiceView
+    status = 200  # Cinder's root answers 300 Multiple Choices
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.fault_style = self.api.fault_style
+
+    def get_view_name(self) -> str:
+        """As OPTIONS names it: "Compute Versions" (the API's view, without "View")."""
+        return f"{self.api.__name__.removesuffix('View')} Versions"
+
+    def get_view_description(self, html: bool = False) -> str:
+        return ""  # this docstring is about the class, not one API's root
+
+    def get(self, request: Request, versioned: str = "") -> JsonResponse:
+        """`versioned`: the version a path names (Nova's /v2, /v2.1) answers its document
+        alone; else the list."""
+        versions = self.api.version_range(pod_services.bottom_pods())
+        documents = self.api.version_documents(request, versions)
+        if not versioned:
+            return JsonResponse({"versions": documents}, status=self.status)
+        # /v2 names v2.0, as at Nova.
+        (document,) = [doc for doc in documents if doc["id"] in (versioned, f"{versioned}.0")]
+        return JsonResponse({"version": document}, status=self.status)
 
 
 @dataclass(frozen=True)

@@ -89,12 +89,14 @@ def dispatch(job_id: Any, countdown: float | None = None) -> None:
     """Send the Celery task for a job. A failure to send is logged, not raised: the row exists,
     so the sweep sends it later. The task is looked up by name in the Celery app (jobs.tasks
     defines it and imports this module; JobsConfig.ready() imports jobs.tasks)."""
+    args = (str(job_id),)
     try:
-        result = current_app.tasks[RUN_TASK].apply_async(
-            args=(str(job_id),),
-            # Celery takes None (send now); celery-types has countdown as a float only.
-            countdown=countdown,  # type: ignore[arg-type]
-        )
+        task = current_app.tasks[RUN_TASK]
+        # No countdown (send now) is none given: celery-types types countdown as a float only.
+        if countdown is None:
+            result = task.apply_async(args=args)
+        else:
+            result = task.apply_async(args=args, countdown=countdown)
     except Exception:
         LOG.exception("Could not send job %s to the broker; the sweep will resend it", job_id)
         return

@@ -4,17 +4,14 @@ services need of a caller's own calls to the pods."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse, JsonResponse
-from rest_framework.permissions import AllowAny
+from django.http import HttpResponse
 from rest_framework.request import Request
 
-from gateway.base import GatewayView
 from gateway.collections import PodCollection
 from gateway.microversions import VersionRange
 from gateway.pod_api import PodServiceView
 from gateway.schema import parse_json
 from gateway.services import quotas, servers
-from pods import services as pod_services
 from pods.models import Pod
 from tricircle_site.exceptions import NotFound
 from tricircle_site.jsontypes import JsonDict
@@ -27,7 +24,7 @@ STUB_MIN_VERSION = (2, 69)
 NOT_FOUND = "The resource could not be found."
 
 
-def version_document(request: Request, versions: VersionRange) -> JsonDict:
+def current_version_document(request: Request, versions: VersionRange) -> JsonDict:
     return {
         "id": "v2.1",
         "status": "CURRENT",
@@ -59,18 +56,6 @@ def legacy_version_document(request: Request) -> JsonDict:
     }
 
 
-class ComputeVersionsView(GatewayView):
-    permission_classes = [AllowAny]
-
-    def get(self, request: Request, versioned: str = "") -> JsonResponse:
-        if versioned == "v2":
-            return JsonResponse({"version": legacy_version_document(request)})
-        document = version_document(request, ComputeView.version_range(pod_services.bottom_pods()))
-        if versioned:
-            return JsonResponse({"version": document})
-        return JsonResponse({"versions": [legacy_version_document(request), document]})
-
-
 class ComputeView(PodServiceView):
     fault_style = "nova"
     service_type = "compute"
@@ -81,6 +66,10 @@ class ComputeView(PodServiceView):
     baseline = NOVA_BASELINE
     # The path being served, after the API's prefix ("/servers/{id}"): what is forwarded.
     api_path = ""
+
+    @classmethod
+    def version_documents(cls, request: Request, versions: VersionRange) -> list[JsonDict]:
+        return [legacy_version_document(request), current_version_document(request, versions)]
 
     def initial(self, request: Request, *args: object, **kwargs: object) -> None:
         super().initial(request, *args, **kwargs)

@@ -9,10 +9,11 @@ from urllib.parse import parse_qs, urlencode
 from django.http import HttpResponse, JsonResponse
 from rest_framework.request import Request
 
+from gateway import policy
 from gateway.compute.api import API_PREFIX, ComputeView
 from gateway.models import Flavor
 from gateway.services import flavors
-from gateway.services.flavors import FlavorQuery, admin_only
+from gateway.services.flavors import FlavorQuery
 from tricircle_site.exceptions import BadRequest, NotFound
 from tricircle_site.jsontypes import JsonDict
 
@@ -52,6 +53,20 @@ def _empty(api: ComputeView, status: int) -> HttpResponse:
 def _one(api: ComputeView, request: Request, flavor: Flavor) -> HttpResponse:
     base = api.public_root(request, API_PREFIX)
     return _json(api, {"flavor": flavor_body(flavor, base, api.version_tuple, True)})
+
+
+def _authorize(api: ComputeView, request: Request, rule: str) -> None:
+    policy.authorize(api.identity(request), rule)
+
+
+MANAGE = "os_compute_api:os-flavor-manage:"
+EXTRA_SPECS = "os_compute_api:os-flavor-extra-specs:"
+ACCESS = "os_compute_api:os-flavor-access"
+# A flavor action's rule, by the action the body names.
+ACCESS_ACTIONS = {
+    "addTenantAccess": f"{ACCESS}:add_tenant_access",
+    "removeTenantAccess": f"{ACCESS}:remove_tenant_access",
+}
 
 
 def _flavor(api: ComputeView, request: Request, flavor_id: str) -> Flavor:
@@ -95,7 +110,7 @@ def flavor_list(api: ComputeView, request: Request, detail: bool) -> HttpRespons
 
 
 def create_flavor(api: ComputeView, request: Request) -> HttpResponse:
-    admin_only(api.identity(request))
+    _authorize(api, request, f"{MANAGE}create")
     return _one(api, request, flavors.create_flavor(api.json_body(request).get("flavor")))
 
 
@@ -106,45 +121,51 @@ def show_flavor(api: ComputeView, request: Request, flavor_id: str) -> HttpRespo
 
 def update_flavor(api: ComputeView, request: Request, flavor_id: str) -> HttpResponse:
     flavor = _flavor(api, request, flavor_id)
-    admin_only(api.identity(request))
+    _authorize(api, request, f"{MANAGE}update")
     data = api.json_body(request).get("flavor") or {}
     return _one(api, request, flavors.update_description(flavor, data))
 
 
 def delete_flavor(api: ComputeView, request: Request, flavor_id: str) -> HttpResponse:
     flavor = _flavor(api, request, flavor_id)
-    admin_only(api.identity(request))
+    _authorize(api, request, f"{MANAGE}delete")
     flavors.delete_flavor(api.identity(request), flavor)
     return _empty(api, 202)
 
 
 def flavor_action(api: ComputeView, request: Request, flavor_id: str) -> HttpResponse:
-    admin_only(api.identity(request))  # as Nova: refused before the flavor is looked up
+    action = api.json_body(request)
+    rule = next((ACCESS_ACTIONS[name] for name in ACCESS_ACTIONS if name in action), None)
+    if rule is None:  # as Nova: an action it does not know is bad input, whoever asks
+        raise BadRequest(flavors.UNKNOWN_ACTION)
+    _authorize(api, request, rule)  # as Nova: refused before the flavor is looked up
     flavor = _flavor(api, request, flavor_id)
-    flavors.flavor_action(api.identity(request), flavor, api.json_body(request))
+    flavors.flavor_action(api.identity(request), flavor, action)
     return _json(api, {"flavor_access": flavors.access_list(flavor)})
 
 
 def flavor_access(api: ComputeView, request: Request, flavor_id: str) -> HttpResponse:
-    admin_only(api.identity(request))  # as Nova: refused before the flavor is looked up
+    _authorize(api, request, ACCESS)  # as Nova: refused before the flavor is looked up
     flavor = _flavor(api, request, flavor_id)
     return _json(api, {"flavor_access": flavors.access_list(flavor)})
 
 
 # --- extra specs -----------------------------------------------------------------------------
 def list_extra_specs(api: ComputeView, request: Request, flavor_id: str) -> HttpResponse:
+    _authorize(api, request, f"{EXTRA_SPECS}index")
     return _json(api, {"extra_specs": _flavor(api, request, flavor_id).extra_specs})
 
 
 def set_extra_specs(api: ComputeView, request: Request, flavor_id: str) -> HttpResponse:
     flavor = _flavor(api, request, flavor_id)
-    admin_only(api.identity(request))
+    _authorize(api, request, f"{EXTRA_SPECS}create")
     specs = flavors.set_extra_specs(flavor, api.json_body(request).get("extra_specs"))
     flavors.request_sync(api.identity(request), flavor.id)
     return _json(api, {"extra_specs": specs})
 
 
 def show_extra_spec(api: ComputeView, request: Request, flavor_id: str, key: str) -> HttpResponse:
+    _authorize(api, request, f"{EXTRA_SPECS}show")
     flavor = _flavor(api, request, flavor_id)
     if key not in flavor.extra_specs:
         raise NotFound(f"Flavor {flavor.id} has no extra specs with key {key}.")
@@ -153,7 +174,7 @@ def show_extra_spec(api: ComputeView, request: Request, flavor_id: str, key: str
 
 def update_extra_spec(api: ComputeView, request: Request, flavor_id: str, key: str) -> HttpResponse:
     flavor = _flavor(api, request, flavor_id)
-    admin_only(api.identity(request))
+    _authorize(api, request, f"{EXTRA_SPECS}update")
     specs = api.json_body(request)
     if set(specs) != {key}:
         raise BadRequest("Request body and URI mismatch.")
@@ -164,7 +185,7 @@ def update_extra_spec(api: ComputeView, request: Request, flavor_id: str, key: s
 
 def delete_extra_spec(api: ComputeView, request: Request, flavor_id: str, key: str) -> HttpResponse:
     flavor = _flavor(api, request, flavor_id)
-    admin_only(api.identity(request))
+    _authorize(api, request, f"{EXTRA_SPECS}delete")
     flavors.unset_extra_spec(flavor, key)
     flavors.request_sync(api.identity(request), flavor.id)
     return _empty(api, 200)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from django.http import HttpResponse
 from rest_framework.request import Request
 
+from gateway import policy
 from gateway.compute.api import ComputeView
 from gateway.schema import parse_json
 from pods.fanout import gather
-from tricircle_site.exceptions import Forbidden, ServiceUnavailable
+from tricircle_site.exceptions import ServiceUnavailable
 from tricircle_site.jsontypes import JsonDict
 
 # What a service's change names it by, before 2.53 (its host, in the body), instead of its id.
@@ -58,8 +59,7 @@ def change_service(api: ComputeView, request: Request, service_id: str) -> HttpR
 def list_aggregates(api: ComputeView, request: Request) -> HttpResponse:
     """Each pod is an aggregate of its AZ, as pod creation made one in Tricircle's design;
     its hosts are the pod's compute services."""
-    if not api.identity(request).is_admin:
-        raise Forbidden("Policy doesn't allow os_compute_api:os-aggregates:index.")
+    policy.authorize(api.identity(request), "os_compute_api:os-aggregates:index")
     gathered = gather(
         api.answering_pods(),
         lambda pod: api.forward_get(request, pod, "/os-services?binary=nova-compute"),

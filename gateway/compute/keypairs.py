@@ -42,28 +42,28 @@ def _json(api: ComputeView, body: Any, status: int = 200) -> HttpResponse:
     return api.set_version_headers(JsonResponse(body, status=status))
 
 
-def _user_of(api: ComputeView, request: Request) -> str:
+def _user_of(api: ComputeView, request: Request, action: str) -> str:
     """The user the call is about: `?user_id=` (admins), else the caller."""
     params = parse_qs(request.META.get("QUERY_STRING", ""))
     asked = params["user_id"][-1] if params.get("user_id") else None
-    return keypairs.owner_of_call(api.identity(request), asked)
+    return keypairs.owner_of_call(api.identity(request), asked, action)
 
 
 def list_keypairs(api: ComputeView, request: Request) -> HttpResponse:
     version = api.version_tuple
     shown = [
         {"keypair": keypair_body(keypair, False, version)}
-        for keypair in keypairs.keypairs_of(_user_of(api, request))
+        for keypair in keypairs.keypairs_of(_user_of(api, request, "index"))
     ]
     return _json(api, {"keypairs": shown})
 
 
 def create_keypair(api: ComputeView, request: Request) -> HttpResponse:
-    user_id = _user_of(api, request)
+    user_id = _user_of(api, request, "create")
     data = api.json_body(request).get("keypair")
     identity = api.identity(request)
     if isinstance(data, dict) and data.get("user_id") not in (None, identity.user_id):
-        user_id = keypairs.owner_of_call(identity, str(data["user_id"]))
+        user_id = keypairs.owner_of_call(identity, str(data["user_id"]), "create")
     version = api.version_tuple
     keypair, private_key = keypairs.create_keypair(
         user_id, data, version, keypair_limit(api, request)
@@ -76,12 +76,12 @@ def create_keypair(api: ComputeView, request: Request) -> HttpResponse:
 
 
 def show_keypair(api: ComputeView, request: Request, name: str) -> HttpResponse:
-    keypair = keypairs.get_keypair(_user_of(api, request), name)
+    keypair = keypairs.get_keypair(_user_of(api, request, "show"), name)
     return _json(api, {"keypair": keypair_body(keypair, True, api.version_tuple)})
 
 
 def delete_keypair(api: ComputeView, request: Request, name: str) -> HttpResponse:
-    keypairs.delete_keypair(api.identity(request), _user_of(api, request), name)
+    keypairs.delete_keypair(api.identity(request), _user_of(api, request, "delete"), name)
     return api.set_version_headers(HttpResponse(status=204 if api.version_tuple >= (2, 2) else 202))
 
 

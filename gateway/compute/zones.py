@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.http import HttpResponse, JsonResponse
 from rest_framework.request import Request
 
+from gateway import policy
 from gateway.compute.api import ComputeView
 from gateway.pod_api import zone_info
-from tricircle_site.exceptions import Forbidden
 
 
 def list_zones(api: ComputeView, request: Request) -> HttpResponse:
@@ -15,8 +15,5 @@ def list_zones(api: ComputeView, request: Request) -> HttpResponse:
 
 
 def list_zones_detail(api: ComputeView, request: Request) -> HttpResponse:
-    if not api.identity(request).is_admin:
-        raise Forbidden(
-            "Policy doesn't allow os_compute_api:os-availability-zone:detail to be performed."
-        )
+    policy.authorize(api.identity(request), "os_compute_api:os-availability-zone:detail")
     return list_zones(api, request)

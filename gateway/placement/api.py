@@ -11,16 +11,13 @@ import json
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from django.http import HttpResponse, JsonResponse
-from rest_framework.permissions import AllowAny
+from django.http import HttpResponse
 from rest_framework.request import Request
 
-from gateway.base import GatewayView
 from gateway.collections import PodRefused
 from gateway.microversions import VersionRange
 from gateway.pod_api import PodServiceView
 from gateway.proxy import UpstreamResponse
-from pods import services as pod_services
 from pods.fanout import gather
 from pods.models import Pod
 from tricircle_site.exceptions import ServiceUnavailable
@@ -32,12 +29,15 @@ PLACEMENT_BASELINE = VersionRange("1.0", "1.0")
 PodBodies = list[tuple[Pod, JsonDict]]
 
 
-class PlacementVersionsView(GatewayView):
+class PlacementView(PodServiceView):
     fault_style = "placement"
-    permission_classes = [AllowAny]
+    service_type = "placement"
+    api_prefix = API_PREFIX
+    microversion_name = "placement"
+    baseline = PLACEMENT_BASELINE
 
-    def get(self, request: Request) -> JsonResponse:
-        versions = PlacementView.version_range(pod_services.bottom_pods())
+    @classmethod
+    def version_documents(cls, request: Request, versions: VersionRange) -> list[JsonDict]:
         document = {
             "id": "v1.0",
             "max_version": versions.maximum,
@@ -45,15 +45,7 @@ class PlacementVersionsView(GatewayView):
             "status": "CURRENT",
             "links": [{"rel": "self", "href": ""}],
         }
-        return JsonResponse({"versions": [document]})
-
-
-class PlacementView(PodServiceView):
-    fault_style = "placement"
-    service_type = "placement"
-    api_prefix = API_PREFIX
-    microversion_name = "placement"
-    baseline = PLACEMENT_BASELINE
+        return [document]
 
     def pod_path(self) -> str:
         """The path asked, as each pod's Placement serves it."""

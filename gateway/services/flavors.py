@@ -22,7 +22,7 @@ from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import ensure_bottom
 from tricircle_site.auth import KeystoneIdentity
-from tricircle_site.exceptions import BadRequest, Conflict, Forbidden, NotFound
+from tricircle_site.exceptions import BadRequest, Conflict, NotFound
 from tricircle_site.jsontypes import JsonDict
 
 # The job that brings the pods' copies of a flavor in step with Tricircle's (gateway.job_types).
@@ -235,11 +235,6 @@ def pod_nova(pod: Pod) -> NovaClient:
 
 
 # --- the API's calls ---------------------------------------------------------------------------
-def admin_only(caller: KeystoneIdentity) -> None:
-    if not caller.is_admin:
-        raise Forbidden("Policy doesn't allow this operation to be performed.")
-
-
 def request_sync(caller: KeystoneIdentity, flavor_id: str) -> None:
     """The pods' copies of the flavor follow its change (the flavor_sync job)."""
     request_job(FLAVOR_SYNC, caller.project_id, {"flavor_id": flavor_id})
@@ -309,6 +304,9 @@ def access_list(flavor: Flavor) -> list[JsonDict]:
     return [{"flavor_id": flavor.id, "tenant_id": row.project_id} for row in flavor.access.all()]
 
 
+UNKNOWN_ACTION = "Unknown flavor action."
+
+
 def flavor_action(caller: KeystoneIdentity, flavor: Flavor, action: JsonDict) -> None:
     """addTenantAccess / removeTenantAccess; the pods' copies follow."""
     if "addTenantAccess" in action:
@@ -316,7 +314,7 @@ def flavor_action(caller: KeystoneIdentity, flavor: Flavor, action: JsonDict) ->
     elif "removeTenantAccess" in action:
         remove_access(flavor, _tenant_of(action["removeTenantAccess"]))
     else:
-        raise BadRequest("Unknown flavor action.")
+        raise BadRequest(UNKNOWN_ACTION)
     request_sync(caller, flavor.id)
 
 

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import IntegrityError, transaction
 
+from gateway import policy
 from gateway.job_names import KEYPAIR_CLEANUP
 from gateway.models import KeyPair
 from jobs.services import request_job
@@ -27,6 +28,8 @@ from tricircle_site.exceptions import BadRequest, Conflict, Forbidden, NotFound
 
 # Key pairs of another user need 2.10 in the pod's Nova.
 KEYPAIR_VERSION = "2.10"
+# Nova's policy rules of key pair calls: the user's own, or an admin's (gateway.policy).
+POLICY_ROOT = "os_compute_api:os-keypairs:"
 # The job that removes a deleted key pair's copies from the pods (gateway.job_types).
 
 # The characters Nova allows in a key pair's name, before and from microversion 2.92.
@@ -156,11 +159,11 @@ def keypair_nova(pod: Pod) -> NovaClient:
     return nova(pod, KEYPAIR_VERSION)
 
 
-def owner_of_call(caller: KeystoneIdentity, user_id: str | None) -> str:
-    """The user whose key pairs a call is about: the caller's, or (admins) the one named."""
+def owner_of_call(caller: KeystoneIdentity, user_id: str | None, action: str) -> str:
+    """The user whose key pairs a call is about: the caller's, or the one named, where the
+    policy of the action (index, create, show, delete) lets the caller act for them."""
     if user_id and user_id != caller.user_id:
-        if not caller.is_admin:
-            raise Forbidden("Policy doesn't allow this operation to be performed.")
+        policy.authorize(caller, f"{POLICY_ROOT}{action}", user_id)
         return user_id
     return caller.user_id
 

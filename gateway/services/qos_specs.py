@@ -21,13 +21,12 @@ from pods.clients import CinderClient, cinder
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import bottom_id_in, ensure_bottom
-from tricircle_site.auth import KeystoneIdentity
-from tricircle_site.exceptions import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable
+from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUnavailable
 from tricircle_site.jsontypes import JsonDict
 
 LOG = logging.getLogger(__name__)
 
-# Cinder's policy rules for QoS specs, all admin-only by default; a refusal names its rule.
+# Cinder's policy rules for QoS specs (gateway.policy: all admin-only by default).
 GET_ALL_POLICY = "volume_extension:qos_specs_manage:get_all"
 GET_POLICY = "volume_extension:qos_specs_manage:get"
 CREATE_POLICY = "volume_extension:qos_specs_manage:create"
@@ -56,11 +55,6 @@ SORT_FIELDS: dict[str, str | None] = {
 # table, where a spec set is rows of keys and values, matches only id, and the name as `value`);
 # any other filter names nothing there and selects no spec set, as in Cinder.
 FILTER_FIELDS = {"id": "id", "name": "name", "consumer": "consumer", "value": "name"}
-
-
-def authorize(identity: KeystoneIdentity, rule: str) -> None:
-    if not identity.is_admin:
-        raise Forbidden(f"Policy doesn't allow {rule} to be performed.")
 
 
 def get_specs(specs_id: str) -> QosSpecs:

@@ -34,7 +34,6 @@ from tricircle_site.auth import KeystoneIdentity
 from tricircle_site.exceptions import (
     BadRequest,
     Conflict,
-    Forbidden,
     NotFound,
     ServiceUnavailable,
 )
@@ -79,10 +78,6 @@ class GroupTypeChanges(TypedDict, total=False):
 
 def supports(version: str, minimum: str) -> bool:
     return as_tuple(version) >= as_tuple(minimum)
-
-
-def policy_refusal(rule: str) -> Forbidden:
-    return Forbidden(f"Policy doesn't allow {rule} to be performed.")
 
 
 # --- validation as Cinder's JSON schemas answer --------------------------------------------------

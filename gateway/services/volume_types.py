@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from gateway import policy
 from gateway.models import VolumeType, VolumeTypeAccess
 from gateway.numbers import whole_number
 from gateway.services import qos_specs
@@ -429,11 +430,14 @@ def type_in_pod(caller: KeystoneIdentity, pod: Pod, ref: str) -> str:
     return found.name
 
 
-def make_types_of_limits(caller: KeystoneIdentity, given: object, pods: list[Pod]) -> None:
+def make_types_of_limits(
+    caller: KeystoneIdentity, given: object, pods: list[Pod], rule: str
+) -> None:
     """Per-type limits (`volumes_<type>`...) name Tricircle's types, which the pods only have
     once a volume of the type was made there: made in every pod before the pods take the
-    limits. Only for admins (the pods refuse the change of others; nothing is made for it)."""
-    if not caller.is_admin or not isinstance(given, dict):
+    limits. Only for who may make the change (`rule`; the pods refuse the change of others,
+    nothing is made for it)."""
+    if not policy.allowed(caller, rule) or not isinstance(given, dict):
         return
     names = {
         key.split("_", 1)[1]

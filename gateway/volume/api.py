@@ -8,11 +8,10 @@ import json
 import re
 from dataclasses import replace
 
-from django.http import HttpResponse, JsonResponse
-from rest_framework.permissions import AllowAny
+from django.http import HttpResponse
 from rest_framework.request import Request
 
-from gateway.base import GatewayView
+from gateway import policy
 from gateway.microversions import VersionRange
 from gateway.pod_api import PodServiceView
 from gateway.proxy import Upstream
@@ -20,13 +19,19 @@ from gateway.schema import parse_json
 from gateway.services import quotas, volume_groups, volume_types
 from gateway.services.calls import PodAnswer
 from gateway.upstreams import pod_upstream
-from pods import services as pod_services
 from pods.models import Pod
 from tricircle_site.exceptions import Forbidden, NotFound
 from tricircle_site.jsontypes import JsonDict
 
 API_PREFIX = "/volume/v3"
 CINDER_BASELINE = VersionRange("3.0", "3.0")
+# Who may name another project than their own in the path (gateway.policy).
+OTHER_PROJECT = "tricircle:volume:other_project_in_path"
+# Cinder's rules of the quota changes, by the body's key.
+QUOTA_CHANGE_RULES = {
+    "quota_set": "volume_extension:quotas:update",
+    "quota_class_set": "volume_extension:quota_classes:update",
+}
 # A project id in the URL (/v3/{project_id}/volumes): Keystone ids are 32 hex digits.
 PROJECT_ID = re.compile(
     r"^[0-9a-f]{32}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -62,15 +67,6 @@ def version_document(request: Request, versions: VersionRange) -> JsonDict:
     }
 
 
-class VolumeVersionsView(GatewayView):
-    permission_classes = [AllowAny]
-    status = 200  # Cinder's root answers 300 Multiple Choices, /v3 a 200
-
-    def get(self, request: Request) -> JsonResponse:
-        versions = VolumeView.version_range(pod_services.bottom_pods())
-        return JsonResponse({"versions": [version_document(request, versions)]}, status=self.status)
-
-
 class VolumeView(PodServiceView):
     fault_style = "nova"  # Cinder's faults have Nova's shape: {"itemNotFound": {code, message}}
     service_type = "volumev3"
@@ -85,6 +81,10 @@ class VolumeView(PodServiceView):
 
     def marker_not_found(self, marker: str) -> Exception:
         return NotFound(f"Marker {marker} could not be found.")
+
+    @classmethod
+    def version_documents(cls, request: Request, versions: VersionRange) -> list[JsonDict]:
+        return [version_document(request, versions)]
 
     @classmethod
     def version_upstream(cls, pod: Pod) -> Upstream:
@@ -105,14 +105,17 @@ class VolumeView(PodServiceView):
         first, _, rest = path[1:].partition("/")
         identity = self.identity(request)
         if first and (first == identity.project_id or PROJECT_ID.match(first)):
-            if first != identity.project_id and not identity.is_admin:
+            if first != identity.project_id and not policy.allowed(identity, OTHER_PROJECT):
                 raise Forbidden(f"Policy doesn't allow a call in project {first}.")
             return "/" + rest
         return path
 
     def prepare_quota_change(self, request: Request, body_key: str) -> None:
         given = parse_json(request.body).get(body_key)
-        volume_types.make_types_of_limits(self.identity(request), given, self.answering_pods())
+        rule = QUOTA_CHANGE_RULES[body_key]
+        volume_types.make_types_of_limits(
+            self.identity(request), given, self.answering_pods(), rule
+        )
 
     def present_items(self, items: list[JsonDict]) -> None:
         """Type ids (a volume's at 3.63, a group's) are the pods' copies': Tricircle's."""
@@ -135,10 +138,6 @@ class VolumeView(PodServiceView):
 
     def accepted(self, status: int = 202) -> HttpResponse:
         return self.set_version_headers(HttpResponse(status=status))
-
-    def require_admin(self, request: Request, what: str) -> None:
-        if not self.identity(request).is_admin:
-            raise Forbidden(f"Policy doesn't allow {what} to be performed.")
 
 
 def on_first_pod(api: VolumeView, request: Request, **fields: str) -> HttpResponse:

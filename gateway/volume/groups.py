@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.http import HttpResponse, JsonResponse
 from rest_framework.request import Request
 
+from gateway import policy
 from gateway.models import GroupType
 from gateway.pod_api import query_params
 from gateway.schema import parse_json
@@ -27,9 +28,8 @@ def require_version(api: VolumeView, minimum: str) -> None:
         raise NotFound(NO_SUCH_RESOURCE)
 
 
-def require_admin(api: VolumeView, request: Request, rule: str) -> None:
-    if not api.identity(request).is_admin:
-        raise groups.policy_refusal(rule)
+def authorize(api: VolumeView, request: Request, rule: str) -> None:
+    policy.authorize(api.identity(request), rule)
 
 
 # --- group types -------------------------------------------------------------------------------
@@ -52,7 +52,7 @@ def list_group_types(api: VolumeView, request: Request) -> HttpResponse:
 def create_group_type(api: VolumeView, request: Request) -> HttpResponse:
     require_version(api, groups.GROUP_TYPES_VERSION)
     fields = groups.valid_new_group_type(parse_json(request.body))
-    require_admin(api, request, "group:group_types:create")
+    authorize(api, request, "group:group_types:create")
     made = groups.create_group_type(fields)
     return answer(api, {"group_type": groups.group_type_body(made, True)}, 202)
 
@@ -70,7 +70,7 @@ def show_group_type(api: VolumeView, request: Request, group_type_id: str) -> Ht
 def update_group_type(api: VolumeView, request: Request, group_type_id: str) -> HttpResponse:
     require_version(api, groups.GROUP_TYPES_VERSION)
     changes = groups.valid_update(parse_json(request.body))
-    require_admin(api, request, "group:group_types:update")
+    authorize(api, request, "group:group_types:update")
     group_type = groups.get_group_type(group_type_id, api.identity(request))
     updated = groups.update_group_type(group_type, changes)
     return api.answer({"group_type": groups.group_type_body(updated, True)})
@@ -78,7 +78,7 @@ def update_group_type(api: VolumeView, request: Request, group_type_id: str) -> 
 
 def delete_group_type(api: VolumeView, request: Request, group_type_id: str) -> HttpResponse:
     require_version(api, groups.GROUP_TYPES_VERSION)
-    require_admin(api, request, "group:group_types:delete")
+    authorize(api, request, "group:group_types:delete")
     groups.delete_group_type(groups.get_group_type(group_type_id, api.identity(request)))
     return api.accepted()
 
@@ -122,7 +122,7 @@ def delete_group_spec(
 
 def specs_of_type(api: VolumeView, request: Request, group_type_id: str, rule: str) -> GroupType:
     require_version(api, groups.GROUP_TYPES_VERSION)
-    require_admin(api, request, f"group:group_types_specs:{rule}")
+    authorize(api, request, f"group:group_types_specs:{rule}")
     return groups.get_group_type(group_type_id, api.identity(request))
 
 

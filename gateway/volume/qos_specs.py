@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.http import HttpResponse
 from rest_framework.request import Request
 
+from gateway import policy
 from gateway.models import QosSpecs
 from gateway.pod_api import query_params
 from gateway.schema import parse_json
@@ -17,7 +18,7 @@ from tricircle_site.jsontypes import JsonDict
 
 
 def list_specs(api: VolumeView, request: Request) -> HttpResponse:
-    qos_specs.authorize(api.identity(request), qos_specs.GET_ALL_POLICY)
+    policy.authorize(api.identity(request), qos_specs.GET_ALL_POLICY)
     params = query_params(request)
     rows, limit = qos_specs.listed(params)
     body: JsonDict = {"qos_specs": [qos_specs.specs_item(row) for row in rows]}
@@ -31,25 +32,25 @@ def list_specs(api: VolumeView, request: Request) -> HttpResponse:
 
 def create_specs(api: VolumeView, request: Request) -> HttpResponse:
     given = qos_specs.valid_create(parse_json(request.body))
-    qos_specs.authorize(api.identity(request), qos_specs.CREATE_POLICY)
+    policy.authorize(api.identity(request), qos_specs.CREATE_POLICY)
     return shown(api, request, qos_specs.create_specs(given))
 
 
 def show_specs(api: VolumeView, request: Request, specs_id: str) -> HttpResponse:
-    qos_specs.authorize(api.identity(request), qos_specs.GET_POLICY)
+    policy.authorize(api.identity(request), qos_specs.GET_POLICY)
     return shown(api, request, qos_specs.get_specs(specs_id))
 
 
 def update_specs(api: VolumeView, request: Request, specs_id: str) -> HttpResponse:
     body = parse_json(request.body)
     given = qos_specs.valid_update(body)
-    qos_specs.authorize(api.identity(request), qos_specs.UPDATE_POLICY)
+    policy.authorize(api.identity(request), qos_specs.UPDATE_POLICY)
     qos_specs.update_specs(qos_specs.get_specs(specs_id), given)
     return api.answer(body)  # Cinder answers with the body it was given
 
 
 def delete_specs(api: VolumeView, request: Request, specs_id: str) -> HttpResponse:
-    qos_specs.authorize(api.identity(request), qos_specs.DELETE_POLICY)
+    policy.authorize(api.identity(request), qos_specs.DELETE_POLICY)
     force = qos_specs.force_param(query_params(request))  # before the lookup, as Cinder
     qos_specs.delete_specs(qos_specs.get_specs(specs_id), force)
     return api.accepted()
@@ -57,13 +58,13 @@ def delete_specs(api: VolumeView, request: Request, specs_id: str) -> HttpRespon
 
 def delete_keys(api: VolumeView, request: Request, specs_id: str) -> HttpResponse:
     keys = qos_specs.valid_keys(parse_json(request.body))
-    qos_specs.authorize(api.identity(request), qos_specs.DELETE_POLICY)
+    policy.authorize(api.identity(request), qos_specs.DELETE_POLICY)
     qos_specs.delete_keys(qos_specs.get_specs(specs_id), keys)
     return api.accepted()
 
 
 def associations(api: VolumeView, request: Request, specs_id: str) -> HttpResponse:
-    qos_specs.authorize(api.identity(request), qos_specs.GET_ALL_POLICY)
+    policy.authorize(api.identity(request), qos_specs.GET_ALL_POLICY)
     specs = qos_specs.get_specs(specs_id)
     return api.answer({"qos_associations": qos_specs.associations(specs)})
 
@@ -79,7 +80,7 @@ def disassociate(api: VolumeView, request: Request, specs_id: str) -> HttpRespon
 def change_association(
     api: VolumeView, request: Request, specs_id: str, change: qos_specs.Association
 ) -> HttpResponse:
-    qos_specs.authorize(api.identity(request), qos_specs.UPDATE_POLICY)
+    policy.authorize(api.identity(request), qos_specs.UPDATE_POLICY)
     type_id = qos_specs.required_type_id(query_params(request))  # checked first, as in Cinder
     specs = qos_specs.get_specs(specs_id)
     change(specs, qos_specs.type_to_associate(type_id))
@@ -87,7 +88,7 @@ def change_association(
 
 
 def disassociate_all(api: VolumeView, request: Request, specs_id: str) -> HttpResponse:
-    qos_specs.authorize(api.identity(request), qos_specs.UPDATE_POLICY)
+    policy.authorize(api.identity(request), qos_specs.UPDATE_POLICY)
     qos_specs.disassociate_all(qos_specs.get_specs(specs_id))
     return api.accepted()
 

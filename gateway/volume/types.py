@@ -7,13 +7,24 @@ from __future__ import annotations
 from django.http import HttpResponse
 from rest_framework.request import Request
 
+from gateway import policy
 from gateway.pod_api import query_params
 from gateway.schema import parse_json
 from gateway.services import volume_types
 from gateway.volume.api import VolumeView
 from tricircle_site.exceptions import BadRequest, NotFound
 
-ADMIN_ONLY = "this change of volume types"
+TYPES = "volume_extension:type_"
+EXTRA_SPECS = "volume_extension:types_extra_specs:"
+ACCESS = "volume_extension:volume_type_access:"
+ENCRYPTION = "volume_extension:volume_type_encryption:"
+# A type action's rule, by the action the body names.
+NO_ACTION = "Give addProjectAccess or removeProjectAccess with a project."
+ACCESS_ACTIONS = {name: f"{ACCESS}{name}" for name in ("addProjectAccess", "removeProjectAccess")}
+
+
+def authorize(api: VolumeView, request: Request, rule: str) -> None:
+    policy.authorize(api.identity(request), rule)
 
 
 def list_types(api: VolumeView, request: Request) -> HttpResponse:
@@ -25,7 +36,7 @@ def list_types(api: VolumeView, request: Request) -> HttpResponse:
 
 
 def create_type(api: VolumeView, request: Request) -> HttpResponse:
-    api.require_admin(request, ADMIN_ONLY)
+    authorize(api, request, f"{TYPES}create")
     created = volume_types.create_type(parse_json(request.body).get("volume_type"))
     return api.answer({"volume_type": volume_types.type_body(created, True)})
 
@@ -40,7 +51,7 @@ def show_type(api: VolumeView, request: Request, type_id: str) -> HttpResponse:
 
 def update_type(api: VolumeView, request: Request, type_id: str) -> HttpResponse:
     volume_type = volume_types.get_type(type_id, api.identity(request))
-    api.require_admin(request, ADMIN_ONLY)
+    authorize(api, request, f"{TYPES}update")
     body = parse_json(request.body).get("volume_type")
     updated = volume_types.update_type(volume_type, body)
     return api.answer({"volume_type": volume_types.type_body(updated, True, False)})
@@ -48,13 +59,14 @@ def update_type(api: VolumeView, request: Request, type_id: str) -> HttpResponse
 
 def delete_type(api: VolumeView, request: Request, type_id: str) -> HttpResponse:
     volume_type = volume_types.get_type(type_id, api.identity(request))
-    api.require_admin(request, ADMIN_ONLY)
+    authorize(api, request, f"{TYPES}delete")
     volume_types.delete_type(volume_type)
     return api.accepted()
 
 
 # --- extra specs -------------------------------------------------------------------------------
 def list_extra_specs(api: VolumeView, request: Request, type_id: str) -> HttpResponse:
+    authorize(api, request, f"{EXTRA_SPECS}index")
     identity = api.identity(request)
     volume_type = volume_types.get_type(type_id, identity)
     return api.answer(
@@ -64,12 +76,13 @@ def list_extra_specs(api: VolumeView, request: Request, type_id: str) -> HttpRes
 
 def set_extra_specs(api: VolumeView, request: Request, type_id: str) -> HttpResponse:
     volume_type = volume_types.get_type(type_id, api.identity(request))
-    api.require_admin(request, ADMIN_ONLY)
+    authorize(api, request, f"{EXTRA_SPECS}create")
     given = parse_json(request.body).get("extra_specs")
     return api.answer({"extra_specs": volume_types.set_extra_specs(volume_type, given)})
 
 
 def show_extra_spec(api: VolumeView, request: Request, type_id: str, key: str) -> HttpResponse:
+    authorize(api, request, f"{EXTRA_SPECS}show")
     identity = api.identity(request)
     volume_type = volume_types.get_type(type_id, identity)
     specs = volume_types.visible_extra_specs(volume_type, identity.is_admin)
@@ -80,7 +93,7 @@ def show_extra_spec(api: VolumeView, request: Request, type_id: str, key: str) -
 
 def update_extra_spec(api: VolumeView, request: Request, type_id: str, key: str) -> HttpResponse:
     volume_type = volume_types.get_type(type_id, api.identity(request))
-    api.require_admin(request, ADMIN_ONLY)
+    authorize(api, request, f"{EXTRA_SPECS}update")
     given = parse_json(request.body)
     if set(given) != {key}:
         raise BadRequest("The request body must name the key of the URL alone.")
@@ -89,7 +102,7 @@ def update_extra_spec(api: VolumeView, request: Request, type_id: str, key: str)
 
 def delete_extra_spec(api: VolumeView, request: Request, type_id: str, key: str) -> HttpResponse:
     volume_type = volume_types.get_type(type_id, api.identity(request))
-    api.require_admin(request, ADMIN_ONLY)
+    authorize(api, request, f"{EXTRA_SPECS}delete")
     volume_types.unset_extra_spec(volume_type, key)
     return api.accepted()
 
@@ -97,16 +110,19 @@ def delete_extra_spec(api: VolumeView, request: Request, type_id: str, key: str)
 # --- access ----------------------------------------------------------------------------------
 def list_type_access(api: VolumeView, request: Request, type_id: str) -> HttpResponse:
     """os-volume-type-access: the projects of a private type (admins only)."""
-    api.require_admin(request, ADMIN_ONLY)
+    authorize(api, request, f"{ACCESS}get_all_for_type")
     volume_type = volume_types.get_type(type_id, api.identity(request))
     return api.answer({"volume_type_access": volume_types.type_access(volume_type)})
 
 
 def type_action(api: VolumeView, request: Request, type_id: str) -> HttpResponse:
     """addProjectAccess or removeProjectAccess (admins only)."""
-    api.require_admin(request, ADMIN_ONLY)
-    volume_type = volume_types.get_type(type_id, api.identity(request))
     action = parse_json(request.body)
+    rule = next((ACCESS_ACTIONS[name] for name in ACCESS_ACTIONS if name in action), None)
+    if rule is None:  # as Cinder: an action it does not know is bad input, whoever asks
+        raise BadRequest(NO_ACTION)
+    authorize(api, request, rule)  # as Cinder: refused before the type is looked up
+    volume_type = volume_types.get_type(type_id, api.identity(request))
     for name, change in (
         ("addProjectAccess", volume_types.add_access),
         ("removeProjectAccess", volume_types.remove_access),
@@ -114,26 +130,26 @@ def type_action(api: VolumeView, request: Request, type_id: str) -> HttpResponse
         if isinstance(action.get(name), dict):
             change(volume_type, action[name].get("project"))
             return api.accepted()
-    raise BadRequest("Give addProjectAccess or removeProjectAccess with a project.")
+    raise BadRequest(NO_ACTION)
 
 
 # --- encryption: kept with the type at Tricircle and given to its copies in the pods (admins
 # only, as Cinder's policy) ---------------------------------------------------------------------
 def show_encryption(api: VolumeView, request: Request, type_id: str) -> HttpResponse:
-    api.require_admin(request, ADMIN_ONLY)
+    authorize(api, request, f"{ENCRYPTION}get")
     volume_type = volume_types.get_type(type_id, api.identity(request))
     return api.answer(volume_types.encryption_specs(volume_type))
 
 
 def create_encryption(api: VolumeView, request: Request, type_id: str) -> HttpResponse:
-    api.require_admin(request, ADMIN_ONLY)
+    authorize(api, request, f"{ENCRYPTION}create")
     volume_type = volume_types.get_type(type_id, api.identity(request))
     given = parse_json(request.body).get("encryption")
     return api.answer({"encryption": volume_types.set_encryption(volume_type, given, True)})
 
 
 def show_encryption_key(api: VolumeView, request: Request, type_id: str, key: str) -> HttpResponse:
-    api.require_admin(request, ADMIN_ONLY)
+    authorize(api, request, f"{ENCRYPTION}get")
     volume_type = volume_types.get_type(type_id, api.identity(request))
     specs = volume_types.encryption_specs(volume_type)
     if key not in specs:
@@ -144,13 +160,13 @@ def show_encryption_key(api: VolumeView, request: Request, type_id: str, key: st
 def update_encryption(api: VolumeView, request: Request, type_id: str, key: str) -> HttpResponse:
     """PUT /types/{id}/encryption/{encryption id}: Cinder changes the type's encryption
     whatever id the path names."""
-    api.require_admin(request, ADMIN_ONLY)
+    authorize(api, request, f"{ENCRYPTION}update")
     volume_type = volume_types.get_type(type_id, api.identity(request))
     given = parse_json(request.body).get("encryption")
     return api.answer({"encryption": volume_types.set_encryption(volume_type, given, False)})
 
 
 def delete_encryption(api: VolumeView, request: Request, type_id: str, key: str) -> HttpResponse:
-    api.require_admin(request, ADMIN_ONLY)
+    authorize(api, request, f"{ENCRYPTION}delete")
     volume_types.delete_encryption(volume_types.get_type(type_id, api.identity(request)))
     return api.accepted()
