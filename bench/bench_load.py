@@ -1,6 +1,6 @@
 """Gateway requests per second with N concurrent clients, and the memory of Tricircle's processes.
 
-    .venv/bin/python bench/bench_load.py [--clients 1,4,16] [--seconds 5]
+    .venv/bin/python bench/bench_load.py [--clients 1,16,64] [--seconds 5]
 
 Needs the lab (`python3.11 tests/lab/lab.py up`); starts its own Tricircle on 127.0.0.1:19999 as
 the lab tests do (gunicorn: 2 gthread workers x 8 threads; one Celery worker with beat), boots
@@ -8,10 +8,11 @@ one server in Pod1 through it, then for each client count runs N threads, each w
 keep-alive HTTP session, calling for --seconds:
 - GET /compute/v2.1/servers/{id} through Tricircle, and the same on Pod1's Nova directly;
 - GET /networking/v2.0/networks through Tricircle, and the same on the central Neutron.
-Prints requests per second and errors of each, then the RSS (from /proc) of the gunicorn and
-Celery process groups before and after the load. The clients are Python threads on the same
-machine: they share its CPUs with the servers, so these are this machine's figures, not a
-server's capacity.
+Prints requests per second of each, the ratio through Tricircle / directly and the errors,
+then the p50 and p99 latency of each; then the RSS (from /proc) of each process of the gunicorn
+and Celery process groups before and after the load (gunicorn's master and each worker apart).
+The clients are Python threads on the same machine: they share its CPUs with the servers, so
+these are this machine's figures, not a server's capacity.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -36,9 +38,9 @@ from tests.lab.lab import lab_paths  # noqa: E402
 from tests.lab.tricircle_server import TricircleServer  # noqa: E402
 
 
-def group_rss_mib(pgid: int) -> tuple[int, float]:
-    """Processes and total RSS of a process group (gunicorn's master and workers, ...)."""
-    count, kib = 0, 0
+def group_rss_mib(pgid: int) -> dict[int, float]:
+    """RSS in MiB of each process of a process group (gunicorn's master and workers, ...)."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -49,17 +51,27 @@ def group_rss_mib(pgid: int) -> tuple[int, float]:
                 continue
             for line in (entry / "status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
-                    kib += int(line.split()[1])
-                    count += 1
+                    found[int(entry.name)] = int(line.split()[1]) / 1024
         except (OSError, ValueError, IndexError):
             continue  # the process ended meanwhile
-    return count, kib / 1024
+    return found
 
 
-def load(url: str, headers: dict, clients: int, seconds: float) -> tuple[float, int]:
-    """Requests per second over all clients, and how many answers were errors."""
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def load(
+    url: str, headers: dict[str, Any], clients: int, seconds: float
+) -> tuple[float, int, list[float]]:
+    """Requests per second over all clients, how many answers were errors, and the latency in
+    ms of each request."""
     done = [0] * clients
     errors = [0] * clients
+    latencies: list[list[float]] = [[] for _ in range(clients)]
     start = threading.Barrier(clients + 1)
     deadline = 0.0
 
@@ -67,12 +79,14 @@ def load(url: str, headers: dict, clients: int, seconds: float) -> tuple[float, 
         http = requests.Session()
         start.wait()
         while time.monotonic() < deadline:
+            started = time.perf_counter()
             try:
                 response = http.get(url, headers=headers, timeout=30)
                 if response.status_code >= 400:
                     errors[index] += 1
             except requests.RequestException:
                 errors[index] += 1
+            latencies[index].append((time.perf_counter() - started) * 1000)
             done[index] += 1
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
@@ -83,12 +97,13 @@ def load(url: str, headers: dict, clients: int, seconds: float) -> tuple[float, 
     start.wait()
     for thread in threads:
         thread.join()
-    return sum(done) / (time.monotonic() - began), sum(errors)
+    rate = sum(done) / (time.monotonic() - began)
+    return rate, sum(errors), [ms for each in latencies for ms in each]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", default="1,4,16")
+    parser.add_argument("--clients", default="1,16,64")
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
     lab = json.loads((lab_paths().root / "lab.json").read_text())
@@ -151,28 +166,52 @@ def main() -> None:
                 f"{lab['central_neutron_url']}/v2.0/networks",
             ),
         ]
-        groups = {
-            name: process.pid
-            for name, process in zip(("gunicorn", "celery"), server.processes, strict=False)
-        }
+        groups = dict(zip(("gunicorn", "celery"), server.process_groups, strict=False))
         memory_before = {name: group_rss_mib(pgid) for name, pgid in groups.items()}
+        counts = [int(part) for part in args.clients.split(",")]
         print(f"\nRequests per second, {args.seconds:g} s per run, {time.strftime('%Y-%m-%d')}")
         print(
-            f"{'call':<20} {'clients':>7} {'tricircle':>10} {'direct':>10} {'ratio':>7} "
-            f"{'errors':>7}"
+            f"{'call':<26} {'clients':>7} {'tricircle':>10} {'direct':>10} {'ratio':>7} "
+            f"{'tri err':>7} {'dir err':>7}",
+            flush=True,
         )
+        latency_rows = []
         for name, through_url, direct_url in targets:
-            for clients in (int(part) for part in args.clients.split(",")):
-                through, through_errors = load(through_url, headers, clients, args.seconds)
-                direct, direct_errors = load(direct_url, headers, clients, args.seconds)
-                print(
-                    f"{name:<20} {clients:>7} {through:>10.1f} {direct:>10.1f} "
-                    f"{through / direct:>7.2f} {through_errors + direct_errors:>7}"
+            for clients in counts:
+                through, through_errors, through_ms = load(
+                    through_url, headers, clients, args.seconds
                 )
-        print(f"\n{'process group':<20} {'procs':>7} {'RSS MiB before':>15} {'after load':>11}")
+                direct, direct_errors, direct_ms = load(direct_url, headers, clients, args.seconds)
+                print(
+                    f"{name:<26} {clients:>7} {through:>10.1f} {direct:>10.1f} "
+                    f"{through / direct:>7.2f} {through_errors:>7} {direct_errors:>7}",
+                    flush=True,
+                )
+                latency_rows.append((name, clients, through_ms, direct_ms))
+        print("\nLatency under load (ms), through Tricircle and directly")
+        print(
+            f"{'latency':<26} {'clients':>7} {'tri p50':>8} {'tri p99':>8} {'dir p50':>8} "
+            f"{'dir p99':>8} {'p99 ratio':>9}"
+        )
+        for name, clients, through_ms, direct_ms in latency_rows:
+            through_p99, direct_p99 = percentile(through_ms, 0.99), percentile(direct_ms, 0.99)
+            print(
+                f"{'latency ' + name:<26} {clients:>7} {percentile(through_ms, 0.5):>8.1f} "
+                f"{through_p99:>8.1f} {percentile(direct_ms, 0.5):>8.1f} {direct_p99:>8.1f} "
+                f"{through_p99 / direct_p99:>9.2f}"
+            )
+        print(f"\n{'process':<26} {'pid':>7} {'RSS MiB before':>15} {'after load':>11}")
         for name, pgid in groups.items():
-            count, after = group_rss_mib(pgid)
-            print(f"{name:<20} {count:>7} {memory_before[name][1]:>15.0f} {after:>11.0f}")
+            before, after = memory_before[name], group_rss_mib(pgid)
+            for pid in sorted(after, key=lambda pid: (pid != pgid, pid)):
+                # a process group's leader is its master (gunicorn) or main process (celery)
+                role = "master" if pid == pgid else "worker"
+                was = f"{before[pid]:.0f}" if pid in before else "-"  # "-": started since
+                print(f"{name + ' ' + role:<26} {pid:>7} {was:>15} {after[pid]:>11.0f}")
+            print(
+                f"{name + ' total':<26} {len(after):>7} {sum(before.values()):>15.0f} "
+                f"{sum(after.values()):>11.0f}"
+            )
     finally:
         headers = {"X-Auth-Token": session.get_token()}
         if server_id:

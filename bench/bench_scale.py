@@ -9,7 +9,9 @@ recording if the demo project has none there) and served by a few local HTTP pro
 port per simulated pod, each pod's servers with ids of its own. The gateway's list code
 (gateway.collections.list_across_pods over pods.fanout.gather, the same thread pool and
 deadline as in gunicorn) runs in this process against them; prints, per pod count, the list's
-p50/p95 latency, the items merged, and this process's RSS after the rounds.
+p50/p95 latency, Tricircle's own time p50/p99 (the list's time less the time spent waiting on
+pods, as the gateway's Server-Timing counts it: a tricircle_site.timing.RequestTiming around
+each list), the pods' time p50, the items merged, and this process's RSS after the rounds.
 """
 
 from __future__ import annotations
@@ -26,11 +28,27 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 PODS_PER_PROCESS = 32  # a few light processes rather than 128 interpreters (~15 MiB each)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def server_timing(header: str) -> dict[str, float]:
+    """`pod;dur=12.3, tricircle;dur=1.4, ...` -> {"pod": 12.3, "tricircle": 1.4, ...}"""
+    entries = {}
+    for item in header.split(","):
+        name, _, duration = item.strip().partition(";dur=")
+        if duration:
+            entries[name] = float(duration)
+    return entries
 
 
 def rss_mib(pid: int | str = "self") -> float:
@@ -40,7 +58,7 @@ def rss_mib(pid: int | str = "self") -> float:
     return 0.0
 
 
-def record(lab: dict, path: Path) -> dict:
+def record(lab: dict[str, Any], path: Path) -> dict[str, Any]:
     """Pod1's real answers, as the demo user sees them."""
     from keystoneauth1 import session as ks_session
     from keystoneauth1.identity import v3
@@ -57,8 +75,9 @@ def record(lab: dict, path: Path) -> dict:
     headers = {"X-Auth-Token": session.get_token(), "X-OpenStack-Nova-API-Version": "2.37"}
     nova = lab["pods"][0]["nova_url"]
 
-    def get(url: str) -> dict:
-        return session.get(url, headers=headers, authenticated=False).json()
+    def get(url: str) -> dict[str, Any]:
+        answer: dict[str, Any] = session.get(url, headers=headers, authenticated=False).json()
+        return answer
 
     detail = get(f"{nova}/servers/detail")
     booted = None
@@ -142,18 +161,25 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--servers-per-pod", type=int, default=5)
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--recording", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--recording",
+        type=Path,
+        help="Pod1's recorded answers to serve (default: bench/pod1-nova-recorded.json in the "
+        "lab's data folder, recorded from the lab the first time)",
+    )
     args = parser.parse_args()
     if args.serve:
         serve(args.serve, args.recording, args.servers_per_pod)
         return
 
-    from tests.lab.lab import lab_paths
+    recording_path = args.recording
+    if recording_path is None:
+        from tests.lab.lab import lab_paths
 
-    lab_dir = lab_paths().root
-    recording_path = lab_dir / "bench" / "pod1-nova-recorded.json"
-    if not recording_path.exists():
-        record(json.loads((lab_dir / "lab.json").read_text()), recording_path)
+        lab_dir = lab_paths().root
+        recording_path = lab_dir / "bench" / "pod1-nova-recorded.json"
+        if not recording_path.exists():
+            record(json.loads((lab_dir / "lab.json").read_text()), recording_path)
 
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{work / 'bench.sqlite3'}")
@@ -169,9 +195,10 @@ def main() -> None:
     from gateway.compute.servers import SERVERS
     from gateway.proxy import Upstream
     from pods.models import Pod
+    from tricircle_site import timing
 
     counts = [int(part) for part in args.pods.split(",")]
-    children: list[subprocess.Popen] = []
+    children: list[subprocess.Popen[str]] = []
     ports: list[int] = []
     try:
         while len(ports) < max(counts):
@@ -192,6 +219,7 @@ def main() -> None:
                 text=True,
             )
             children.append(child)
+            assert child.stdout is not None
             ports += json.loads(child.stdout.readline())
         sim_rss = sum(rss_mib(child.pid) for child in children)
         print(
@@ -199,7 +227,10 @@ def main() -> None:
             f"{args.servers_per_pod} servers each; fan-out {settings.FANOUT_WORKERS} threads, "
             f"{time.strftime('%Y-%m-%d')}"
         )
-        print(f"{'pods':>5} {'items':>6} {'p50 ms':>8} {'p95 ms':>8} {'RSS MiB':>8}")
+        print(
+            f"{'pods':>5} {'items':>6} {'p50 ms':>8} {'p95 ms':>8} {'own p50':>8} {'own p99':>8} "
+            f"{'pods p50':>9} {'RSS MiB':>8}"
+        )
         pods = [Pod(region_name=f"Sim{n}", az_name=f"simaz{n}") for n in range(len(ports))]
         upstreams = {
             pod: Upstream(
@@ -215,25 +246,39 @@ def main() -> None:
         headers = {"X-Auth-Token": "simulated", "X-OpenStack-Nova-API-Version": "2.37"}
         for count in counts:
             chosen = pods[:count]
-            times = []
-            merged = None
+            times: list[float] = []
+            own: list[float] = []
+            waited: list[float] = []
+            items = 0
             for _ in range(args.rounds + 1):
-                started = time.perf_counter()
-                merged = list_across_pods(
-                    SERVERS, chosen, upstreams.__getitem__, headers, {}, None, None, None
-                )
-                times.append((time.perf_counter() - started) * 1000)
+                request_timing = timing.RequestTiming()
+                token = timing.current.set(request_timing)
+                try:
+                    merged = list_across_pods(
+                        SERVERS, chosen, upstreams.__getitem__, headers, {}, None, None, None
+                    )
+                finally:
+                    timing.current.reset(token)
+                entries = server_timing(request_timing.header())
+                times.append((time.perf_counter() - request_timing.started) * 1000)
+                own.append(entries["tricircle"])
+                waited.append(entries["pod"])
                 if merged.unavailable:
                     raise RuntimeError(f"simulated pods failed: {merged.unavailable}")
-            times = times[1:]  # the first round opens the connections
-            p95 = sorted(times)[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+                items = len(merged.items)
+            # the first round opens the connections
+            times, own, waited = times[1:], own[1:], waited[1:]
             print(
-                f"{count:>5} {len(merged.items):>6} {statistics.median(times):>8.1f} "
-                f"{p95:>8.1f} {rss_mib():>8.0f}"
+                f"{count:>5} {items:>6} {statistics.median(times):>8.1f} "
+                f"{percentile(times, 0.95):>8.1f} {statistics.median(own):>8.1f} "
+                f"{percentile(own, 0.99):>8.1f} {statistics.median(waited):>9.1f} "
+                f"{rss_mib():>8.0f}",
+                flush=True,
             )
     finally:
         for child in children:
-            child.stdin.close()
+            if child.stdin:
+                child.stdin.close()
             child.terminate()
             child.wait(timeout=10)
 
