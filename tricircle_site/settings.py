@@ -242,12 +242,17 @@ KEYSTONE_AUTHTOKEN = {
 CELERY_BROKER_URL = env(
     "TRICIRCLE_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
 )
-CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_BACKEND = "jobs.results:ResultBackend"
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("TRICIRCLE_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connections after every task, unless this is set:
+# then only every this many tasks. A new PostgreSQL connection per job cost more than the job;
+# tricircle_site.celery closes them as Django does after a request instead (CONN_MAX_AGE, or
+# after an error).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_DEFAULT_QUEUE = env("TRICIRCLE_TASK_QUEUE", "tricircle")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
