@@ -1,10 +1,11 @@
 """Jobs completed per second for a no-op job type, with 1, 2 and 4 worker processes.
 
     .venv/bin/python bench/bench_jobs.py [--jobs 300] [--workers 1,2,4] [--repeat 1]
-        [--pool solo] [--concurrency 1] [--prefetch-multiplier 1] [--sqlite] [--preload]
+        [--pool threads] [--concurrency 8] [--prefetch-multiplier 1] [--sqlite] [--preload]
 
 Each run starts N `celery -A tricircle_site worker` processes (by default as the project starts
-them: see WORKER_ARGS; --pool, --concurrency and --prefetch-multiplier try others), requests
+them: the settings' pool, concurrency and prefetch, see WORKER_ARGS; --pool, --concurrency and
+--prefetch-multiplier try others), requests
 --jobs jobs of the tests' `test_noop` type (distinct resources, so nothing merges) and times
 from the first request to the last SUCCESS: row written, task sent, claimed, run, finished.
 
@@ -47,16 +48,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/tricircle"
-# How the project starts a worker (deploy/tricircle-worker@.service, .ci/start,
-# tests/lab/tricircle_server.py), less what each run sets (queue, hostname, log level).
-WORKER_ARGS = (
-    "--pool",
-    "solo",
-    "--prefetch-multiplier",
-    "1",
-    "--without-gossip",
-    "--without-mingle",
-)
+# How the project starts a worker (deploy/tricircle-worker@.service; pool, concurrency and
+# prefetch from the settings: CELERY_WORKER_*), less what each run sets (queue, hostname, log
+# level, and the --pool solo of tests.jobs_support.broker.Workers, undone here).
+WORKER_ARGS = ("--without-gossip", "--without-mingle")
 
 
 def postgres_database(server_url: str) -> tuple[str, Callable[[], None]] | None:
@@ -146,6 +141,7 @@ def main() -> None:
 
 
 def run_all(args: argparse.Namespace, counts: list[int], work: Path) -> None:
+    from django.conf import settings
     from django.core.management import call_command
     from django.db.models import Max, Min
 
@@ -168,12 +164,14 @@ def run_all(args: argparse.Namespace, counts: list[int], work: Path) -> None:
     database = os.environ["DATABASE_URL"].split("@")[-1]
     worker_args = list(WORKER_ARGS)
     for option, value in (
-        ("--pool", args.pool),
-        ("--concurrency", args.concurrency),
-        ("--prefetch-multiplier", args.prefetch_multiplier),
+        ("--pool", args.pool or settings.CELERY_WORKER_POOL),
+        ("--concurrency", args.concurrency or settings.CELERY_WORKER_CONCURRENCY),
+        (
+            "--prefetch-multiplier",
+            args.prefetch_multiplier or settings.CELERY_WORKER_PREFETCH_MULTIPLIER,
+        ),
     ):
-        if value is not None:
-            worker_args += [option, str(value)]
+        worker_args += [option, str(value)]
     print(f"broker: {broker_url.split('@')[-1]}  database: {database}")
     print(f"worker: celery -A tricircle_site worker {' '.join(worker_args)}; {args.jobs} jobs")
     runs = [count for count in counts for _ in range(args.repeat)]

@@ -34,10 +34,16 @@ NUMBER = r"([\d.]+)"
 
 def parse_jobs(output: str) -> list[Row]:
     pattern = rf"(\d+) worker\(s\): (\d+)/(\d+) jobs in {NUMBER}s = {NUMBER} jobs/s"
-    return [
+    rows: list[Row] = [
         (f"jobs/s, no-op jobs, {workers} worker(s) ({done}/{total} done)", rate, "", "")
         for workers, done, total, _, rate in re.findall(pattern, output)
     ]
+    # The same lines go on with the database statements per job (bench_jobs since it counts).
+    pattern = rf"(\d+) worker\(s\):.*; {NUMBER} queries/job in workers, {NUMBER} per request"
+    for workers, in_workers, per_request in re.findall(pattern, output):
+        name = f"DB queries per job, {workers} worker(s): in workers (per request)"
+        rows.append((name, f"{in_workers} ({per_request})", "", ""))
+    return rows
 
 
 def parse_gateway(output: str) -> list[Row]:
