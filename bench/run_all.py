@@ -52,9 +52,11 @@ def ratio(numerator: float, denominator: float) -> str:
 
 def parse_jobs(output: str) -> list[Row]:
     setup = ""
-    found = re.search(r"^broker: (RabbitMQ|embedded SQLite).*database: (\w+)", output, re.M)
+    found = re.search(r"^broker: (.*?)\s+database: (.*)$", output, re.M)
     if found:
-        setup = f", {found.group(2)} + {found.group(1)}"
+        broker = "embedded SQLite" if "sqlite" in found.group(1).lower() else "RabbitMQ"
+        database = "SQLite" if "sqlite" in found.group(2).lower() else "PostgreSQL"
+        setup = f", {database} + {broker}"
     pattern = rf"^(\d+) worker\(s\): (\d+)/(\d+) jobs in {NUMBER}s = {NUMBER} jobs/s"
     rows: list[Row] = []
     one = None
@@ -65,6 +67,11 @@ def parse_jobs(output: str) -> list[Row]:
         elif one is not None:  # the reference: one worker's rate
             row.reference, row.ratio = str(one), ratio(float(rate), one)
         rows.append(row)
+    # The same lines go on with the database statements per job.
+    pattern = rf"(\d+) worker\(s\):.*; {NUMBER} queries/job in workers, {NUMBER} per request"
+    for workers, in_workers, per_request in re.findall(pattern, output):
+        name = f"DB queries per job, {workers} worker(s): in workers (per request)"
+        rows.append(Row(name, f"{in_workers} ({per_request})"))
     return rows
 
 

@@ -5,10 +5,12 @@ and the partial unique indexes allow one RUNNING job per (type, resource) at a t
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import socket
 import threading
+import time
 import traceback
 from datetime import datetime, timedelta
 from functools import partial
@@ -17,12 +19,13 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, Field, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from jobs import registry
 from jobs.filters import JobFilter
 from jobs.models import Job, JobStatus
+from jobs.statements import one_statement, update_returning
 from tricircle_site.exceptions import BadRequest, Conflict, NotFound, TricircleError
 
 LOG = logging.getLogger(__name__)
@@ -54,35 +57,33 @@ def request_job(type_name: str, project_id: str, resource: Any) -> Job:
     if max_length is not None and len(key) > max_length:
         raise BadRequest("The resource ids are too long.")
     for _ in range(MERGE_RETRIES):
+        # One statement each, no transaction of our own: merged (UPDATE ... RETURNING), else
+        # inserted. Inside a caller's transaction, the insert is a savepoint and the task is
+        # sent when that transaction commits.
+        job = _merge_into_new(type_name, key)
+        if job is not None:
+            return job
         try:
-            with transaction.atomic():
-                job = _merge_into_new(type_name, key)
-                if job is not None:
-                    return job
+            with one_statement():
                 job = Job.objects.create(
                     type=type_name, project_id=project_id, resource=resource, resource_key=key
                 )
-                transaction.on_commit(partial(dispatch, job.pk))
-                return job
         except IntegrityError:
-            # Another request created the NEW job between our look-up and our insert.
+            # Another request created the NEW job between our merge and our insert.
             continue
+        transaction.on_commit(partial(dispatch, job.pk))
+        return job
     raise Conflict(f"Too many concurrent requests for {key}; try again.")
 
 
 def _merge_into_new(type_name: str, key: str) -> Job | None:
-    job = (
-        Job.objects.select_for_update()
-        .filter(type=type_name, resource_key=key, status=JobStatus.NEW)
-        .first()
+    """The NEW job for this work with one more request, or None when there is none. The UPDATE
+    locks the row: a claim taking it at the same time goes first or finds it merged."""
+    merged = update_returning(
+        Job.objects.filter(type=type_name, resource_key=key, status=JobStatus.NEW),
+        {"request_count": F("request_count") + 1, "updated_at": timezone.now()},
     )
-    if job is None:
-        return None
-    Job.objects.filter(pk=job.pk).update(
-        request_count=F("request_count") + 1, updated_at=timezone.now()
-    )
-    job.refresh_from_db()
-    return job
+    return merged[0] if merged else None
 
 
 def dispatch(job_id: Any, countdown: float | None = None) -> None:
@@ -119,29 +120,28 @@ def claimable(now: datetime) -> Q:
 
 
 def claim(job_id: Any, worker: str) -> Job | None:
-    """Take the job for this worker: one conditional UPDATE, so of any number of workers
-    racing for it exactly one wins. None when it is not claimable or when another job for the
-    same (type, resource) is RUNNING (the partial unique index refuses the second)."""
+    """Take the job for this worker: one conditional UPDATE ... RETURNING (one round trip), so
+    of any number of workers racing for it exactly one wins, and the winner has the row. None
+    when it is not claimable or when another job for the same (type, resource) is RUNNING (the
+    partial unique index refuses the second)."""
     now = timezone.now()
     try:
-        with transaction.atomic():
-            claimed = (
-                Job.objects.filter(claimable(now), pk=job_id).update(
-                    status=JobStatus.RUNNING,
-                    worker=worker[:255],
-                    lease_expires_at=now + timedelta(seconds=settings.JOBS_LEASE_SECONDS),
-                    attempts=F("attempts") + 1,
-                    started_at=now,
-                    finished_at=None,
-                    updated_at=now,
-                )
-                == 1
+        with one_statement():
+            claimed = update_returning(
+                Job.objects.filter(claimable(now), pk=job_id),
+                {
+                    "status": JobStatus.RUNNING,
+                    "worker": worker[:255],
+                    "lease_expires_at": now + timedelta(seconds=settings.JOBS_LEASE_SECONDS),
+                    "attempts": F("attempts") + 1,
+                    "started_at": now,
+                    "finished_at": None,
+                    "updated_at": now,
+                },
             )
     except IntegrityError:
         return None
-    if not claimed:
-        return None
-    return Job.objects.get(pk=job_id)
+    return claimed[0] if claimed else None
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -162,8 +162,7 @@ def run(job_id: Any, worker: str | None = None) -> str:
     job = claim(job_id, worker)
     if job is None:
         return "skipped: not claimable (done, running elsewhere, or not due)"
-    heartbeat = _Heartbeat(job)
-    heartbeat.start()
+    lease = LEASES.hold(job)
     error = ""
     try:
         registry.get(job.type).handler(job)
@@ -174,15 +173,16 @@ def run(job_id: Any, worker: str | None = None) -> str:
         else:
             LOG.exception("Job %s (%s) failed unexpectedly", job.pk, job.type)
     finally:
-        heartbeat.stop()
+        LEASES.release(lease)
     return _finish(job, error)
 
 
 def _finish(job: Job, error: str) -> str:
+    """One UPDATE ... RETURNING: the job's result, if the job is still ours; on success, older
+    failures of the same work settled in the same statement; and, read by the same statement,
+    the NEW job for the same work that waited for this one to finish."""
     now = timezone.now()
-    mine = Job.objects.filter(
-        pk=job.pk, status=JobStatus.RUNNING, worker=job.worker, started_at=job.started_at
-    )
+    mine = Q(pk=job.pk, status=JobStatus.RUNNING, worker=job.worker, started_at=job.started_at)
     retry_in = None
     if error:
         if job.attempts < settings.JOBS_MAX_ATTEMPTS:
@@ -192,73 +192,132 @@ def _finish(job: Job, error: str) -> str:
             "last_error": error,
             "next_run_at": now + timedelta(seconds=retry_in) if retry_in is not None else None,
         }
+        targets = mine
     else:
         fields = {"status": JobStatus.SUCCESS, "last_error": "", "next_run_at": None}
-    with transaction.atomic():
-        finished = mine.update(
-            **fields, worker="", lease_expires_at=None, finished_at=now, updated_at=now
+        # Older failures of the same work are settled by this success (handlers converge to the
+        # current state): they stay FAIL for the record but are not retried. Only when the job
+        # is still ours: the condition on `mine` is read in the same statement.
+        settled = Q(
+            Exists(Job.objects.filter(mine)),
+            type=job.type,
+            resource_key=job.resource_key,
+            status=JobStatus.FAIL,
+            created_at__lte=job.started_at,
+            next_run_at__isnull=False,
         )
-        if finished and not error:
-            # Older failures of the same work are settled by this success (handlers converge
-            # to the current state): they stay FAIL for the record but are not retried.
-            Job.objects.filter(
-                type=job.type,
-                resource_key=job.resource_key,
-                status=JobStatus.FAIL,
-                created_at__lte=job.started_at,
-            ).exclude(next_run_at=None).update(next_run_at=None, updated_at=now)
-    if not finished:
+        targets = mine | settled
+    fields.update(worker="", lease_expires_at=None, finished_at=now)
+    # The job's own row gets every field; a settled one only next_run_at (None) and updated_at.
+    values: dict[str, Any] = {
+        name: _for_the_job(job, name, value)
+        for name, value in fields.items()
+        if name != "next_run_at"
+    }
+    values["next_run_at"] = (
+        _for_the_job(job, "next_run_at", fields["next_run_at"]) if error else None
+    )
+    values["updated_at"] = now
+    waiting = Job.objects.filter(
+        type=job.type, resource_key=job.resource_key, status=JobStatus.NEW
+    ).values("pk")[:1]
+    rows = update_returning(Job.objects.filter(targets), values, extra={"waiting_id": waiting})
+    own = next((row for row in rows if row.pk == job.pk), None)
+    if own is None:
         # Our lease expired and another worker took the job over; its result counts.
         return "lost the claim: the lease expired before the job finished"
     if retry_in is not None:
         dispatch(job.pk, countdown=retry_in)
-    _dispatch_waiting(job)
+    waiting_id = getattr(own, "waiting_id", None)
+    if waiting_id is not None:
+        # A request that came while this job ran made a NEW job whose claim was refused; now
+        # it may run.
+        dispatch(Job._meta.get_field("id").to_python(waiting_id))
     return f"{fields['status']}" + (f" (retry in {retry_in:.1f}s)" if retry_in is not None else "")
 
 
-def _dispatch_waiting(job: Job) -> None:
-    """A request that came while this job ran made a NEW job whose claim was refused; now it
-    may run."""
-    waiting = (
-        Job.objects.filter(type=job.type, resource_key=job.resource_key, status=JobStatus.NEW)
-        .values_list("pk", flat=True)
-        .first()
+def _for_the_job(job: Job, name: str, value: Any) -> Case:
+    """`value` for the job's own row, the column unchanged for any other row of the UPDATE."""
+    field = Job._meta.get_field(name)
+    assert isinstance(field, Field)
+    return Case(
+        When(pk=job.pk, then=Value(value, output_field=field)),
+        default=F(name),
+        output_field=field,
     )
-    if waiting is not None:
-        dispatch(waiting)
 
 
-class _Heartbeat:
-    """Renews the lease of a running job every third of the lease, so a long handler keeps its
-    claim while its worker lives and loses it soon after the worker dies."""
+class _LeaseKeeper:
+    """Renews the leases of the jobs running in this process, every third of the lease, so a
+    long handler keeps its claim while its worker lives and loses it soon after the worker dies.
+    One thread per process, started with the first job and then idle while no job runs long: a
+    job that finishes within a third of the lease costs two dictionary operations, no query."""
 
-    def __init__(self, job: Job) -> None:
-        self.job = job
-        self.interval = settings.JOBS_LEASE_SECONDS / 3
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._beat, name=f"lease-{job.pk}", daemon=True)
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.next_wake = 0.0  # when the thread will look again, unless woken
+        self.running: dict[int, tuple[Job, float]] = {}  # token -> (job, when to renew)
+        self.tokens = itertools.count()
+        self.thread: threading.Thread | None = None
+        self.pid = 0
 
-    def start(self) -> None:
-        self.thread.start()
+    def hold(self, job: Job) -> int:
+        token = next(self.tokens)
+        renew_at = time.monotonic() + settings.JOBS_LEASE_SECONDS / 3
+        with self.lock:
+            self.running[token] = (job, renew_at)
+            if renew_at < self.next_wake:
+                self.wake.set()  # due before the thread would look (the lease setting changed)
+            if self.thread is None or self.pid != os.getpid() or not self.thread.is_alive():
+                # First job in this process (a forked child has no thread of its parent's).
+                self.pid = os.getpid()
+                self.thread = threading.Thread(target=self._keep, name="job-leases", daemon=True)
+                self.thread.start()
+        return token
 
-    def stop(self) -> None:
-        self.stopped.set()
-        self.thread.join()
+    def release(self, token: int) -> None:
+        with self.lock:
+            self.running.pop(token, None)
 
-    def _beat(self) -> None:
+    def _due(self) -> tuple[list[tuple[int, Job]], float]:
+        """The jobs to renew now, and how long to sleep until the next one is due (at most a
+        third of the lease: a job held later is due no earlier than that, unless the setting
+        changed; then hold() wakes the thread)."""
+        now = time.monotonic()
+        interval = settings.JOBS_LEASE_SECONDS / 3
+        with self.lock:
+            due = [(token, job) for token, (job, at) in self.running.items() if at <= now]
+            for token, job in due:
+                self.running[token] = (job, now + interval)
+            self.next_wake = min((at for _, at in self.running.values()), default=now + interval)
+        return due, max(self.next_wake - now, 0.01)
+
+    def _keep(self) -> None:
+        while True:
+            due, sleep = self._due()
+            for _, job in due:
+                self._renew(job)
+            if due:
+                # Idle until a job runs long again (a connection left open would be closed by
+                # the server's or a proxy's idle timeout anyway).
+                connection.close()
+            self.wake.wait(sleep)
+            self.wake.clear()
+
+    @staticmethod
+    def _renew(job: Job) -> None:
         try:
-            while not self.stopped.wait(self.interval):
-                lease = timezone.now() + timedelta(seconds=settings.JOBS_LEASE_SECONDS)
-                Job.objects.filter(
-                    pk=self.job.pk,
-                    status=JobStatus.RUNNING,
-                    worker=self.job.worker,
-                    started_at=self.job.started_at,
-                ).update(lease_expires_at=lease)
+            lease = timezone.now() + timedelta(seconds=settings.JOBS_LEASE_SECONDS)
+            Job.objects.filter(
+                pk=job.pk, status=JobStatus.RUNNING, worker=job.worker, started_at=job.started_at
+            ).update(lease_expires_at=lease)
         except Exception:
-            LOG.exception("Could not renew the lease of job %s", self.job.pk)
-        finally:
+            LOG.exception("Could not renew the lease of job %s", job.pk)
             connection.close()
+
+
+LEASES = _LeaseKeeper()
 
 
 # --- operator actions -------------------------------------------------------------------------
@@ -273,27 +332,29 @@ def redo(job: Job) -> Job:
     """Run a FAIL or NEW job again now, with its attempts reset."""
     now = timezone.now()
     try:
-        with transaction.atomic():
-            updated = Job.objects.filter(
-                pk=job.pk, status__in=[JobStatus.FAIL, JobStatus.NEW]
-            ).update(
-                status=JobStatus.NEW,
-                attempts=0,
-                next_run_at=None,
-                worker="",
-                lease_expires_at=None,
-                updated_at=now,
+        with one_statement():
+            redone = update_returning(
+                Job.objects.filter(pk=job.pk, status__in=[JobStatus.FAIL, JobStatus.NEW]),
+                {
+                    "status": JobStatus.NEW,
+                    "attempts": 0,
+                    "next_run_at": None,
+                    "worker": "",
+                    "lease_expires_at": None,
+                    "updated_at": now,
+                },
             )
     except IntegrityError as exc:
         raise Conflict(
             f"Job {job.pk} cannot be redone: a NEW job for the same resource is already waiting "
             "to run."
         ) from exc
-    if not updated:
+    if not redone:
         job.refresh_from_db()
         raise Conflict(f"Job {job.pk} is {job.status}; only FAIL and NEW jobs can be redone.")
     transaction.on_commit(partial(dispatch, job.pk))
-    job.refresh_from_db()
+    for field in Job._meta.concrete_fields:  # the caller's object, as the row now is
+        setattr(job, field.attname, getattr(redone[0], field.attname))
     return job
 
 

@@ -264,3 +264,19 @@ def test_the_tables_markdown_and_plain(run_all):
 def test_no_figures_no_rows(run_all):
     for bench in run_all.BENCHES:
         assert bench.parse("Traceback (most recent call last):\n  boom\n") == []
+
+
+def test_queries_per_job_are_read_beside_the_rates(run_all):
+    output = (
+        "broker: 127.0.0.1:5672//  database: 127.0.0.1:5432/tricircle_bench_jobs_1\n"
+        "1 worker(s): 300/300 jobs in 3.50s = 85.7 jobs/s; requests 3.40s; workers busy 3.45s"
+        " = 86.9 jobs/s; 3.00 queries/job in workers, 3.00 per request\n"
+        "2 worker(s): 299/300 jobs in 2.00s = 149.5 jobs/s\n"
+    )
+    rows = {row.figure: row for row in run_all.parse_jobs(output)}
+    one = rows["jobs/s, no-op jobs, 1 worker(s), PostgreSQL + RabbitMQ (300/300 done)"]
+    assert one.value == "85.7"
+    two = rows["jobs/s, no-op jobs, 2 worker(s), PostgreSQL + RabbitMQ (299/300 done)"]
+    assert (two.value, two.reference, two.ratio) == ("149.5", "85.7", "1.74")
+    queries = rows["DB queries per job, 1 worker(s): in workers (per request)"]
+    assert queries.value == "3.00 (3.00)"

@@ -14,11 +14,14 @@ from tests.jobs_support.job_types import read_runs
 pytestmark = pytest.mark.broker
 
 
-def test_a_killed_workers_job_is_taken_over_and_completes_once_at_a_time(broker_workers):
+# solo: one job per process; threads: the settings' pool (CELERY_WORKER_POOL), several jobs per
+# process, all lost with it.
+@pytest.mark.parametrize("pool", ["solo", "threads"])
+def test_a_killed_workers_job_is_taken_over_and_completes_once_at_a_time(broker_workers, pool):
     workers = broker_workers
     (workers.directory / "sleep").write_text("3")
     for name in ("w1", "w2"):
-        workers.start_worker(name)
+        workers.start_worker(name, "--pool", pool)
     workers.start_beat()
     workers.wait_ready("w1", "w2", "beat")
     job = services.request_job("test_record", DEMO_PROJECT, {"item_id": "killed"})

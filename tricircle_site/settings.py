@@ -242,12 +242,23 @@ KEYSTONE_AUTHTOKEN = {
 CELERY_BROKER_URL = env(
     "TRICIRCLE_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
 )
-CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_BACKEND = "jobs.results:ResultBackend"
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("TRICIRCLE_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One worker process runs this many jobs at once, in threads: a job mostly waits (on the
+# database, the broker, the pods), and threads overlap those waits in one process (bench_jobs:
+# 2-3x the jobs/s of a solo worker; README, "Jobs"). Each message is taken when a thread is
+# free (prefetch 1 per slot), so a long job holds no other job's message.
+CELERY_WORKER_POOL = env("TRICIRCLE_WORKER_POOL", "threads")
+CELERY_WORKER_CONCURRENCY = env_int("TRICIRCLE_WORKER_CONCURRENCY", 8)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connections after every task, unless this is set:
+# then only every this many tasks. A new PostgreSQL connection per job cost more than the job;
+# tricircle_site.celery closes them as Django does after a request instead (CONN_MAX_AGE, or
+# after an error).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_DEFAULT_QUEUE = env("TRICIRCLE_TASK_QUEUE", "tricircle")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

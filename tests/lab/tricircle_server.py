@@ -189,10 +189,9 @@ class TricircleServer:
                     "tricircle_site",
                     "worker",
                     "--beat",
-                    # Server cleanup jobs wait for their pods' deletes: with more slots, router
-                    # and port jobs of the next tests need not wait behind them.
-                    "--concurrency",
-                    "4",
+                    # The settings' pool and concurrency (8 threads): server cleanup jobs wait
+                    # for their pods' deletes, and router and port jobs of the next tests need
+                    # not wait behind them.
                     "--schedule",
                     str(self.home / "celerybeat-schedule"),
                     "--loglevel",
