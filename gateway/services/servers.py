@@ -86,6 +86,8 @@ def down_pod_stubs(caller: KeystoneIdentity, pods: list[Pod], all_tenants: bool)
 def top_names(resource_type: str, labels: set[str]) -> dict[str, str]:
     """The top names of the networks or security groups whose ids a pod's Nova shows as
     labels (a bottom copy is named after its top id); only ids the routing table knows."""
+    if not labels:
+        return {}
     top_ids = sorted(
         set(
             ResourceRouting.objects.filter(
