@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gateway.job_names import SERVER_PORTS_RELEASE
@@ -22,6 +23,7 @@ from gateway.services.servers import pod_of_boot_volumes, reservation_id, server
 from jobs.services import request_job
 from networking import boot as server_ports
 from pods.clients import ServiceError
+from pods.fanout import run_all
 from pods.models import Pod
 from routing.models import ResourceType
 from routing.services import record_bottom
@@ -135,12 +137,8 @@ def boot_one(
     flavor = flavors.top_flavor(caller, server.get("flavorRef"))
     if not quota_checked:
         enforce_boot_quota(user, 1, flavor)
-    # The server's flavor and key pair are Tricircle's: they are made to exist in the pod.
-    flavors.ensure_flavor_in_pod(pod, flavor, caller.project_id)
+    top_ports, made = prepare_in_pod(caller, server, flavor, pod)
     server["flavorRef"] = flavor.id
-    if server.get("key_name"):
-        keypairs.keypair_in_pod(caller, server["key_name"], pod)
-    top_ports, made = caller_top_ports(caller, server)
     try:
         if top_ports:
             copies = server_ports.bottom_ports(pod, caller.project_id, top_ports)
@@ -163,6 +161,29 @@ def boot_one(
         # delete, which finds them by device_id).
         LOG.warning("top ports %s not marked as server %s's", top_ports, created["id"])
     return BootResult(pod, response)
+
+
+def prepare_in_pod(
+    caller: KeystoneIdentity, server: JsonDict, flavor: Flavor, pod: Pod
+) -> tuple[list[str], set[str]]:
+    """What a boot needs before the pod is asked, made at once (none needs another): the
+    flavor and key pair copied into the pod (they are Tricircle's) and the top ports (made as
+    the caller). Top ports made for a boot that cannot go on are released."""
+    ports: list[tuple[list[str], set[str]]] = []
+    key_name = server.get("key_name")
+    calls: list[Callable[[], object]] = [
+        lambda: ports.append(caller_top_ports(caller, server)),
+        lambda: flavors.ensure_flavor_in_pod(pod, flavor, caller.project_id),
+    ]
+    if key_name:
+        calls.append(lambda: keypairs.keypair_in_pod(caller, str(key_name), pod))
+    try:
+        run_all(calls)
+    except BaseException:
+        for top_ports, made in ports:
+            release(caller.project_id, top_ports, made)
+        raise
+    return ports[0]
 
 
 def enforce_boot_quota(user: UserCalls, count: int, flavor: Flavor) -> None:
