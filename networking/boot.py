@@ -12,6 +12,7 @@ from networking import bottom
 from networking.job_names import SHADOW_PORTS_SYNC
 from networking.services import router_changed, routers_of_networks
 from pods.clients import ServiceError, central_neutron
+from pods.fanout import each
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from tricircle_site.exceptions import ServiceUnavailable
@@ -25,7 +26,8 @@ GATEWAY_PORT = "tricircle:server-port"
 
 def bottom_ports(pod: Pod, project_id: str, top_port_ids: list[str]) -> list[str]:
     started = timezone.now()
-    made = [bottom.ensure_port(pod, port_id, project_id) for port_id in top_port_ids]
+    # Each port's copy (and, the first time, its network's) is made at once.
+    made = each(top_port_ids, lambda port_id: bottom.ensure_port(pod, port_id, project_id))
     # A network that just arrived in this pod puts the pod under its routers: their jobs give
     # the pod a bottom router and every pod the routes to it.
     new_networks = list(
@@ -47,13 +49,9 @@ def ports_attached(top_port_ids: list[str], server_id: str, pod: Pod, project_id
     """Show the top ports as the server's, as Nova would have made them at the top; their
     networks' other pods learn where the ports are (shadow ports, networking.l2)."""
     central = central_neutron()
-    networks = set()
-    for port_id in top_port_ids:
-        port = central.put(
-            f"/ports/{port_id}",
-            {"port": {"device_id": server_id, "device_owner": f"compute:{pod.az_name}"}},
-        )["port"]
-        networks.add(port["network_id"])
+    owner = {"port": {"device_id": server_id, "device_owner": f"compute:{pod.az_name}"}}
+    ports = each(top_port_ids, lambda port_id: central.put(f"/ports/{port_id}", owner)["port"])
+    networks = {port["network_id"] for port in ports}
     for network_id in sorted(networks):
         request_job(SHADOW_PORTS_SYNC, project_id, {"network_id": network_id})
 
