@@ -181,23 +181,7 @@ class TricircleServer:
             ],
         )
         if (REPO / "jobs" / "tasks.py").exists():
-            self.spawn(
-                "celery",
-                [
-                    str(VENV_BIN / "celery"),
-                    "-A",
-                    "tricircle_site",
-                    "worker",
-                    "--beat",
-                    # The settings' pool and concurrency (8 threads): server cleanup jobs wait
-                    # for their pods' deletes, and router and port jobs of the next tests need
-                    # not wait behind them.
-                    "--schedule",
-                    str(self.home / "celerybeat-schedule"),
-                    "--loglevel",
-                    "INFO",
-                ],
-            )
+            self.spawn_worker()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -206,6 +190,27 @@ class TricircleServer:
             except OSError:
                 time.sleep(0.5)
         raise RuntimeError(f"Tricircle did not start; see {self.logs / 'gunicorn.log'}")
+
+    def spawn_worker(self) -> int:
+        """Starts a Celery worker with beat (the settings' pool and concurrency, 8 threads:
+        server cleanup jobs wait for their pods' deletes, and router and port jobs of the next
+        tests need not wait behind them); returns its process group. bench/chaos.py starts
+        one again this way after killing one."""
+        self.spawn(
+            "celery",
+            [
+                str(VENV_BIN / "celery"),
+                "-A",
+                "tricircle_site",
+                "worker",
+                "--beat",
+                "--schedule",
+                str(self.home / "celerybeat-schedule"),
+                "--loglevel",
+                "INFO",
+            ],
+        )
+        return self.process_groups[-1]
 
     @property
     def onboarded(self) -> str:
