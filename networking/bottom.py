@@ -299,9 +299,12 @@ def _port_fields(top: JsonDict, subnet_copies: dict[str, str], group_copies: lis
     return fields
 
 
-def ensure_port(pod: Pod, top_port_id: str, project_id: str) -> str:
+def ensure_port(
+    pod: Pod, top_port_id: str, project_id: str, made_with: JsonDict | None = None
+) -> str:
     """The bottom copy of a top port, with the top's IPs and MAC, on bottom copies of its
-    network, subnets and security groups."""
+    network, subnets and security groups; one made now also has the fields of `made_with` (a
+    shadow's owner: never seen without it)."""
     top = central_neutron().get(f"/ports/{top_port_id}")["port"]
     bottom_network_id = ensure_network(pod, top["network_id"], project_id)
     subnets = {ip["subnet_id"] for ip in top["fixed_ips"]}
@@ -318,6 +321,7 @@ def ensure_port(pod: Pod, top_port_id: str, project_id: str) -> str:
             "project_id": project_id,
             "mac_address": top["mac_address"],
             **fields,
+            **(made_with or {}),
         }
         return json_str(pod_neutron(pod).post("/ports", {"port": body})["port"]["id"])
 

@@ -66,11 +66,10 @@ def make_shadow(pod: Pod, home: Pod, port: JsonDict) -> bool:
     server went while this job ran): a shadow made after the port's cleanup would be left
     behind, holding its network in the pod."""
     try:
-        shadow_id = bottom.ensure_port(pod, port["id"], port["project_id"])
-        pod_neutron(pod).put(
-            f"/ports/{shadow_id}",
-            {"port": {"device_owner": SHADOW_OWNER, "binding:host_id": shadow_host(home)}},
-        )
+        shadow = {"device_owner": SHADOW_OWNER, "binding:host_id": shadow_host(home)}
+        shadow_id = bottom.ensure_port(pod, port["id"], port["project_id"], made_with=shadow)
+        # A copy made before (by an earlier run, or adopted) is marked again.
+        pod_neutron(pod).put(f"/ports/{shadow_id}", {"port": shadow})
         central_neutron().get(f"/ports/{port['id']}")
     except ServiceError as exc:
         if exc.status_code != 404:
