@@ -222,6 +222,7 @@ def test_two_api_instances_two_workers_and_a_beat(lab: dict[str, Any], topology:
                     if os.getpgid(pid) == topology.processes[worker].pid:
                         topology.stop(worker, signal.SIGKILL)
                         killed = worker
+                        break  # the job's process is gone (a threads pool runs it in the worker)
             elif job and job[1] == "SUCCESS":
                 break
             time.sleep(0.05)
