@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from gateway import schema
 from gateway.models import QosSpecs, VolumeType
 from gateway.numbers import MAX_INT
+from gateway.services.copies import copies_of, push_to_copy
 from pods.clients import CinderClient, cinder
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
@@ -308,7 +309,7 @@ def delete_specs(specs: QosSpecs, force: bool) -> None:
         raise BadRequest("Qos specs still in use.")
     for volume_type in types:
         disassociate(specs, volume_type)
-    for routing in _specs_copies(specs):
+    for routing in copies_of(specs.id, ResourceType.QOS_SPECS):
         api = cinder(routing.pod)
         try:
             answer = api.request(
@@ -385,7 +386,7 @@ def disassociate(specs: QosSpecs, volume_type: VolumeType) -> None:
         bottom_specs = bottom_id_in(routing.pod, specs.id, ResourceType.QOS_SPECS)
         if bottom_specs:
             what = f"disassociation of {volume_type.name} from QoS specs {specs.name}"
-            _push_to_pod(routing, what, _disassociation(bottom_specs))
+            push_to_copy(routing, what, _disassociation(bottom_specs))
 
 
 def _disassociation(bottom_specs: str) -> Callable[[CinderClient, str], requests.Response]:
@@ -484,41 +485,8 @@ def _type_copies(volume_type: VolumeType) -> list[ResourceRouting]:
     )
 
 
-def _specs_copies(specs: QosSpecs) -> list[ResourceRouting]:
-    return list(
-        ResourceRouting.objects.select_related("pod")
-        .filter(top_id=specs.id, resource_type=ResourceType.QOS_SPECS)
-        .exclude(bottom_id="")
-    )
-
-
 def _push_to_copies(
     specs: QosSpecs, change: Callable[[CinderClient, str], requests.Response]
 ) -> None:
-    for routing in _specs_copies(specs):
-        _push_to_pod(routing, f"change of QoS specs {specs.name}", change)
-
-
-def _push_to_pod(
-    routing: ResourceRouting, what: str, change: Callable[[CinderClient, str], requests.Response]
-) -> None:
-    """A change made at the top, given to one pod's copy. As with volume types' extra specs
-    (volume_types._push_to_pods), the top's change stands whatever the pod says: the top is
-    what Tricircle answers and what later copies are made from, and failing the call once some
-    pods took the change would leave the pods disagreeing with each other and with the top. A
-    pod that refuses or does not answer keeps its old copy, which the log says (associating the
-    spec set with the type again mends an association)."""
-    api = cinder(routing.pod)
-    try:
-        answer = change(api, routing.bottom_id)
-    except Exception as exc:  # a pod that does not answer must not fail the top's change
-        LOG.warning("%s not made in %s: %s", what, routing.pod.region_name, exc)
-        return
-    if answer.status_code >= 300:
-        LOG.warning(
-            "%s not made in %s: HTTP %s %s",
-            what,
-            routing.pod.region_name,
-            answer.status_code,
-            answer.text[:200],
-        )
+    for routing in copies_of(specs.id, ResourceType.QOS_SPECS):
+        push_to_copy(routing, f"change of QoS specs {specs.name}", change)

@@ -24,9 +24,10 @@ from gateway.models import GroupType, VolumeType
 from gateway.numbers import int_param
 from gateway.services import quotas, volume_types
 from gateway.services.calls import PodAnswer, UserCalls
+from gateway.services.copies import copies_of, push_to_copy
 from gateway.services.pod_choice import choose_pod
 from gateway.services.volume_collections import CINDER_SORT_FIELDS, present_volume
-from pods.clients import cinder
+from pods.clients import CinderClient, cinder
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import ensure_bottom, record_bottom
@@ -358,6 +359,18 @@ def unset_group_spec(group_type: GroupType, key: str) -> None:
     )
 
 
+def _in_pod(
+    pod: Pod, change: Callable[[Pod, str], requests.Response]
+) -> Callable[[CinderClient, str], requests.Response]:
+    """The change as push_to_copy gives it (a client; the group calls name their microversion
+    through pod_call)."""
+
+    def given(api: CinderClient, bottom_id: str) -> requests.Response:
+        return change(pod, bottom_id)
+
+    return given
+
+
 def pod_call(
     pod: Pod,
     method: str,
@@ -373,30 +386,15 @@ def pod_call(
 
 
 def copies(group_type: GroupType) -> list[ResourceRouting]:
-    return list(
-        ResourceRouting.objects.select_related("pod")
-        .filter(top_id=group_type.id, resource_type=ResourceType.GROUP_TYPE)
-        .exclude(bottom_id="")
-    )
+    return copies_of(group_type.id, ResourceType.GROUP_TYPE)
 
 
 def push_to_copies(group_type: GroupType, change: Callable[[Pod, str], requests.Response]) -> None:
     """Keeps the pods' copies as the top's; a pod that refuses or does not answer keeps its old
     copy (the top's change stands: the log says which copy differs)."""
+    what = f"change of group type {group_type.name}"
     for routing in copies(group_type):
-        try:
-            answer = change(routing.pod, routing.bottom_id)
-        except ServiceUnavailable as exc:
-            LOG.warning("copy of %s not updated in %s: %s", group_type.name, routing.pod, exc)
-            continue
-        if answer.status_code >= 300:
-            LOG.warning(
-                "copy of %s not updated in %s: HTTP %s %s",
-                group_type.name,
-                routing.pod.region_name,
-                answer.status_code,
-                answer.text[:200],
-            )
+        push_to_copy(routing, what, _in_pod(routing.pod, change))
 
 
 def ensure_group_type_in_pod(pod: Pod, group_type: GroupType, project_id: str) -> str:

@@ -17,6 +17,7 @@ from gateway import policy
 from gateway.models import VolumeType, VolumeTypeAccess
 from gateway.numbers import whole_number
 from gateway.services import qos_specs
+from gateway.services.copies import copies_of, push_to_copy
 from pods.clients import CinderClient, ServiceError, cinder
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
@@ -225,11 +226,7 @@ def remove_access(volume_type: VolumeType, project_id: object) -> None:
 
 
 def _copies(volume_type: VolumeType) -> list[ResourceRouting]:
-    return list(
-        ResourceRouting.objects.select_related("pod")
-        .filter(top_id=volume_type.id, resource_type=ResourceType.VOLUME_TYPE)
-        .exclude(bottom_id="")
-    )
+    return copies_of(volume_type.id, ResourceType.VOLUME_TYPE)
 
 
 def _push_to_pods(
@@ -238,19 +235,7 @@ def _push_to_pods(
     """Keeps the pods' copies (extra specs, access) as the top's; a pod that refuses (a type in
     use may not change there) keeps its old copy, which the log says."""
     for routing in _copies(volume_type):
-        try:
-            response = change(cinder(routing.pod), routing.bottom_id)
-        except Exception as exc:  # a pod that does not answer must not fail the top's change
-            LOG.warning("copy of %s not updated in %s: %s", volume_type.name, routing.pod, exc)
-            continue
-        if response.status_code >= 300:
-            LOG.warning(
-                "copy of %s not updated in %s: HTTP %s %s",
-                volume_type.name,
-                routing.pod.region_name,
-                response.status_code,
-                response.text[:200],
-            )
+        push_to_copy(routing, f"change of volume type {volume_type.name}", change)
 
 
 def ensure_type_in_pod(pod: Pod, volume_type: VolumeType, project_id: str) -> str:
