@@ -18,14 +18,14 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Count, Exists, F, Field, Q, QuerySet, Value, When
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from jobs import registry
 from jobs.filters import JobFilter
 from jobs.models import Job, JobStatus
-from jobs.statements import one_statement, update_returning
+from jobs.statements import claim_returning, finish_returning, one_statement, update_returning
 from tricircle_site.exceptions import BadRequest, Conflict, NotFound, TricircleError
 
 LOG = logging.getLogger(__name__)
@@ -125,19 +125,11 @@ def claim(job_id: Any, worker: str) -> Job | None:
     when it is not claimable or when another job for the same (type, resource) is RUNNING (the
     partial unique index refuses the second)."""
     now = timezone.now()
+    lease_until = now + timedelta(seconds=settings.JOBS_LEASE_SECONDS)
     try:
         with one_statement():
-            claimed = update_returning(
-                Job.objects.filter(claimable(now), pk=job_id),
-                {
-                    "status": JobStatus.RUNNING,
-                    "worker": worker[:255],
-                    "lease_expires_at": now + timedelta(seconds=settings.JOBS_LEASE_SECONDS),
-                    "attempts": F("attempts") + 1,
-                    "started_at": now,
-                    "finished_at": None,
-                    "updated_at": now,
-                },
+            claimed = claim_returning(
+                job_id, worker[:255], now, lease_until, settings.JOBS_MAX_ATTEMPTS, DEFAULT_DB_ALIAS
             )
     except IntegrityError:
         return None
@@ -182,46 +174,15 @@ def _finish(job: Job, error: str) -> str:
     failures of the same work settled in the same statement; and, read by the same statement,
     the NEW job for the same work that waited for this one to finish."""
     now = timezone.now()
-    mine = Q(pk=job.pk, status=JobStatus.RUNNING, worker=job.worker, started_at=job.started_at)
     retry_in = None
-    if error:
-        if job.attempts < settings.JOBS_MAX_ATTEMPTS:
-            retry_in = backoff_seconds(job.attempts)
-        fields: dict[str, Any] = {
-            "status": JobStatus.FAIL,
-            "last_error": error,
-            "next_run_at": now + timedelta(seconds=retry_in) if retry_in is not None else None,
-        }
-        targets = mine
-    else:
-        fields = {"status": JobStatus.SUCCESS, "last_error": "", "next_run_at": None}
-        # Older failures of the same work are settled by this success (handlers converge to the
-        # current state): they stay FAIL for the record but are not retried. Only when the job
-        # is still ours: the condition on `mine` is read in the same statement.
-        settled = Q(
-            Exists(Job.objects.filter(mine)),
-            type=job.type,
-            resource_key=job.resource_key,
-            status=JobStatus.FAIL,
-            created_at__lte=job.started_at,
-            next_run_at__isnull=False,
-        )
-        targets = mine | settled
-    fields.update(worker="", lease_expires_at=None, finished_at=now)
-    # The job's own row gets every field; a settled one only next_run_at (None) and updated_at.
-    values: dict[str, Any] = {
-        name: _for_the_job(job, name, value)
-        for name, value in fields.items()
-        if name != "next_run_at"
-    }
-    values["next_run_at"] = (
-        _for_the_job(job, "next_run_at", fields["next_run_at"]) if error else None
-    )
-    values["updated_at"] = now
-    waiting = Job.objects.filter(
-        type=job.type, resource_key=job.resource_key, status=JobStatus.NEW
-    ).values("pk")[:1]
-    rows = update_returning(Job.objects.filter(targets), values, extra={"waiting_id": waiting})
+    if error and job.attempts < settings.JOBS_MAX_ATTEMPTS:
+        retry_in = backoff_seconds(job.attempts)
+    status = JobStatus.FAIL if error else JobStatus.SUCCESS
+    next_run_at = now + timedelta(seconds=retry_in) if retry_in is not None else None
+    # On success, older failures of the same work are settled by it (handlers converge to the
+    # current state): they stay FAIL for the record but are not retried; only while the job is
+    # still ours, which the same statement reads.
+    rows = finish_returning(job, error, next_run_at, now, DEFAULT_DB_ALIAS)
     own = next((row for row in rows if row.pk == job.pk), None)
     if own is None:
         # Our lease expired and another worker took the job over; its result counts.
@@ -233,18 +194,7 @@ def _finish(job: Job, error: str) -> str:
         # A request that came while this job ran made a NEW job whose claim was refused; now
         # it may run.
         dispatch(Job._meta.get_field("id").to_python(waiting_id))
-    return f"{fields['status']}" + (f" (retry in {retry_in:.1f}s)" if retry_in is not None else "")
-
-
-def _for_the_job(job: Job, name: str, value: Any) -> Case:
-    """`value` for the job's own row, the column unchanged for any other row of the UPDATE."""
-    field = Job._meta.get_field(name)
-    assert isinstance(field, Field)
-    return Case(
-        When(pk=job.pk, then=Value(value, output_field=field)),
-        default=F(name),
-        output_field=field,
-    )
+    return f"{status}" + (f" (retry in {retry_in:.1f}s)" if retry_in is not None else "")
 
 
 class _LeaseKeeper:
