@@ -11,8 +11,14 @@ from collections.abc import Mapping
 from django.conf import settings
 
 from gateway.audit import run as audit
-from gateway.job_names import FLAVOR_SYNC, KEYPAIR_CLEANUP, POD_AUDIT, SERVER_PORTS_RELEASE
-from gateway.services import flavors, keypairs, servers
+from gateway.job_names import (
+    FLAVOR_SYNC,
+    KEYPAIR_CLEANUP,
+    POD_AUDIT,
+    ROUTE_RELEASES,
+    SERVER_PORTS_RELEASE,
+)
+from gateway.services import flavors, keypairs, servers, volumes
 from jobs.models import Job
 from jobs.registry import job_type
 from networking import boot
@@ -35,6 +41,48 @@ def server_ports_release(job: Job) -> None:
             raise ServerStillInPod(f"Server {server_id} is still in its pod (being deleted).")
         time.sleep(1)
     boot.release_server_ports(server_id)
+
+
+class StillInPod(Exception):
+    pass
+
+
+def release_route(kind: str, item_id: str) -> None:
+    """Once a deleted volume, snapshot or backup has left its pod, its routing entry goes.
+    Until then it stays routed, shown and listed as its pod shows it, and the job is retried
+    (waiting as long as for a server's deletion)."""
+    deadline = time.monotonic() + settings.SERVER_DELETE_WAIT_SECONDS
+    while volumes.item_in_pod(kind, item_id):
+        if time.monotonic() >= deadline:
+            what = volumes.ROUTED_TYPES[kind][1]
+            raise StillInPod(f"{what} {item_id} is still in its pod (being deleted).")
+        time.sleep(1)
+
+
+@job_type(
+    ROUTE_RELEASES["volumes"], resource_fields=("volume_id",), belongs_to=routed_resources_belong
+)
+def volume_route_release(job: Job) -> None:
+    """A deleted volume's routing entry removed once its pod let it go."""
+    release_route("volumes", job.resource["volume_id"])
+
+
+@job_type(
+    ROUTE_RELEASES["snapshots"],
+    resource_fields=("snapshot_id",),
+    belongs_to=routed_resources_belong,
+)
+def snapshot_route_release(job: Job) -> None:
+    """A deleted snapshot's routing entry removed once its pod let it go."""
+    release_route("snapshots", job.resource["snapshot_id"])
+
+
+@job_type(
+    ROUTE_RELEASES["backups"], resource_fields=("backup_id",), belongs_to=routed_resources_belong
+)
+def backup_route_release(job: Job) -> None:
+    """A deleted backup's routing entry removed once its pod let it go."""
+    release_route("backups", job.resource["backup_id"])
 
 
 def _cloud_wide(project_id: str, resource: Mapping[str, str]) -> bool:

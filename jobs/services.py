@@ -26,7 +26,13 @@ from jobs import registry
 from jobs.filters import JobFilter
 from jobs.models import Job, JobStatus
 from jobs.statements import claim_returning, finish_returning, one_statement, update_returning
-from tricircle_site.exceptions import BadRequest, Conflict, NotFound, TricircleError
+from tricircle_site.exceptions import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    ServiceUnavailable,
+    TricircleError,
+)
 
 LOG = logging.getLogger(__name__)
 
@@ -155,27 +161,31 @@ def run(job_id: Any, worker: str | None = None) -> str:
     if job is None:
         return "skipped: not claimable (done, running elsewhere, or not due)"
     lease = LEASES.hold(job)
-    error = ""
+    error, unanswered = "", False
     try:
         registry.get(job.type).handler(job)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:MAX_ERROR_LENGTH]
+        unanswered = isinstance(exc, ServiceUnavailable)
         if isinstance(exc, TricircleError):  # a pod's or the input's refusal: retried
             LOG.warning("Job %s (%s) failed: %s", job.pk, job.type, exc)
         else:
             LOG.exception("Job %s (%s) failed unexpectedly", job.pk, job.type)
     finally:
         LEASES.release(lease)
-    return _finish(job, error)
+    return _finish(job, error, retry_anyway=unanswered)
 
 
-def _finish(job: Job, error: str) -> str:
+def _finish(job: Job, error: str, retry_anyway: bool = False) -> str:
     """One UPDATE ... RETURNING: the job's result, if the job is still ours; on success, older
     failures of the same work settled in the same statement; and, read by the same statement,
-    the NEW job for the same work that waited for this one to finish."""
+    the NEW job for the same work that waited for this one to finish. A failure is retried
+    while attempts are left, and always when `retry_anyway` (a pod that did not answer or
+    failed (5xx): the work is still to do when it is back, however long it was away; the
+    backoff keeps such retries at most every JOBS_BACKOFF_MAX_SECONDS)."""
     now = timezone.now()
     retry_in = None
-    if error and job.attempts < settings.JOBS_MAX_ATTEMPTS:
+    if error and (retry_anyway or job.attempts < settings.JOBS_MAX_ATTEMPTS):
         retry_in = backoff_seconds(job.attempts)
     status = JobStatus.FAIL if error else JobStatus.SUCCESS
     next_run_at = now + timedelta(seconds=retry_in) if retry_in is not None else None

@@ -59,6 +59,24 @@ def test_after_the_last_attempt_the_job_stays_fail(settings, failing):
     assert services.run(job.pk, "w1").startswith("skipped")
 
 
+def test_a_pod_that_does_not_answer_is_waited_for_beyond_the_last_attempt(settings, failing):
+    settings.JOBS_MAX_ATTEMPTS = 2
+    settings.JOBS_BACKOFF_SECONDS = 5
+    settings.JOBS_BACKOFF_MAX_SECONDS = 30
+    (failing / "fail").write_text("unanswered")
+    job = JobFactory()
+    for attempt in range(1, 6):
+        Job.objects.filter(pk=job.pk).update(next_run_at=timezone.now() - timedelta(seconds=1))
+        assert services.run(job.pk, "w1").startswith("FAIL (retry in")
+        job.refresh_from_db()
+        assert job.attempts == attempt
+        assert "ServiceUnavailable: Pod1 is not answering." in job.last_error
+    assert job.next_run_at - timezone.now() <= timedelta(seconds=30)
+    (failing / "fail").unlink()
+    Job.objects.filter(pk=job.pk).update(next_run_at=timezone.now() - timedelta(seconds=1))
+    assert services.run(job.pk, "w1") == "SUCCESS"
+
+
 def test_redo_resets_attempts_and_then_succeeds(settings, failing, sent_jobs):
     settings.JOBS_MAX_ATTEMPTS = 1
     job = JobFactory()

@@ -10,15 +10,17 @@ import logging
 
 from gateway import schema
 from gateway.confinement import visible_routing
+from gateway.job_names import ROUTE_RELEASES
 from gateway.numbers import whole_number
 from gateway.services import volume_groups, volume_types
 from gateway.services.calls import PodAnswer, UserCalls
 from gateway.services.pod_choice import choose_pod, routed_pod
 from gateway.services.volume_collections import COLLECTIONS
+from jobs.services import request_job
 from pods.clients import cinder
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
-from routing.services import record_bottom
+from routing.services import project_ids_of, record_bottom
 from tricircle_site.auth import KeystoneIdentity
 from tricircle_site.exceptions import BadRequest, NotFound, ServiceUnavailable
 from tricircle_site.jsontypes import JsonDict
@@ -31,6 +33,8 @@ ROUTED_TYPES = {
     "snapshots": (ResourceType.SNAPSHOT, "Snapshot"),
     "backups": (ResourceType.BACKUP, "Backup"),
 }
+# Cinder's action that deletes a volume, snapshot or backup whatever its state (admins').
+FORCE_DELETE = "os-force_delete"
 # Where a new volume's source is, field by field (the first given decides the pod).
 VOLUME_SOURCES = (
     ("snapshot_id", ResourceType.SNAPSHOT, "Snapshot"),
@@ -161,7 +165,53 @@ def volume_action(
     if isinstance(retype, dict) and retype.get("new_type"):
         retype["new_type"] = volume_types.type_in_pod(caller, pod, retype["new_type"])
         body = action
-    return PodAnswer(pod, calls.forward(pod, f"/volumes/{volume_id}/action", body))
+    done = PodAnswer(pod, calls.forward(pod, f"/volumes/{volume_id}/action", body))
+    if FORCE_DELETE in action:
+        _deletion_taken(caller, "volumes", volume_id, done)
+    return done
+
+
+def item_action(
+    caller: KeystoneIdentity, kind: str, item_id: str, action: JsonDict, calls: UserCalls
+) -> PodAnswer:
+    """POST /{kind}/{id}/action of a snapshot or a backup, as it came, in its pod."""
+    done = on_item(kind, item_id, f"/{kind}/{item_id}/action", calls)
+    if FORCE_DELETE in action:
+        _deletion_taken(caller, kind, item_id, done)
+    return done
+
+
+def delete(caller: KeystoneIdentity, kind: str, item_id: str, calls: UserCalls) -> PodAnswer:
+    """DELETE of a volume, snapshot or backup, in its pod. Cinder deletes in the background:
+    the item stays routed (shown "deleting" as its pod shows it) until the pod let it go, which
+    a job waits for."""
+    done = on_item(kind, item_id, f"/{kind}/{item_id}", calls)
+    _deletion_taken(caller, kind, item_id, done)
+    return done
+
+
+def _deletion_taken(caller: KeystoneIdentity, kind: str, item_id: str, done: PodAnswer) -> None:
+    if done.answer.status >= 300:
+        return
+    # An admin may delete another project's item: the job is the owner's.
+    owners = project_ids_of(item_id, ROUTED_TYPES[kind][0])
+    owner = next(iter(owners)) if len(owners) == 1 else caller.project_id
+    request_job(ROUTE_RELEASES[kind], owner, {f"{ROUTED_TYPES[kind][0]}_id": item_id})
+
+
+def item_in_pod(kind: str, item_id: str) -> bool:
+    """Whether the pod of a routed volume, snapshot or backup still has it (the service
+    account's view); its routing entry is dropped when the pod answered that it has not."""
+    resource_type = ROUTED_TYPES[kind][0]
+    routing = (
+        ResourceRouting.objects.select_related("pod")
+        .filter(top_id=item_id, resource_type=resource_type)
+        .first()
+    )
+    if routing is None:
+        return False
+    forget_if_gone(routing.pod, kind, item_id, resource_type)
+    return ResourceRouting.objects.filter(pk=routing.pk).exists()
 
 
 def restore_backup(caller: KeystoneIdentity, backup_id: str, calls: UserCalls) -> PodAnswer:

@@ -33,8 +33,16 @@ def show_backup(api: VolumeView, request: Request, backup_id: str) -> HttpRespon
     return items.show(api, request, "backups", backup_id)
 
 
+def delete_backup(api: VolumeView, request: Request, backup_id: str) -> HttpResponse:
+    return items.delete(api, request, "backups", backup_id)
+
+
+def backup_action(api: VolumeView, request: Request, backup_id: str) -> HttpResponse:
+    return items.action(api, request, "backups", backup_id)
+
+
 def on_backup(api: VolumeView, request: Request, backup_id: str) -> HttpResponse:
-    """Update, delete, export and actions of a backup, in its pod."""
+    """Update and export of a backup, in its pod."""
     return items.on_item(api, request, "backups", backup_id)
 
 

@@ -32,6 +32,18 @@ def show(api: VolumeView, request: Request, kind: str, item_id: str) -> HttpResp
     return api.respond_presented(request, volumes.show(kind, item_id, api.user_calls(request)))
 
 
+def delete(api: VolumeView, request: Request, kind: str, item_id: str) -> HttpResponse:
+    made = volumes.delete(api.identity(request), kind, item_id, api.user_calls(request))
+    return api.respond_presented(request, made)
+
+
+def action(api: VolumeView, request: Request, kind: str, item_id: str) -> HttpResponse:
+    """POST /{kind}/{id}/action of a snapshot or a backup, in its pod."""
+    body = parse_json(request.body)
+    made = volumes.item_action(api.identity(request), kind, item_id, body, api.user_calls(request))
+    return api.respond_presented(request, made)
+
+
 def on_item(api: VolumeView, request: Request, kind: str, item_id: str) -> HttpResponse:
     """A call on the item or what it holds (update, delete, metadata, actions), in its pod."""
     made = volumes.on_item(kind, item_id, api.api_path, api.user_calls(request))

@@ -32,7 +32,7 @@ VOLUMES: dict[str, dict[str, Handler]] = {
     "/volumes/{volume_id}": {
         "GET": volumes.show_volume,
         "PUT": volumes.on_volume,
-        "DELETE": volumes.on_volume,
+        "DELETE": volumes.delete_volume,
     },
     "/volumes/{volume_id}/action": {"POST": volumes.volume_action},
     "/volumes/{volume_id}/metadata": routed("GET", "POST", "PUT", to=volumes.on_volume),
@@ -47,9 +47,9 @@ SNAPSHOTS: dict[str, dict[str, Handler]] = {
     "/snapshots/{snapshot_id}": {
         "GET": snapshots.show_snapshot,
         "PUT": snapshots.on_snapshot,
-        "DELETE": snapshots.on_snapshot,
+        "DELETE": snapshots.delete_snapshot,
     },
-    "/snapshots/{snapshot_id}/action": routed("POST", to=snapshots.on_snapshot),
+    "/snapshots/{snapshot_id}/action": routed("POST", to=snapshots.snapshot_action),
     "/snapshots/{snapshot_id}/metadata": routed("GET", "POST", "PUT", to=snapshots.on_snapshot),
     "/snapshots/{snapshot_id}/metadata/{key}": routed(
         "GET", "PUT", "DELETE", to=snapshots.on_snapshot
@@ -63,11 +63,11 @@ BACKUPS: dict[str, dict[str, Handler]] = {
     "/backups/{backup_id}": {
         "GET": backups.show_backup,
         "PUT": backups.on_backup,
-        "DELETE": backups.on_backup,
+        "DELETE": backups.delete_backup,
     },
     "/backups/{backup_id}/restore": {"POST": backups.restore_backup},
     "/backups/{backup_id}/export_record": routed("GET", to=backups.on_backup),
-    "/backups/{backup_id}/action": routed("POST", to=backups.on_backup),
+    "/backups/{backup_id}/action": routed("POST", to=backups.backup_action),
 }
 
 TYPES: dict[str, dict[str, Handler]] = {

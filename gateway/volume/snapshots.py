@@ -26,6 +26,14 @@ def show_snapshot(api: VolumeView, request: Request, snapshot_id: str) -> HttpRe
     return items.show(api, request, "snapshots", snapshot_id)
 
 
+def delete_snapshot(api: VolumeView, request: Request, snapshot_id: str) -> HttpResponse:
+    return items.delete(api, request, "snapshots", snapshot_id)
+
+
+def snapshot_action(api: VolumeView, request: Request, snapshot_id: str) -> HttpResponse:
+    return items.action(api, request, "snapshots", snapshot_id)
+
+
 def on_snapshot(api: VolumeView, request: Request, snapshot_id: str, **fields: str) -> HttpResponse:
-    """Update, delete, actions and metadata of a snapshot, in its pod."""
+    """Update and metadata of a snapshot, in its pod."""
     return items.on_item(api, request, "snapshots", snapshot_id)

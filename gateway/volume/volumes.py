@@ -32,8 +32,12 @@ def show_volume(api: VolumeView, request: Request, volume_id: str) -> HttpRespon
     return items.show(api, request, "volumes", volume_id)
 
 
+def delete_volume(api: VolumeView, request: Request, volume_id: str) -> HttpResponse:
+    return items.delete(api, request, "volumes", volume_id)
+
+
 def on_volume(api: VolumeView, request: Request, volume_id: str, **fields: str) -> HttpResponse:
-    """Update, delete, metadata and encryption metadata of a volume, in its pod."""
+    """Update, metadata and encryption metadata of a volume, in its pod."""
     return items.on_item(api, request, "volumes", volume_id)
 
 

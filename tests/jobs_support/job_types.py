@@ -4,7 +4,8 @@ process by tests/conftest.py and in worker processes through TRICIRCLE_JOBS_TYPE
 `test_record` leaves a trace a test can check across processes: in the directory named by
 TRICIRCLE_TEST_JOBS_DIR it appends one JSON line when a run starts and one when it ends (with
 time, pid and attempt) to runs.jsonl, sleeps the seconds written in the file `sleep` (if any), and
-fails while the file `fail` exists."""
+fails while the file `fail` exists (as a pod that does not answer when the file says
+`unanswered`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from jobs.models import Job
 from jobs.registry import job_type
 from routing.services import routed_resources_belong
+from tricircle_site.exceptions import ServiceUnavailable
 
 RUNS_FILE = "runs.jsonl"
 
@@ -73,8 +75,11 @@ def record(job: Job) -> None:
     sleep_file = directory / "sleep"
     if sleep_file.exists():
         time.sleep(float(sleep_file.read_text()))
-    if (directory / "fail").exists():
+    fail_file = directory / "fail"
+    if fail_file.exists():
         _trace(directory, job, "end", ok=False)
+        if fail_file.read_text() == "unanswered":
+            raise ServiceUnavailable("Pod1 is not answering.")
         raise RuntimeError("told to fail by the flag file")
     _trace(directory, job, "end", ok=True)
 
