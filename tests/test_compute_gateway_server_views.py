@@ -1,6 +1,8 @@
 """A server as a single Nova would show it: addresses keyed by the top network's name (also in
 /ips), security groups by the top group's name, os-security-groups with the top's groups."""
 
+import threading
+
 import pytest
 
 from gateway import microversions
@@ -105,3 +107,22 @@ def test_os_security_groups_are_the_tops_groups_in_novas_format(demo, server, ke
             "group": {},
         }
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_networks_and_groups_names_are_asked_at_once(demo, server, monkeypatch):
+    """Two central Neutron calls in one round trip: each goes out only once the other is on its
+    way too (asked one after the other, they would wait 5 s for each other, then fail)."""
+    from gateway.services import servers
+
+    both_asked = threading.Barrier(2, timeout=5)
+    ask = servers._names_at_top
+
+    def ask_with_the_other(asked):
+        both_asked.wait()
+        return ask(asked)
+
+    monkeypatch.setattr(servers, "_names_at_top", ask_with_the_other)
+    shown = demo.get("/compute/v2.1/servers/s1").json()["server"]
+    assert list(shown["addresses"]) == ["web"]
+    assert shown["security_groups"] == [{"name": "web-sg"}]

@@ -9,6 +9,7 @@ from gateway.job_names import SERVER_PORTS_RELEASE
 from gateway.services.pod_choice import is_routed, routed_pod
 from jobs.services import request_job
 from networking import boot
+from pods import fanout
 from pods.clients import ServiceError, central_neutron, nova
 from pods.models import Pod
 from routing import services as routing_services
@@ -83,21 +84,35 @@ def down_pod_stubs(caller: KeystoneIdentity, pods: list[Pod], all_tenants: bool)
     return [server_stub(routing) for routing in routings]
 
 
-def top_names(resource_type: str, labels: set[str]) -> dict[str, str]:
-    """The top names of the networks or security groups whose ids a pod's Nova shows as
-    labels (a bottom copy is named after its top id); only ids the routing table knows."""
-    if not labels:
-        return {}
-    top_ids = sorted(
-        set(
-            ResourceRouting.objects.filter(
-                resource_type=resource_type, top_id__in=labels
-            ).values_list("top_id", flat=True)
-        )
-    )
-    if not top_ids:
-        return {}
-    collection = "networks" if resource_type == ResourceType.NETWORK else "security-groups"
+# The central Neutron's collection of each type whose top names a server is shown with.
+NAMED_COLLECTIONS: dict[str, str] = {
+    ResourceType.NETWORK: "networks",
+    ResourceType.SECURITY_GROUP: "security-groups",
+}
+
+
+def top_names(labels: dict[str, set[str]]) -> dict[str, dict[str, str]]:
+    """Per resource type (networks, security groups), the top names of the ids a pod's Nova
+    shows as labels (a bottom copy is named after its top id); only ids the routing table
+    knows. One query, and the central Neutron asked for each type at once."""
+    wanted = {label for type_labels in labels.values() for label in type_labels}
+    routed: dict[str, set[str]] = {resource_type: set() for resource_type in labels}
+    if wanted:
+        for resource_type, top_id in ResourceRouting.objects.filter(
+            resource_type__in=list(labels), top_id__in=wanted
+        ).values_list("resource_type", "top_id"):
+            if top_id in labels[resource_type]:
+                routed[resource_type].add(top_id)
+    asked = [(resource_type, sorted(ids)) for resource_type, ids in routed.items() if ids]
+    found = fanout.each(asked, _names_at_top)
+    names: dict[str, dict[str, str]] = {resource_type: {} for resource_type in labels}
+    names.update(zip([resource_type for resource_type, _ in asked], found, strict=True))
+    return names
+
+
+def _names_at_top(asked: tuple[str, list[str]]) -> dict[str, str]:
+    resource_type, top_ids = asked
+    collection = NAMED_COLLECTIONS[resource_type]
     try:
         found = central_neutron().get(f"/{collection}", id=top_ids, fields=["id", "name"])
     except (ServiceError, ServiceUnavailable):
@@ -110,19 +125,27 @@ def name_networks_in_addresses(servers: list[JsonDict]) -> None:
     """A pod's Nova labels addresses with the bottom network's name, which is the top id, and
     names security groups by their bottom copies' names, the top ids; users expect the top
     names, as a single Nova would show."""
-    labels = {label for server in servers for label in (server.get("addresses") or {})}
-    names = top_names(ResourceType.NETWORK, labels)
     groups = {
         group.get("name", "")
         for server in servers
         for group in server.get("security_groups") or []
         if isinstance(group, dict)
     }
-    group_names = top_names(ResourceType.SECURITY_GROUP, groups)
+    names = top_names(
+        {
+            ResourceType.NETWORK: {
+                label for server in servers for label in (server.get("addresses") or {})
+            },
+            ResourceType.SECURITY_GROUP: groups,
+        }
+    )
+    networks, group_names = names[ResourceType.NETWORK], names[ResourceType.SECURITY_GROUP]
     for server in servers:
         addresses = server.get("addresses")
-        if addresses and names:
-            server["addresses"] = {names.get(label, label): ips for label, ips in addresses.items()}
+        if addresses and networks:
+            server["addresses"] = {
+                networks.get(label, label): ips for label, ips in addresses.items()
+            }
         for group in server.get("security_groups") or []:
             if isinstance(group, dict) and group.get("name") in group_names:
                 group["name"] = group_names[group["name"]]
