@@ -197,6 +197,21 @@ class DataPlane:
             time.sleep(PROBE_INTERVAL)
         raise DataPlaneError(f"the OVS agent of {vm.pod} never tagged {vm.device} (tag {tag})")
 
+    def wait_filtered(self, vm: Vm, timeout: float = 60) -> None:
+        """Waits until the agent's openvswitch firewall took the port (a flow of table 60 sends
+        the port's packets to the firewall's tables). The agent tags a port a moment before: in
+        between, packets pass unfiltered, so a test of security groups waits for this."""
+        ofport = self.vsctl(vm.pod, "get", "Interface", vm.device, "ofport")
+        bridge = self.pod(vm.pod)["integration_bridge"]
+        management = f"unix:{self.pod(vm.pod)['ovs_rundir']}/{bridge}.mgmt"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            flows = sh("ovs-ofctl", "dump-flows", management, f"table=60,in_port={ofport}").stdout
+            if "resubmit(,71)" in flows:
+                return
+            time.sleep(PROBE_INTERVAL)
+        raise DataPlaneError(f"no firewall flows for {vm.device} in {vm.pod} after {timeout}s")
+
     # ---- probes, all bounded
 
     def ping(self, src: Vm, dst_ip: str, count: int = 1, timeout: float = 1) -> bool:

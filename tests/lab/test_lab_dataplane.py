@@ -268,3 +268,224 @@ def test_pods_router_gateway_snat_and_floating_ip_on_physnet1(plane, pods) -> No
         f"Pod1 router: DNAT outside -> {address}", lambda: plane.ping(outside, address), started
     )
     assert plane.tcp_connect_to(outside, vm, address)
+
+
+# --------------------------------------------------------------------------------------------
+# Through Tricircle's top region (the openstack CLI as the demo user; servers booted at the top)
+# --------------------------------------------------------------------------------------------
+
+
+class Top:
+    """What a test made at the top, deleted (in reverse) at its end."""
+
+    def __init__(self, lab: dict[str, Any], openstack: Any, plane: DataPlane, pod_neutrons: Any):
+        self.lab = lab
+        self.openstack = openstack
+        self.plane = plane
+        self.pods = pod_neutrons
+        self.undo: list[tuple[str, ...]] = []
+        self.demo_project = openstack("lab-admin", "project", "show", "demo")["id"]
+
+    def __call__(self, *args: str, cloud: str = "lab-demo") -> Any:
+        return self.openstack(cloud, *args)
+
+    def network(
+        self, cidr: str, *options: str, admin: bool = False, for_demo: bool = True
+    ) -> tuple[dict, dict]:
+        """A top network and its subnet; `admin`: made by the admin (provider attributes), for
+        the demo project unless `for_demo` is False (an external network)."""
+        name = f"dp-{uuid.uuid4().hex[:6]}"
+        cloud = "lab-admin" if admin else "lab-demo"
+        owner = ["--project", self.demo_project] if admin and for_demo else []
+        net = self("network", "create", name, *options, *owner, cloud=cloud)
+        self.undo.append((cloud, "network", "delete", net["id"]))
+        extra = [] if for_demo else ["--no-dhcp"]
+        subnet = self(
+            *("subnet", "create", name, "--network", net["id"], "--subnet-range", cidr),
+            *owner,
+            *extra,
+            cloud=cloud,
+        )
+        return net, subnet
+
+    def open_group(self, *protocols: str) -> dict:
+        group = self("security", "group", "create", f"dp-{uuid.uuid4().hex[:6]}")
+        self.undo.append(("lab-demo", "security", "group", "delete", group["id"]))
+        for protocol in protocols:
+            self.rule(group, protocol)
+        return group
+
+    def rule(self, group: dict, protocol: str) -> dict:
+        return self(
+            *("security", "group", "rule", "create", group["id"], "--ingress"),
+            *("--protocol", protocol, "--remote-ip", "0.0.0.0/0"),
+        )
+
+    def boot(self, net: dict, zone: str, *groups: dict) -> dict:
+        options = [arg for group in groups for arg in ("--security-group", group["id"])]
+        server = self.openstack.boot(f"dp-{zone}-{uuid.uuid4().hex[:6]}", net["id"], zone, *options)
+        self.undo.append(("lab-demo", "server", "delete", "--wait", server["id"]))
+        return server
+
+    def plug(self, server: dict) -> Vm:
+        """The server's bottom port, in the pod that holds the server (top and bottom servers
+        have one id: the pod whose Neutron has a port of that device; the bottom port's own id
+        differs from the top port's, whose id is its name), plugged as the server's VM."""
+        found = [
+            (region, neutron, port)
+            for region, neutron in self.pods.items()
+            for port in neutron.get("/ports", device_id=server["id"])["ports"]
+        ]
+        assert len(found) == 1, f"server {server['id']}: bottom ports {found}"
+        ((region, neutron, port),) = found
+        (address,) = port["fixed_ips"]
+        subnet = neutron.get(f"/subnets/{address['subnet_id']}")["subnet"]
+        network = neutron.get(f"/networks/{port['network_id']}")["network"]
+        vm = self.plane.plug(region, port, subnet, mtu=network["mtu"])
+        vm.extra["top_port"] = port["name"]
+        self.plane.wait_bound(vm)
+        self.plane.wait_filtered(vm)
+        return vm
+
+    def cleanup(self) -> None:
+        self.plane.cleanup()
+        for command in reversed(self.undo):
+            cloud, *args = command
+            if args[:2] in (["network", "delete"], ["security", "group"]):
+                # bottom copies go through jobs: a network in use a moment longer is retried
+                DataPlane.time_to(
+                    lambda c=cloud, a=args: self.openstack.run(c, *a).returncode == 0,
+                    time.monotonic(),
+                    60,
+                )
+            else:
+                self.openstack.run(cloud, *args)
+
+
+@pytest.fixture
+def top(lab, plane, openstack, pod_neutrons) -> Iterator[Top]:
+    made = Top(lab, openstack, plane, pod_neutrons)
+    yield made
+    made.cleanup()
+
+
+def both_ways(plane: DataPlane, what: str, a: Vm, b: Vm, since: float) -> None:
+    """Ping a -> b (timed from `since`), then b -> a, then TCP both ways."""
+    converge(f"{what}: {a} -> {b} ping", lambda: plane.ping(a, b.ip), since)
+    converge(f"{what}: {b} -> {a} ping", lambda: plane.ping(b, a.ip), since)
+    assert plane.tcp_connect(a, b), f"{what}: TCP {a} -> {b}"
+    assert plane.tcp_connect(b, a), f"{what}: TCP {b} -> {a}"
+
+
+def test_tricircle_one_network_over_vxlan_in_pod1_and_pod2(top, plane) -> None:
+    """A tenant network of the top (VXLAN, allocated centrally) with a server in each pod, both
+    in the project's default security group: they reach each other as in one cloud."""
+    net, _ = top.network("10.61.0.0/24")
+    assert net["provider:network_type"] == "vxlan"
+    started = time.monotonic()
+    a, b = top.boot(net, "az1"), top.boot(net, "az2")
+    one, two = top.plug(a), top.plug(b)
+    print(
+        f"\n[dataplane] tunnels: Pod1 -> {plane.tunnels('Pod1')}, Pod2 -> {plane.tunnels('Pod2')}"
+    )
+    both_ways(plane, "VXLAN network across pods", one, two, started)
+
+
+def test_tricircle_one_network_over_a_shared_vlan_in_pod1_and_pod2(top, plane) -> None:
+    """The same over a VLAN segment of physnet1 (a provider network the admin made for demo)."""
+    net, _ = top.network(
+        "10.62.0.0/24",
+        *("--provider-network-type", "vlan", "--provider-physical-network", "physnet1"),
+        admin=True,
+    )
+    started = time.monotonic()
+    a, b = top.boot(net, "az1"), top.boot(net, "az2")
+    one, two = top.plug(a), top.plug(b)
+    both_ways(plane, "VLAN network across pods", one, two, started)
+
+
+def test_tricircle_two_networks_in_two_pods_through_one_router(top, plane) -> None:
+    """East-west through one top router: a bottom router per pod, the bridge network, extra
+    routes. Both directions; after subnet B leaves the router, neither way passes."""
+    net_a, subnet_a = top.network("10.63.0.0/24")
+    net_b, subnet_b = top.network("10.64.0.0/24")
+    a, b = top.boot(net_a, "az1"), top.boot(net_b, "az2")
+    one, two = top.plug(a), top.plug(b)
+    router = top("router", "create", f"dp-{uuid.uuid4().hex[:6]}")
+    top.undo.append(("lab-demo", "router", "delete", router["id"]))
+    started = time.monotonic()
+    for subnet in (subnet_a, subnet_b):
+        top("router", "add", "subnet", router["id"], subnet["id"])
+        top.undo.append(("lab-demo", "router", "remove", "subnet", router["id"], subnet["id"]))
+    both_ways(plane, "east-west through the top router", one, two, started)
+
+    top("router", "remove", "subnet", router["id"], subnet_b["id"])
+    top.undo.remove(("lab-demo", "router", "remove", "subnet", router["id"], subnet_b["id"]))
+    started = time.monotonic()
+    gone = DataPlane.time_to(lambda: not plane.ping(one, two.ip), started, CONVERGE)
+    report("interface B removed: A -> B stops", gone)
+    assert gone is not None
+    assert plane.stays_down(lambda: plane.ping(one, two.ip) or plane.ping(two, one.ip), CUT)
+
+
+def test_tricircle_north_south_snat_through_the_exit_pod_and_dnat_to_a_floating_ip(
+    top, plane
+) -> None:
+    """A server in Pod2 reaches an address of the external network (which lives in Pod1, the
+    exit pod) through SNAT, and its floating IP is reached from the external side (DNAT in
+    Pod1 to the server's own address, through its shadow port on the stretched network)."""
+    ext, _ = top.network(
+        "203.0.113.0/24",
+        *("--external", "--availability-zone-hint", "Pod1"),
+        *("--provider-network-type", "flat", "--provider-physical-network", "physnet1"),
+        admin=True,
+        for_demo=False,
+    )
+    outside = plane.external(uuid.uuid4().hex[:6], "203.0.113.1/24")
+    group = top.open_group("icmp", "tcp")  # the outside is no member of any group
+    net, subnet = top.network("10.65.0.0/24")
+    server = top.boot(net, "az2", group)
+    vm = top.plug(server)
+    router = top("router", "create", f"dp-{uuid.uuid4().hex[:6]}")
+    top.undo.append(("lab-demo", "router", "delete", router["id"]))
+    top("router", "add", "subnet", router["id"], subnet["id"])
+    top.undo.append(("lab-demo", "router", "remove", "subnet", router["id"], subnet["id"]))
+    started = time.monotonic()
+    top("router", "set", router["id"], "--external-gateway", ext["id"])
+    top.undo.append(("lab-demo", "router", "unset", "--external-gateway", router["id"]))
+    converge("SNAT: Pod2 server -> outside", lambda: plane.ping(vm, outside.ip), started)
+    assert plane.tcp_connect_to(vm, outside, outside.ip)
+
+    started = time.monotonic()
+    fip = top("floating", "ip", "create", ext["id"], "--port", vm.extra["top_port"])
+    top.undo.append(("lab-demo", "floating", "ip", "delete", fip["id"]))
+    address = fip["floating_ip_address"]
+    converge(f"DNAT: outside -> {address}", lambda: plane.ping(outside, address), started)
+    assert plane.tcp_connect_to(outside, vm, address)
+
+
+def test_tricircle_a_security_group_rule_removed_at_the_top_stops_its_flow_in_both_pods(
+    top, plane
+) -> None:
+    """Servers in Pod1 and Pod2 on one VLAN network, in a group letting ICMP and TCP in: ping
+    passes both ways (each direction is filtered in the receiving pod). The ICMP rule removed
+    at the top: ping stops both ways, TCP still passes."""
+    net, _ = top.network(
+        "10.66.0.0/24",
+        *("--provider-network-type", "vlan", "--provider-physical-network", "physnet1"),
+        admin=True,
+    )
+    group = top.open_group("tcp")
+    icmp = top.rule(group, "icmp")
+    a, b = top.boot(net, "az1", group), top.boot(net, "az2", group)
+    one, two = top.plug(a), top.plug(b)
+    both_ways(plane, "the group's rules", one, two, time.monotonic())
+
+    started = time.monotonic()
+    top("security", "group", "rule", "delete", icmp["id"])
+    for src, dst, pod in ((one, two, "Pod2"), (two, one, "Pod1")):
+        stopped = DataPlane.time_to(lambda s=src, d=dst: not plane.ping(s, d.ip), started, CONVERGE)
+        report(f"ICMP rule removed: stops in {pod}", stopped)
+        assert stopped is not None
+    assert plane.stays_down(lambda: plane.ping(one, two.ip) or plane.ping(two, one.ip), CUT)
+    assert plane.tcp_connect(one, two) and plane.tcp_connect(two, one)
