@@ -126,20 +126,27 @@ class PodNeutron:
         )
 
     def cleanup(self) -> None:
-        for path in reversed(self.made):
-            if path.startswith("/routers/"):
-                router = self.api.get(path).json().get("router") or {}
-                if router.get("external_gateway_info"):
-                    self.api.put(path, json={"router": {"external_gateway_info": {}}})
-                ports = self.api.get("/ports", params={"device_id": path.split("/")[-1]}).json()[
-                    "ports"
-                ]
-                for port in ports:
-                    if port["device_owner"] == "network:router_interface":
-                        self.api.put(
-                            f"{path}/remove_router_interface", json={"port_id": port["id"]}
-                        )
+        """Floating IPs first, then routers (routes, gateway and interfaces before the router:
+        a route or a gateway holds its network), then the rest, newest first."""
+        paths = list(reversed(self.made))
+        first = [p for p in paths if p.startswith("/floatingips/")]
+        routers = [p for p in paths if p.startswith("/routers/")]
+        for path in first:
             self.api.delete(path)
+        for path in routers:
+            self.drop_router(path.split("/")[-1])
+        for path in paths:
+            if path not in first and path not in routers:
+                self.api.delete(path)
+
+    def drop_router(self, router_id: str) -> None:
+        path = f"/routers/{router_id}"
+        self.api.put(path, json={"router": {"routes": [], "external_gateway_info": {}}})
+        ports = self.api.get("/ports", params={"device_id": router_id}).json()["ports"]
+        for port in ports:
+            if port["device_owner"].startswith("network:router_interface"):
+                self.api.put(f"{path}/remove_router_interface", json={"port_id": port["id"]})
+        self.api.delete(path)
 
 
 @pytest.fixture
@@ -268,6 +275,166 @@ def test_pods_router_gateway_snat_and_floating_ip_on_physnet1(plane, pods) -> No
         f"Pod1 router: DNAT outside -> {address}", lambda: plane.ping(outside, address), started
     )
     assert plane.tcp_connect_to(outside, vm, address)
+
+
+def vlan(segment: int) -> dict[str, Any]:
+    return {
+        "provider:network_type": "vlan",
+        "provider:physical_network": "physnet1",
+        "provider:segmentation_id": segment,
+    }
+
+
+def test_pods_tricircle_l3_plan_made_by_hand_over_vlans(plane, pods) -> None:
+    """What networking/l3 plans, made by hand in the pods, with the bridge network and the
+    stretched network on VLANs of physnet1 (no tunnel needed): a bottom router per pod on the
+    bridge, extra routes via the other router's bridge IP (east-west both ways); the exit pod's
+    router with the gateway and a default route to it in the other pod (SNAT for a subnet of
+    Pod2); the Pod2 network stretched to Pod1, where the exit router has a port of its own on it
+    and a floating IP on a shadow of the VM's port (DNAT; replies return through Pod2's router
+    and the bridge)."""
+    one, two = pods["Pod1"], pods["Pod2"]
+    bridge_segment, b_segment = random.sample(range(2900, 3000), 2)
+    bridge_ip = {"Pod1": "100.0.0.2", "Pod2": "100.0.0.3"}
+    routers = {}
+    for region, neutron in pods.items():
+        net, subnet = neutron.network("100.0.0.0/24", **vlan(bridge_segment))
+        port = neutron.make(
+            "ports",
+            {
+                "network_id": net["id"],
+                "fixed_ips": [{"subnet_id": subnet["id"], "ip_address": bridge_ip[region]}],
+            },
+        )
+        routers[region] = neutron.make("routers", {"name": f"dp-plan-{region}"})["id"]
+        neutron.call(
+            "PUT", f"/routers/{routers[region]}/add_router_interface", {"port_id": port["id"]}
+        )
+    net_a, subnet_a = one.network("10.71.0.0/24")  # VXLAN, in Pod1 only
+    net_b, subnet_b = two.network("10.72.0.0/24", **vlan(b_segment))
+    port_b = two.port(net_b, subnet_b, "10.72.0.11", two.open_group())
+    a = plane.plug(
+        "Pod1",
+        one.port(net_a, subnet_a, "10.71.0.11", one.open_group()),
+        subnet_a,
+        mtu=net_a["mtu"],
+    )
+    b = plane.plug("Pod2", port_b, subnet_b)
+    plane.wait_bound(a), plane.wait_bound(b)
+
+    started = time.monotonic()
+    for neutron, router, subnet in (
+        (one, routers["Pod1"], subnet_a),
+        (two, routers["Pod2"], subnet_b),
+    ):
+        neutron.call("PUT", f"/routers/{router}/add_router_interface", {"subnet_id": subnet["id"]})
+    to_b = {"destination": "10.72.0.0/24", "nexthop": bridge_ip["Pod2"]}
+    to_a = {"destination": "10.71.0.0/24", "nexthop": bridge_ip["Pod1"]}
+    one.call("PUT", f"/routers/{routers['Pod1']}", {"router": {"routes": [to_b]}})
+    two.call("PUT", f"/routers/{routers['Pod2']}", {"router": {"routes": [to_a]}})
+    both_ways(plane, "plan by hand: east-west over a VLAN bridge", a, b, started)
+
+    ext = one.make(
+        "networks",
+        {
+            "name": "dp-plan-ext",
+            "router:external": True,
+            "provider:network_type": "flat",
+            "provider:physical_network": "physnet1",
+        },
+    )
+    one.make(
+        "subnets",
+        {
+            "network_id": ext["id"],
+            "cidr": "203.0.113.0/24",
+            "ip_version": 4,
+            "enable_dhcp": False,
+            "allocation_pools": [{"start": "203.0.113.100", "end": "203.0.113.200"}],
+        },
+    )
+    outside = plane.external("plan", "203.0.113.1/24")
+    started = time.monotonic()
+    gateway = {"external_gateway_info": {"network_id": ext["id"]}}
+    one.call("PUT", f"/routers/{routers['Pod1']}", {"router": gateway})
+    default = {"destination": "0.0.0.0/0", "nexthop": bridge_ip["Pod1"]}
+    two.call("PUT", f"/routers/{routers['Pod2']}", {"router": {"routes": [to_a, default]}})
+    converge(
+        "plan by hand: SNAT Pod2 -> outside via Pod1", lambda: plane.ping(b, outside.ip), started
+    )
+    assert plane.tcp_connect_to(b, outside, outside.ip)
+
+    net_b1, subnet_b1 = one.network("10.72.0.0/24", **vlan(b_segment))
+    own = one.make(
+        "ports",
+        {
+            "network_id": net_b1["id"],
+            "fixed_ips": [{"subnet_id": subnet_b1["id"], "ip_address": "10.72.0.5"}],
+        },
+    )
+    one.call("PUT", f"/routers/{routers['Pod1']}/add_router_interface", {"port_id": own["id"]})
+    one.call("PUT", f"/routers/{routers['Pod1']}", {"router": {"routes": []}})
+    shadow = one.make(
+        "ports",
+        {
+            "network_id": net_b1["id"],
+            "fixed_ips": [{"subnet_id": subnet_b1["id"], "ip_address": "10.72.0.11"}],
+            "mac_address": port_b["mac_address"],
+            "security_groups": [one.open_group()["id"]],
+            "device_owner": "compute:shadow",
+            "binding:host_id": "shadow-Pod2",  # as networking/l2.py binds shadows
+        },
+    )
+    assert shadow["binding:vif_type"] == "binding_failed"  # no agent of that host: no matter
+    started = time.monotonic()
+    fip = one.make("floatingips", {"floating_network_id": ext["id"], "port_id": shadow["id"]})
+    address = fip["floating_ip_address"]
+    converge(
+        f"plan by hand: DNAT outside -> {address} -> Pod2",
+        lambda: plane.ping(outside, address),
+        started,
+    )
+    assert plane.tcp_connect_to(outside, b, address)
+    assert plane.ping(b, outside.ip) and plane.ping(a, b.ip) and plane.ping(b, a.ip)
+
+
+def test_pods_a_remote_group_rule_knows_only_the_pods_own_ports(plane, pods) -> None:
+    """A group like `default` (ingress from its own members only), copied into both pods: a VM
+    of the other pod is no member there, so its packets are dropped; a shadow of its port in
+    the group (what networking/l2.py makes for VXLAN networks only) makes it one."""
+    segment = random.randint(2900, 2999)
+    vms, groups, nets = {}, {}, {}
+    for number, region in ((11, "Pod1"), (12, "Pod2")):
+        neutron = pods[region]
+        net, subnet = neutron.network("10.94.0.0/24", **vlan(segment))
+        group = neutron.make("security-groups", {"name": f"dp-like-default-{number}"})
+        rule = {"security_group_id": group["id"], "direction": "ingress", "ethertype": "IPv4"}
+        rule["remote_group_id"] = group["id"]
+        neutron.call("POST", "/security-group-rules", {"security_group_rule": rule})
+        port = neutron.port(net, subnet, f"10.94.0.{number}", group)
+        vms[region] = plane.plug(region, port, subnet)
+        groups[region], nets[region] = group, (net, subnet, port)
+    for vm in vms.values():
+        plane.wait_bound(vm), plane.wait_filtered(vm)
+    assert plane.stays_down(lambda: plane.ping(vms["Pod1"], vms["Pod2"].ip), CUT)
+    started = time.monotonic()
+    for region, other in (("Pod1", "Pod2"), ("Pod2", "Pod1")):
+        net, subnet, _ = nets[region]
+        remote = nets[other][2]
+        pods[region].make(
+            "ports",
+            {
+                "network_id": net["id"],
+                "fixed_ips": [
+                    {"subnet_id": subnet["id"], "ip_address": remote["fixed_ips"][0]["ip_address"]}
+                ],
+                "mac_address": remote["mac_address"],
+                "security_groups": [groups[region]["id"]],
+                "device_owner": "compute:shadow",
+                "binding:host_id": f"shadow-{other}",
+            },
+        )
+    both_ways(plane, "remote group with shadows", vms["Pod1"], vms["Pod2"], started)
 
 
 # --------------------------------------------------------------------------------------------
