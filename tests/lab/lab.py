@@ -1308,7 +1308,13 @@ class Lab:
             commands += ["--", "--may-exist", "add-br", bridge]
             commands += ["--", "set", "bridge", bridge, "datapath_type=netdev"]
             commands += ["--", "--may-exist", "add-port", bridge, port]
-        run([*vsctl, *commands], log)  # waits until ovs-vswitchd made the bridges
+        run([*vsctl, *commands], log)  # a new bridge: waits until ovs-vswitchd made it
+        # Bridges already in the database (a restart): ovs-vswitchd makes their devices soon.
+        deadline = time.monotonic() + 60
+        while not self.link_exists(pod.netns, DATAPLANE_UNDERLAY_BRIDGE):
+            if time.monotonic() > deadline:
+                raise LabError(self.failure(f"{pod.key}-ovs-vswitchd", "made no br-underlay"))
+            time.sleep(0.2)
         address = f"{pod.tunnel_ip}/24"
         run(["ip", "-n", pod.netns, "addr", "replace", address, "dev", DATAPLANE_UNDERLAY_BRIDGE])
         run(["ip", "-n", pod.netns, "link", "set", DATAPLANE_UNDERLAY_BRIDGE, "up"])
