@@ -576,7 +576,10 @@ def test_tricircle_two_networks_in_two_pods_through_one_router(top, plane) -> No
     routes. Both directions; after subnet B leaves the router, neither way passes."""
     net_a, subnet_a = top.network("10.63.0.0/24")
     net_b, subnet_b = top.network("10.64.0.0/24")
-    a, b = top.boot(net_a, "az1"), top.boot(net_b, "az2")
+    # A group open to ICMP and TCP: this test is about routing (the default group's
+    # remote-group rule is another matter: test_pods_a_remote_group_rule_*).
+    group = top.open_group("icmp", "tcp")
+    a, b = top.boot(net_a, "az1", group), top.boot(net_b, "az2", group)
     one, two = top.plug(a), top.plug(b)
     router = top("router", "create", f"dp-{uuid.uuid4().hex[:6]}")
     top.undo.append(("lab-demo", "router", "delete", router["id"]))
