@@ -2,6 +2,8 @@
 """Tricircle's lab: a real multi-region OpenStack (2026.1) on 127.0.0.1 to test Tricircle against.
 
     python3.11 tests/lab/lab.py up [--pods N]   start (or complete) the lab; idempotent
+    python3.11 tests/lab/lab.py up --dataplane  the same with a data plane (kept until
+                                                `up --no-dataplane`): see "Data-plane lab" below
     python3.11 tests/lab/lab.py status          what runs, and whether it answers (exit 0 = all)
     python3.11 tests/lab/lab.py down            stop what the lab started; keeps the data
     python3.11 tests/lab/lab.py wipe            down, then drop the lab's databases/vhosts and data
@@ -18,6 +20,19 @@ Stdlib only: the OpenStack services run from a cached virtualenv (LAB_CACHE, def
 RabbitMQ already listening on their standard ports are reused with the lab's own databases
 (lab_*), vhosts (lab_*) and user (lab); where there are none, the lab runs its own on other
 ports (LAB_INFRA=own forces that, LAB_INFRA=shared forbids it).
+
+Data-plane lab (`up --dataplane`): packets instead of API state alone. Each pod becomes one
+"compute node": a network namespace <instance>-podN holding the pod's own Open vSwitch
+(ovs-vswitchd with the userspace `netdev` datapath, the kernel has no OVS module; its ovsdb-server,
+database, sockets and logs under LAB_DIR), the real neutron-openvswitch-agent (br-int, br-tun,
+vxlan from the pod's tunnel address 198.18.0.N on br-underlay, physnet1 on br-physnet1, the
+openvswitch firewall) and the real neutron-l3-agent (router namespaces kept in a private
+/run/netns of its own, so that one pod's agent never sees, nor cleans up, another's), both with
+the host of the pod's nova-compute. A namespace <instance>-fabric joins the pods: one Linux
+bridge for the underlay (tunnels) and one for physnet1 (a VLAN spans every pod). Nothing is
+addressed or routed in the machine's own namespace; the agents reach RabbitMQ through
+tests/lab/netns_forward.py. tests/lab/dataplane.py plugs "VMs" (namespaces) into a pod's br-int.
+`down` removes every namespace named <instance>-*.
 """
 
 from __future__ import annotations
@@ -26,6 +41,7 @@ import argparse
 import concurrent.futures
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -68,6 +84,22 @@ OWN_MARIADB_PORT = 23306 + PORT_SHIFT
 OWN_EPMD_PORT = 24369 + PORT_SHIFT
 OWN_RABBIT_PORT = 25673 + PORT_SHIFT
 OWN_RABBIT_DIST_PORT = 25674 + PORT_SHIFT
+# The data-plane lab (`up --dataplane`): namespaces <instance>-podN and <instance>-fabric, tunnel
+# addresses in 198.18.0.0/24 (RFC 2544's benchmarking range) that exist only inside them.
+DATAPLANE_UNDERLAY = "198.18.0"
+DATAPLANE_PHYSNET = "physnet1"
+DATAPLANE_BRIDGES = {"integration": "br-int", "tunnel": "br-tun", "physnet": "br-physnet1"}
+DATAPLANE_UNDERLAY_BRIDGE = "br-underlay"
+# command -> Debian package the data plane needs (OVS, and what the L3 agent runs in routers)
+DATAPLANE_PACKAGES = {
+    "ovs-vswitchd": "openvswitch-switch",
+    "iptables": "iptables",
+    "conntrack": "conntrack",
+    "arping": "iputils-arping",
+    "ping": "iputils-ping",
+    "sudo": "sudo",  # the agents' root helper
+}
+NETNS_FORWARDER = "dataplane-mq-forward"
 # the lab's own infrastructure processes, in the order `down` stops them (after the services)
 INFRA_NAMES = ("rabbitmq", "epmd", "mariadb", "memcached")
 SHARED_MARIADB_PORT = 3306
@@ -137,6 +169,7 @@ SOURCE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = SOURCE_DIR.parent.parent
 CONSTRAINTS_FILE = SOURCE_DIR / "uc-2026.1.txt"
 FAKE_AGENT = SOURCE_DIR / "fake_ovs_agent.py"
+NETNS_FORWARD = SOURCE_DIR / "netns_forward.py"
 
 HTTP_TIMEOUT = 240  # seconds a service gets to answer after its start (2 cores, many services)
 STOP_GRACE = 10  # seconds between SIGTERM and SIGKILL (nova-compute ignores SIGTERM for > 60 s)
@@ -196,6 +229,17 @@ class Paths:
     def log(self, name: str) -> Path:
         return self.logs / f"{name}.log"
 
+    def ovs_run(self, pod_key: str) -> Path:
+        """A data-plane pod's Open vSwitch sockets (db.sock, the daemons' control sockets)."""
+        return self.run / f"ovs-{pod_key}"
+
+    def ovsdb(self, pod_key: str) -> str:
+        return f"unix:{self.ovs_run(pod_key) / 'db.sock'}"
+
+    def private_netns(self, pod_key: str) -> Path:
+        """The /run/netns a data-plane pod's L3 agent sees (its router namespaces only)."""
+        return self.run / f"netns-{pod_key}"
+
     def make(self) -> None:
         for folder in (self.etc, self.data, self.logs, self.pids, self.run):
             folder.mkdir(parents=True, exist_ok=True)
@@ -228,6 +272,7 @@ class State:
     mq_mode: str = ""  # "shared" (existing RabbitMQ) or "own"
     pods: int = 0
     hide_pods: bool = False  # demo and alt_demo's catalogs filtered to the top region too
+    dataplane: bool = False  # real OVS + L3 agents on a userspace Open vSwitch per pod
     done: list[str] = field(default_factory=list)  # finished one-time steps (db syncs, ...)
 
     @classmethod
@@ -280,6 +325,16 @@ class Pod:
     def url(self, service: str) -> str:
         return f"http://{HOST}:{self.port(service)}"
 
+    # ---- the data-plane lab
+
+    @property
+    def netns(self) -> str:  # the pod's "compute node": its OVS and agents
+        return f"{INSTANCE}-{self.key}"
+
+    @property
+    def tunnel_ip(self) -> str:
+        return f"{DATAPLANE_UNDERLAY}.{self.number}"
+
     @property
     def nova_url(self) -> str:
         return self.url("nova") + "/v2.1"
@@ -292,6 +347,9 @@ class Pod:
 
 def pods_of(count: int) -> list[Pod]:
     return [Pod(number) for number in range(1, count + 1)]
+
+
+FABRIC_NETNS = f"{INSTANCE}-fabric"  # the data-plane lab's underlay and physnet1 switches
 
 
 # --------------------------------------------------------------------------------------------
@@ -322,6 +380,18 @@ def all_parents() -> dict[int, int]:
             if fields:
                 parents[int(entry.name)] = int(fields[1])
     return parents
+
+
+def all_groups() -> dict[int, set[int]]:
+    """Process group -> its processes. A service runs in a group of its own (its pid): daemons
+    it spawns that leave its tree (the agents' privsep helpers, reparented to init) stay in it."""
+    groups: dict[int, set[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields:
+                groups.setdefault(int(fields[2]), set()).add(int(entry.name))
+    return groups
 
 
 def process_tree(root: int, parents: dict[int, int] | None = None) -> set[int]:
@@ -429,12 +499,12 @@ class Processes:
 
     def stop(self, names: Iterable[str]) -> list[str]:
         """SIGTERM the process groups, SIGKILL what is left after STOP_GRACE. Returns names."""
-        parents = all_parents()
+        parents, groups = all_parents(), all_groups()
         trees: dict[str, set[int]] = {}
         for name in names:
             pid = self.pid(name)
             if pid is not None:
-                trees[name] = process_tree(pid, parents)
+                trees[name] = process_tree(pid, parents) | groups.get(pid, set())
                 for target in trees[name]:
                     self._signal(target, signal.SIGTERM)
             self.pidfile(name).unlink(missing_ok=True)
@@ -460,12 +530,12 @@ class Processes:
             os.kill(pid, sig)
 
     def memory_mib(self) -> tuple[float, int]:
-        parents = all_parents()
+        parents, groups = all_parents(), all_groups()
         pids: set[int] = set()
         for name in self.recorded():
             pid = self.pid(name)
             if pid is not None:
-                pids |= process_tree(pid, parents)
+                pids |= process_tree(pid, parents) | groups.get(pid, set())
         return sum(rss_kib(pid) for pid in pids) / 1024, len(pids)
 
 
@@ -731,6 +801,55 @@ class Config:
         write_if_changed(etc / "ml2_conf.ini", self.ml2("openvswitch"))
         self.copy_paste_ini("neutron/api-paste.ini", etc / "api-paste.ini")
         return etc
+
+    def dataplane_agents(self, pod: Pod) -> tuple[Path, Path]:
+        """openvswitch_agent.ini and l3_agent.ini of a data-plane pod (read after neutron.conf).
+
+        Both agents run as root inside the pod's namespace, with the pod's own OVS database by
+        its socket. Their root helper is sudo as everywhere (it keeps the command a child, as
+        the agents expect), with the venv's PATH for privsep-helper and the pod's OVS_RUNDIR."""
+        etc = self.paths.etc / pod.key / "agents"  # not the API's folder: it would restart
+        path = f"{self.venv / 'bin'}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        root_helper = f"sudo env PATH={path} OVS_RUNDIR={self.paths.ovs_run(pod.key)}"
+        common = {
+            "agent": {"root_helper": root_helper, "report_interval": 10},
+            "ovs": {
+                "ovsdb_connection": self.paths.ovsdb(pod.key),
+                "integration_bridge": DATAPLANE_BRIDGES["integration"],
+                "datapath_type": "netdev",
+            },
+        }
+        ovs_agent = {
+            "DEFAULT": {"host": pod.compute_host, "debug": False},
+            "agent": {
+                **common["agent"],
+                "tunnel_types": "vxlan",
+                "l2_population": False,
+                # ARP answered by br-tun needs l2population; VLAN segments never use it
+                "arp_responder": False,
+            },
+            "ovs": {
+                **common["ovs"],
+                "tunnel_bridge": DATAPLANE_BRIDGES["tunnel"],
+                "local_ip": pod.tunnel_ip,
+                "bridge_mappings": f"{DATAPLANE_PHYSNET}:{DATAPLANE_BRIDGES['physnet']}",
+                "of_listen_address": HOST,  # the pod namespace's own loopback
+            },
+            "securitygroup": {"enable_security_group": True, "firewall_driver": "openvswitch"},
+        }
+        l3_agent = {
+            "DEFAULT": {
+                "host": pod.compute_host,
+                "debug": False,
+                "interface_driver": "openvswitch",
+                "agent_mode": "legacy",
+                "enable_metadata_proxy": False,  # no Nova metadata in the lab (and no haproxy)
+            },
+            **common,
+        }
+        write_if_changed(etc / "openvswitch_agent.ini", ini(ovs_agent))
+        write_if_changed(etc / "l3_agent.ini", ini(l3_agent))
+        return etc / "openvswitch_agent.ini", etc / "l3_agent.ini"
 
     # ---- pods
 
@@ -1128,6 +1247,108 @@ class Lab:
         log = self.paths.log(name)
         return f"{name} {what}; log: {log}\n{tail(log)}"
 
+    # ---- the data-plane lab: namespaces, switches, each pod's Open vSwitch
+
+    def start_dataplane(self) -> None:
+        """Everything the agents need before they start: the fabric (underlay and physnet1
+        switches), each pod's namespace linked to it, its Open vSwitch with br-underlay (the
+        tunnel address) and br-physnet1, and the RabbitMQ forwarder into the pods."""
+        self.ensure_debian_packages(DATAPLANE_PACKAGES)
+        pods = pods_of(self.state.pods)
+        self.ensure_netns(FABRIC_NETNS)
+        for switch in ("underlay", DATAPLANE_PHYSNET):
+            if not self.link_exists(FABRIC_NETNS, switch):
+                run(["ip", "-n", FABRIC_NETNS, "link", "add", switch, "type", "bridge"])
+            run(["ip", "-n", FABRIC_NETNS, "link", "set", switch, "up"])
+        for pod in pods:
+            self.ensure_netns(pod.netns)
+            for switch, short in (("underlay", "ul"), (DATAPLANE_PHYSNET, "pn")):
+                outside, inside = f"{short}-{pod.key}", f"to-{switch}"
+                if not self.link_exists(FABRIC_NETNS, outside):
+                    run(
+                        [
+                            *("ip", "-n", FABRIC_NETNS, "link", "add", outside, "type", "veth"),
+                            *("peer", "name", inside, "netns", pod.netns),
+                        ]
+                    )
+                run(["ip", "-n", FABRIC_NETNS, "link", "set", outside, "master", switch, "up"])
+                run(["ip", "-n", pod.netns, "link", "set", inside, "up"])
+            database = self.paths.data / pod.key / "ovs" / "conf.db"
+            if not database.exists():
+                database.parent.mkdir(parents=True, exist_ok=True)
+                schema = "/usr/share/openvswitch/vswitch.ovsschema"
+                run(["ovsdb-tool", "create", str(database), schema], self.paths.log("ovs-init"))
+            self.paths.ovs_run(pod.key).mkdir(parents=True, exist_ok=True)
+            private = self.paths.private_netns(pod.key)
+            private.mkdir(parents=True, exist_ok=True)
+            if self.procs.pid(f"{pod.key}-l3-agent") is None:  # names of a dead mount namespace
+                for stale in private.iterdir():
+                    stale.unlink()
+        services = [self.forwarder_service(), *(s for p in pods for s in self.ovs_services(p))]
+        self.start_missing(services)
+        for pod in pods:
+            self.configure_ovs(pod)
+        say(f"data plane: Open vSwitch (netdev) in {', '.join(p.netns for p in pods)}")
+
+    def configure_ovs(self, pod: Pod) -> None:
+        socket_path = self.paths.ovs_run(pod.key) / "db.sock"
+        deadline = time.monotonic() + 60
+        while not socket_path.exists():
+            if time.monotonic() > deadline:
+                raise LabError(self.failure(f"{pod.key}-ovsdb-server", "made no db.sock in 60s"))
+            time.sleep(0.2)
+        vsctl = ["ovs-vsctl", f"--db={self.paths.ovsdb(pod.key)}", "--timeout=60"]
+        log = self.paths.log("ovs-init")
+        run([*vsctl, "--no-wait", "init"], log)
+        commands: list[str] = []
+        for bridge, port in (
+            (DATAPLANE_UNDERLAY_BRIDGE, "to-underlay"),
+            (DATAPLANE_BRIDGES["physnet"], f"to-{DATAPLANE_PHYSNET}"),
+        ):
+            commands += ["--", "--may-exist", "add-br", bridge]
+            commands += ["--", "set", "bridge", bridge, "datapath_type=netdev"]
+            commands += ["--", "--may-exist", "add-port", bridge, port]
+        run([*vsctl, *commands], log)  # a new bridge: waits until ovs-vswitchd made it
+        # Bridges already in the database (a restart): ovs-vswitchd makes their devices soon.
+        deadline = time.monotonic() + 60
+        while not self.link_exists(pod.netns, DATAPLANE_UNDERLAY_BRIDGE):
+            if time.monotonic() > deadline:
+                raise LabError(self.failure(f"{pod.key}-ovs-vswitchd", "made no br-underlay"))
+            time.sleep(0.2)
+        address = f"{pod.tunnel_ip}/24"
+        run(["ip", "-n", pod.netns, "addr", "replace", address, "dev", DATAPLANE_UNDERLAY_BRIDGE])
+        run(["ip", "-n", pod.netns, "link", "set", DATAPLANE_UNDERLAY_BRIDGE, "up"])
+
+    @staticmethod
+    def ensure_netns(name: str) -> None:
+        if not Path(f"/run/netns/{name}").exists():
+            run(["ip", "netns", "add", name])
+        run(["ip", "-n", name, "link", "set", "lo", "up"])
+
+    @staticmethod
+    def link_exists(netns: str, name: str) -> bool:
+        found = subprocess.run(
+            ["ip", "-n", netns, "link", "show", "dev", name], capture_output=True, check=False
+        )
+        return found.returncode == 0
+
+    @staticmethod
+    def lab_namespaces() -> list[str]:
+        """The network namespaces of this lab (pods, fabric, the tests' VMs and external side),
+        all named <instance>-..."""
+        folder = Path("/run/netns")
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir() if p.name.startswith(f"{INSTANCE}-"))
+
+    def remove_namespaces(self) -> None:
+        names = self.lab_namespaces()
+        for name in names:
+            with contextlib.suppress(LabError):
+                run(["ip", "netns", "delete", name])
+        if names:
+            say(f"removed {len(names)} network namespaces {INSTANCE}-*")
+
     # ---- databases and vhosts
 
     def databases(self) -> list[str]:
@@ -1357,17 +1578,7 @@ class Lab:
                 env={"PYTHONPATH": str(etc / "nova" / "drivers")},
             ),
             *self.neutron_services(pod.key, etc / "neutron", pod.port("neutron")),
-            Service(
-                f"{pod.key}-fake-ovs-agent",
-                [
-                    self.bin("python"),
-                    str(FAKE_AGENT),
-                    "--config-file",
-                    str(etc / "neutron" / "neutron.conf"),
-                    "--agent-host",
-                    pod.compute_host,
-                ],
-            ),
+            *self.agent_services(pod),
             self.uwsgi(
                 f"{pod.key}-cinder-api",
                 pod.port("cinder"),
@@ -1384,8 +1595,99 @@ class Lab:
             ),
         ]
 
+    def agent_services(self, pod: Pod) -> list[Service]:
+        """The pod's Neutron agents: the fake OVS agent, or (data-plane lab) the pod's Open
+        vSwitch and the real OVS and L3 agents, in the pod's namespace."""
+        neutron_conf = self.paths.etc / pod.key / "neutron" / "neutron.conf"
+        if not self.state.dataplane:
+            return [
+                Service(
+                    f"{pod.key}-fake-ovs-agent",
+                    [
+                        *(self.bin("python"), str(FAKE_AGENT)),
+                        *("--config-file", str(neutron_conf)),
+                        *("--agent-host", pod.compute_host),
+                    ],
+                )
+            ]
+        ovs_ini = self.paths.etc / pod.key / "agents" / "openvswitch_agent.ini"
+        l3_ini = self.paths.etc / pod.key / "agents" / "l3_agent.ini"
+        in_pod = ["ip", "netns", "exec", pod.netns]
+        agent_env = {
+            "PATH": f"{self.venv / 'bin'}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin",
+            "OVS_RUNDIR": str(self.paths.ovs_run(pod.key)),
+        }
+        return [
+            *self.ovs_services(pod),
+            Service(
+                f"{pod.key}-ovs-agent",
+                [
+                    *in_pod,
+                    self.bin("neutron-openvswitch-agent"),
+                    *("--config-file", str(neutron_conf), "--config-file", str(ovs_ini)),
+                ],
+                env=agent_env,
+            ),
+            Service(
+                f"{pod.key}-l3-agent",
+                [
+                    *in_pod,
+                    # `ip netns exec` gave the agent a mount namespace of its own: there, its
+                    # router namespaces live in a folder of the pod (its start-up cleanup of
+                    # "stale" routers never reaches another pod's, nor the machine's).
+                    *("sh", "-c", 'mount --bind "$0" /run/netns && exec "$@"'),
+                    str(self.paths.private_netns(pod.key)),
+                    self.bin("neutron-l3-agent"),
+                    *("--config-file", str(neutron_conf), "--config-file", str(l3_ini)),
+                ],
+                env=agent_env,
+            ),
+        ]
+
+    def ovs_services(self, pod: Pod) -> list[Service]:
+        """A data-plane pod's ovsdb-server (a unix socket: anywhere) and ovs-vswitchd (in the
+        pod's namespace: its bridges' devices appear there)."""
+        run_dir = self.paths.ovs_run(pod.key)
+        env = {"OVS_RUNDIR": str(run_dir), "OVS_DBDIR": str(run_dir), "OVS_LOGDIR": str(run_dir)}
+        return [
+            Service(
+                f"{pod.key}-ovsdb-server",
+                [
+                    self.which("ovsdb-server") or "ovsdb-server",
+                    str(self.paths.data / pod.key / "ovs" / "conf.db"),
+                    f"--remote=p{self.paths.ovsdb(pod.key)}",
+                    f"--unixctl={run_dir / 'ovsdb-server.ctl'}",
+                    "-vconsole:info",
+                ],
+                env=env,
+            ),
+            Service(
+                f"{pod.key}-ovs-vswitchd",
+                [
+                    *("ip", "netns", "exec", pod.netns),
+                    self.which("ovs-vswitchd") or "ovs-vswitchd",
+                    self.paths.ovsdb(pod.key),
+                    f"--unixctl={run_dir / 'ovs-vswitchd.ctl'}",
+                    "-vconsole:info",
+                ],
+                env=env,
+            ),
+        ]
+
+    def forwarder_service(self) -> Service:
+        return Service(
+            NETNS_FORWARDER,
+            [
+                *(self.bin("python"), str(NETNS_FORWARD)),
+                *("--port", str(self.state.mq_port)),
+                *[arg for pod in pods_of(self.state.pods) for arg in ("--netns", pod.netns)],
+            ],
+        )
+
     def all_services(self) -> list[Service]:
         services = [*self.infra_services(), *self.central_services()]
+        if self.state.dataplane:
+            services.append(self.forwarder_service())
         for pod in pods_of(self.state.pods):
             services += self.pod_services(pod)
         return services
@@ -1438,6 +1740,8 @@ class Lab:
             self.config.nova(pod)
             self.config.neutron(pod.key, pod.region, pod)
             self.config.cinder(pod)
+            if self.state.dataplane:
+                self.config.dataplane_agents(pod)
             (self.paths.data / pod.key / "nova" / "instances").mkdir(parents=True, exist_ok=True)
         for sub in ("glance/images", "glance/staging", "glance/tasks"):
             (self.paths.data / sub).mkdir(parents=True, exist_ok=True)
@@ -1566,18 +1870,27 @@ class Lab:
             ),
         )
         neutron = pod.url("neutron")
-        agent_name = f"{pod.key}-fake-ovs-agent"
-        self.wait_for(
-            agent_name,
-            "an alive Open vSwitch agent in Neutron",
-            lambda: any(
+        agents = [(f"{pod.key}-fake-ovs-agent", "Open vSwitch agent")]
+        if self.state.dataplane:
+            agents = [(f"{pod.key}-ovs-agent", "Open vSwitch agent")]
+            agents.append((f"{pod.key}-l3-agent", "L3 agent"))
+
+        def alive(name: str, kind: str) -> bool:
+            return any(
                 agent["alive"]
-                and self.reported_since_start(agent_name, agent["heartbeat_timestamp"])
+                and agent["agent_type"] == kind
+                and self.reported_since_start(name, agent["heartbeat_timestamp"])
                 for agent in http(
                     "GET", f"{neutron}/v2.0/agents?host={pod.compute_host}", token=token
                 ).body["agents"]
-            ),
-        )
+            )
+
+        for agent_name, agent_type in agents:
+            self.wait_for(
+                agent_name,
+                f"an alive {agent_type} in Neutron",
+                functools.partial(alive, agent_name, agent_type),
+            )
 
     def reported_since_start(self, service: str, timestamp: str | None) -> bool:
         """Whether a heartbeat (UTC, from an API) is newer than the service's (re)start.
@@ -1642,6 +1955,7 @@ class Lab:
                 {"id": fid, "name": name, "ram": ram, "vcpus": vcpus, "disk": disk}
                 for fid, name, ram, vcpus, disk in FLAVORS
             ],
+            "dataplane": self.dataplane_facts() if self.state.dataplane else None,
         }
         write_if_changed(self.paths.root / "lab.json", json.dumps(lab_json, indent=2) + "\n")
 
@@ -1705,10 +2019,14 @@ class Lab:
 
     # ---- commands
 
-    def up(self, pod_count: int | None, hide_pods: bool | None = None) -> None:
+    def up(
+        self, pod_count: int | None, hide_pods: bool | None = None, dataplane: bool | None = None
+    ) -> None:
         self.paths.make()
         if hide_pods is not None:
             self.state.hide_pods = hide_pods
+        if dataplane is not None:
+            self.state.dataplane = dataplane
         count = pod_count or self.state.pods or DEFAULT_PODS
         if not 1 <= count <= MAX_PODS or Pod(count).port("neutron") > 65535:
             raise LabError(f"--pods must be between 1 and {MAX_PODS} (fewer with LAB_PORT_SHIFT)")
@@ -1718,11 +2036,19 @@ class Lab:
             ]
             self.procs.stop(dropped)
         self.state.pods = count
-        say(f"lab in {self.paths.root}, {count} pods, venv {self.venv}")
+        # What the other mode ran (fake agents, or the data plane's OVS and agents) stops.
+        wanted = {service.name for service in self.all_services()}
+        self.procs.stop([name for name in self.procs.recorded() if name not in wanted])
+        if not self.state.dataplane and self.lab_namespaces():
+            self.remove_namespaces()
+        mode = ", data plane" if self.state.dataplane else ""
+        say(f"lab in {self.paths.root}, {count} pods{mode}, venv {self.venv}")
         self.ensure_venv()
         self.choose_infra()
         say(f"infrastructure: MariaDB {self.state.db_mode}, RabbitMQ {self.state.mq_mode}")
         self.start_infra()
+        if self.state.dataplane:
+            self.start_dataplane()
         self.write_configs()
         self.ensure_databases()
         self.ensure_vhosts()
@@ -1757,13 +2083,34 @@ class Lab:
         with concurrent.futures.ThreadPoolExecutor(max_workers=MAX_PODS) as seeders:
             for future in [seeders.submit(self.seed_pod, pod) for pod in pods_of(count)]:
                 future.result()
-        say("pods seeded: compute hosts mapped, flavors, fake OVS agents alive")
+        agents = "OVS and L3 agents" if self.state.dataplane else "fake OVS agents"
+        say(f"pods seeded: compute hosts mapped, flavors, {agents} alive")
         self.write_outputs(image_id)
         memory, processes = self.procs.memory_mib()
         say(
             f"lab up in {time.monotonic() - T0:.0f}s; {processes} processes use {memory:.0f} MiB; "
             f"see {self.paths.root / 'lab.json'}"
         )
+
+    def dataplane_facts(self) -> dict[str, Any]:
+        """What tests/lab/dataplane.py needs to plug namespaces into the pods."""
+        return {
+            "namespace_prefix": f"{INSTANCE}-",
+            "fabric_netns": FABRIC_NETNS,
+            "physical_network": DATAPLANE_PHYSNET,
+            "fabric_physnet_bridge": DATAPLANE_PHYSNET,  # a Linux bridge in the fabric namespace
+            "pods": {
+                pod.region: {
+                    "netns": pod.netns,
+                    "host": pod.compute_host,
+                    "ovsdb": self.paths.ovsdb(pod.key),
+                    "ovs_rundir": str(self.paths.ovs_run(pod.key)),
+                    "integration_bridge": DATAPLANE_BRIDGES["integration"],
+                    "tunnel_ip": pod.tunnel_ip,
+                }
+                for pod in pods_of(self.state.pods)
+            },
+        }
 
     def down(self) -> None:
         names = self.procs.recorded()
@@ -1774,6 +2121,7 @@ class Lab:
                 self.rabbitmqctl(["-q", "stop"])
         stopped += self.procs.stop([n for n in INFRA_NAMES if n in names])
         say(f"stopped {len(stopped)} services" if stopped else "nothing was running")
+        self.remove_namespaces()  # the data-plane lab's (none otherwise)
 
     def stop(self, names: list[str]) -> None:
         """Stop some services (fault tests); `up` starts them again."""
@@ -1811,6 +2159,12 @@ class Lab:
             print(f"no lab in {self.paths.root} (run: lab.py up)")
             return False
         healthy = True
+        if self.state.dataplane:
+            print(
+                f"data-plane lab: Open vSwitch (netdev), OVS and L3 agents in namespaces "
+                f"{', '.join(pod.netns for pod in pods_of(self.state.pods))}; "
+                f"{len(self.lab_namespaces())} namespaces {INSTANCE}-*"
+            )
         print(f"{'service':28} {'pid':>8} {'port':>6}  state")
         if self.state.db_mode == "shared":
             healthy &= self.status_line("mariadb (shared)", None, SHARED_MARIADB_PORT, None)
@@ -1981,6 +2335,20 @@ def main(argv: list[str] | None = None) -> int:
         action="store_false",
         help="show the pods in demo and alt_demo's catalogs again (the default)",
     )
+    plane = up.add_mutually_exclusive_group()
+    plane.add_argument(
+        "--dataplane",
+        action="store_true",
+        default=None,
+        help="real OVS and L3 agents on a userspace Open vSwitch per pod (kept until "
+        "--no-dataplane)",
+    )
+    plane.add_argument(
+        "--no-dataplane",
+        dest="dataplane",
+        action="store_false",
+        help="back to the fake OVS agents (the default)",
+    )
     commands.add_parser("down", help="stop the lab's processes, keep its data")
     stop = commands.add_parser("stop", help="stop some services (`up` starts them again)")
     stop.add_argument("services", nargs="+", help="e.g. pod2-nova-api (see `status`)")
@@ -1996,7 +2364,7 @@ def main(argv: list[str] | None = None) -> int:
             hold_lock(lab_paths())
         lab = Lab()  # after the lock: another run may have just changed the state
         if args.command == "up":
-            lab.up(args.pods, args.hide_pods)
+            lab.up(args.pods, args.hide_pods, args.dataplane)
         elif args.command == "down":
             lab.down()
         elif args.command == "stop":
