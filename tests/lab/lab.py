@@ -68,12 +68,13 @@ HOST = "127.0.0.1"
 PASSWORD = "secret"
 TOP_REGION = "CentralRegion"
 TOP_ONLY_GROUP = "top-region-only"  # Keystone endpoint group: the top region's endpoints
-TRICIRCLE_URL = f"http://{HOST}:19999"  # Tricircle's gateway; the lab only puts it in the catalog
 
 # LAB_PORT_SHIFT=N (default 0) moves every port the lab listens on by N and names its databases,
 # vhosts and users labN_*, so that a second lab (own LAB_DIR) can run beside the usual one.
 PORT_SHIFT = int(os.environ.get("LAB_PORT_SHIFT", "0"))
 INSTANCE = "lab" if PORT_SHIFT == 0 else f"lab{PORT_SHIFT}"
+# Tricircle's gateway (moved with LAB_PORT_SHIFT too); the lab only puts it in the catalog
+TRICIRCLE_URL = f"http://{HOST}:{19999 + PORT_SHIFT}"
 
 KEYSTONE_PORT = 5000 + PORT_SHIFT
 GLANCE_PORT = 9292 + PORT_SHIFT

@@ -31,10 +31,11 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-PORT = 19999
+DEMO_PORT = 19999  # where `bash .ci/start` runs Tricircle
 KEEP_SECONDS = 600  # how long a kept Tricircle waits for its run's next step
 
 
@@ -66,8 +67,11 @@ class TricircleServer:
             or uuid.uuid4().hex
         )
         self.keep = os.environ.get("TRICIRCLE_LAB_KEEP") == "1"
-        self.share_file = Path(lab["lab_dir"]).parent / ".tricircle-server.json"
+        # One per lab (a second lab has its own folder and its own Tricircle port).
+        lab_dir = Path(lab["lab_dir"])
+        self.share_file = lab_dir.parent / f".{lab_dir.name}-tricircle.json"
         self.url = lab["tricircle_url"]
+        self.port = urlsplit(self.url).port or 80
         self.env = {
             **os.environ,
             "TRICIRCLE_ENV_FILE": str(Path(lab["lab_dir"]) / "tricircle.env"),
@@ -151,7 +155,7 @@ class TricircleServer:
             time.sleep(2)
 
     def launch(self) -> None:
-        if _port_open(PORT) and self.demo_running():
+        if self.port == DEMO_PORT and _port_open(self.port) and self.demo_running():
             # `bash .ci/start`'s Tricircle of this checkout: stopped now, started again when
             # the tests end (stop()).
             self.restore_demo = True
@@ -159,11 +163,11 @@ class TricircleServer:
                 ["bash", ".ci/start", "--stop-tricircle"], cwd=REPO, check=True, timeout=120
             )
         deadline = time.monotonic() + 120
-        while _port_open(PORT) and time.monotonic() < deadline:
+        while _port_open(self.port) and time.monotonic() < deadline:
             time.sleep(2)
-        if _port_open(PORT):
+        if _port_open(self.port):
             raise RuntimeError(
-                f"Port {PORT} is taken: the lab tests start their own Tricircle there. "
+                f"Port {self.port} is taken: the lab tests start their own Tricircle there. "
                 "Stop the other one (`bash .ci/start --stop-tricircle` in its checkout)."
             )
         shutil.rmtree(self.home, ignore_errors=True)
@@ -177,7 +181,7 @@ class TricircleServer:
                 "--config",
                 "python:tricircle_site.gunicorn_conf",
                 "--bind",
-                f"127.0.0.1:{PORT}",
+                f"127.0.0.1:{self.port}",
             ],
         )
         if (REPO / "jobs" / "tasks.py").exists():
