@@ -131,4 +131,8 @@ def call(
         metrics.observe_pod_request(upstream.region, upstream.api_name, status, started)
     if response.status_code in {502, 503, 504}:
         raise ServiceUnavailable(f"{upstream.name} is unavailable (HTTP {response.status_code}).")
+    if response.status_code == 500:
+        # The pod failed (its own service down behind it, a restart): to the user of the one
+        # cloud, a part of it is unavailable, and which one is said. (501 stays: an answer.)
+        raise ServiceUnavailable(f"{upstream.name} failed (HTTP 500).")
     return UpstreamResponse(response.status_code, dict(response.headers), response.content)

@@ -7,10 +7,11 @@ top id, which lets an interrupted creation be adopted instead of repeated."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from networking import placement
-from pods.clients import ServiceError, central_neutron, pod_neutron
+from pods.clients import NeutronClient, NeutronError, ServiceError, central_neutron, pod_neutron
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import bottom_id_in, ensure_bottom
@@ -41,6 +42,9 @@ RULE_FIELDS = (
 )
 
 # Neutron collection in a URL -> routing resource type.
+# A copy is named after its top resource's id; the fields read of a port holding an address.
+UUID_NAME = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+HOLDER_FIELDS = ["id", "name", "device_owner", "device_id"]
 COLLECTION_TYPES = {
     "networks": ResourceType.NETWORK,
     "subnets": ResourceType.SUBNET,
@@ -51,9 +55,8 @@ COLLECTION_TYPES = {
 
 
 def _adopt(pod: Pod, collection: str, top_id: str) -> str | None:
-    key = collection.replace("-", "_")
-    found = pod_neutron(pod).get(f"/{collection}", name=top_id, fields="id")[key]
-    return found[0]["id"] if found else None
+    found = _named(pod_neutron(pod), collection, top_id)
+    return found[0] if found else None
 
 
 def ensure_network(pod: Pod, top_network_id: str, project_id: str) -> str:
@@ -323,7 +326,13 @@ def ensure_port(
             **fields,
             **(made_with or {}),
         }
-        return json_str(pod_neutron(pod).post("/ports", {"port": body})["port"]["id"])
+        neutron = pod_neutron(pod)
+        try:
+            return json_str(neutron.post("/ports", {"port": body})["port"]["id"])
+        except NeutronError as exc:
+            if exc.status_code != 409 or not _free_addresses(neutron, pod, fields["fixed_ips"]):
+                raise
+            return json_str(neutron.post("/ports", {"port": body})["port"]["id"])
 
     return ensure_bottom(
         top_port_id,
@@ -333,6 +342,46 @@ def ensure_port(
         create,
         lambda: _adopt(pod, "ports", top_port_id),
     )
+
+
+def _free_addresses(neutron: NeutronClient, pod: Pod, fixed_ips: list[JsonDict]) -> bool:
+    """Frees the pod's addresses a copy needs that are held by copies of top ports that are
+    gone (a copy made by a job that then failed, e.g. a router interface never attached before
+    the interface was removed at the top): detached if they are router interfaces, deleted.
+    Whether any was freed; a holder whose top port exists is a real conflict, left alone."""
+    freed = False
+    for fixed_ip in fixed_ips:
+        holders = neutron.get(
+            "/ports", fixed_ips=f"ip_address={fixed_ip['ip_address']}", fields=HOLDER_FIELDS
+        )["ports"]
+        for holder in holders:
+            if not _top_port_gone(str(holder.get("name") or "")):
+                continue
+            if str(holder.get("device_owner", "")).startswith("network:router_interface"):
+                neutron.put(
+                    f"/routers/{holder['device_id']}/remove_router_interface",
+                    {"port_id": holder["id"]},
+                )
+            else:
+                neutron.delete(f"/ports/{holder['id']}")
+            ResourceRouting.objects.filter(
+                pod=pod, resource_type=ResourceType.PORT, bottom_id=holder["id"]
+            ).delete()
+            freed = True
+    return freed
+
+
+def _top_port_gone(name: str) -> bool:
+    """Whether a bottom port is a copy (named after a top port id) of a top port that is gone."""
+    if not UUID_NAME.fullmatch(name):
+        return False
+    try:
+        central_neutron().get(f"/ports/{name}", fields="id")
+    except ServiceError as exc:
+        if exc.status_code == 404:
+            return True
+        raise
+    return False
 
 
 def sync_port(pod: Pod, top_port_id: str, bottom_port_id: str, project_id: str) -> bool:
@@ -388,30 +437,42 @@ def _same(current: object, wanted: object) -> bool:
 
 def remove_bottom_copies(resource_type: str, top_id: str) -> None:
     """Delete every bottom copy of a deleted top resource and its routing entries; converges
-    (a copy already gone is fine), so it is safe to run again after a failure."""
+    (a copy already gone is fine), so it is safe to run again after a failure. A claim without
+    a bottom id (its pod did not answer the creation) is looked up by name: the pod may have
+    made the copy all the same."""
     paths: dict[str, str] = {value: key for key, value in COLLECTION_TYPES.items()}
     path = paths[resource_type]
     for routing in ResourceRouting.objects.select_related("pod").filter(
         top_id=top_id, resource_type=resource_type
     ):
         neutron = pod_neutron(routing.pod)
-        if routing.bottom_id and resource_type == ResourceType.NETWORK:
-            # The top network is gone, so its ports are: what is left on the copy (a shadow
-            # or a port copy whose cleanup lost a race) goes with it; router interfaces go
-            # through their router's job, which this job waits for by failing and retrying.
-            for port in neutron.get("/ports", network_id=routing.bottom_id)["ports"]:
-                if not port["device_owner"].startswith("network:router"):
-                    neutron.delete(f"/ports/{port['id']}")
-                    ResourceRouting.objects.filter(
-                        pod=routing.pod, resource_type=ResourceType.PORT, bottom_id=port["id"]
-                    ).delete()
-            # The pod deletes the network's subnets with it; their entries must go as well.
-            subnets = neutron.get("/subnets", network_id=routing.bottom_id, fields="name")
-            ResourceRouting.objects.filter(
-                pod=routing.pod,
-                resource_type=ResourceType.SUBNET,
-                top_id__in=[subnet["name"] for subnet in subnets["subnets"]],
-            ).delete()
-        if routing.bottom_id:
-            neutron.delete(f"/{path}/{routing.bottom_id}")
+        copies = [routing.bottom_id] if routing.bottom_id else _named(neutron, path, top_id)
+        for bottom_id in copies:
+            if resource_type == ResourceType.NETWORK:
+                _empty_network(neutron, routing.pod, bottom_id)
+            neutron.delete(f"/{path}/{bottom_id}")
         routing.delete()
+
+
+def _named(neutron: NeutronClient, collection: str, top_id: str) -> list[str]:
+    found = neutron.get(f"/{collection}", name=top_id, fields="id")[collection.replace("-", "_")]
+    return [str(item["id"]) for item in found]
+
+
+def _empty_network(neutron: NeutronClient, pod: Pod, bottom_network_id: str) -> None:
+    """The top network is gone, so its ports are: what is left on the copy (a shadow or a port
+    copy whose cleanup lost a race) goes with it; router interfaces go through their router's
+    job, which this job waits for by failing and retrying. The pod deletes the network's
+    subnets with it; their routing entries go as well."""
+    for port in neutron.get("/ports", network_id=bottom_network_id)["ports"]:
+        if not port["device_owner"].startswith("network:router"):
+            neutron.delete(f"/ports/{port['id']}")
+            ResourceRouting.objects.filter(
+                pod=pod, resource_type=ResourceType.PORT, bottom_id=port["id"]
+            ).delete()
+    subnets = neutron.get("/subnets", network_id=bottom_network_id, fields="name")
+    ResourceRouting.objects.filter(
+        pod=pod,
+        resource_type=ResourceType.SUBNET,
+        top_id__in=[subnet["name"] for subnet in subnets["subnets"]],
+    ).delete()

@@ -67,6 +67,13 @@ def ensure_bottom(
         if claimed or _take_over_stale(routing):
             try:
                 bottom_id = adopt() or create()
+            except ServiceUnavailable:
+                # No answer: the pod may have made it all the same. The claim stays, stale, so
+                # the next caller takes it over at once and finds the copy by name, and the
+                # cleanup of the top resource looks for it by name too.
+                stale = timezone.now() - timedelta(seconds=CLAIM_STALE_SECONDS + 1)
+                ResourceRouting.objects.filter(pk=routing.pk, bottom_id="").update(updated_at=stale)
+                raise
             except BaseException:
                 ResourceRouting.objects.filter(pk=routing.pk, bottom_id="").delete()
                 raise

@@ -4,9 +4,13 @@ else (gateway.audit.reconcile says why)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
 
 from pods.models import Pod
 from routing.models import ResourceRouting
+from routing.services import CLAIM_STALE_SECONDS
 
 
 @dataclass
@@ -29,11 +33,15 @@ class Routes:
 
 
 def read_routes(pod: Pod) -> Routes:
+    """The pod's entries. A claim without a bottom id is a copy being made, unless it is stale
+    (its creator died or the pod did not answer it): then what the pod has under its name is
+    judged as any copy the routing table does not name."""
     routes = Routes()
+    stale = timezone.now() - timedelta(seconds=CLAIM_STALE_SECONDS)
     for entry in ResourceRouting.objects.filter(pod=pod).select_related("pod"):
         routes.projects.add(entry.project_id)
         if entry.bottom_id:
             routes.done.setdefault(entry.resource_type, {})[entry.top_id] = entry
-        else:
+        elif entry.updated_at > stale:
             routes.pending.setdefault(entry.resource_type, set()).add(entry.top_id)
     return routes
