@@ -18,16 +18,16 @@ SERVICE_NAMES = {"compute": "Nova", "volumev3": "Cinder", "network": "Neutron"}
 
 
 def pod_upstream(pod: Pod, service_type: str, public_url: str) -> Upstream:
-    adapter = clients().adapter(pod.region_name, service_type)
+    registry = clients()
     name = f"{SERVICE_NAMES.get(service_type, service_type)} of {pod.region_name}"
     try:
-        endpoint = adapter.get_endpoint()
+        endpoint = registry.endpoint(pod.region_name, service_type)
     except ks_exceptions.ClientException as exc:
         raise ServiceUnavailable(f"{name} cannot be found: {exc}") from exc
     if not endpoint:
         raise ServiceUnavailable(f"{name} has no endpoint in the catalog.")
     return Upstream(
-        session=adapter.session,
+        session=registry.session(pod.region_name),
         base_url=endpoint,
         name=name,
         public_url=public_url,

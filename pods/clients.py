@@ -54,6 +54,8 @@ class ClientRegistry:
         self._lock = threading.Lock()
         self._sessions: dict[str, ks_session.Session] = {}
         self._adapters: dict[tuple[str, str], ks_adapter.Adapter] = {}
+        # (region, service type) -> (the catalog it was read from, the endpoint)
+        self._endpoints: dict[tuple[str, str], tuple[object, str | None]] = {}
 
     def session(self, region_name: str) -> ks_session.Session:
         with self._lock:
@@ -86,6 +88,20 @@ class ClientRegistry:
             )
             self._adapters[key] = adapter
         return adapter
+
+    def endpoint(self, region_name: str, service_type: str) -> str | None:
+        """The service's public endpoint in the region, read from the service account's
+        catalog once per catalog (each token's): keystoneauth normalizes the whole catalog on
+        every lookup, milliseconds a request would pay twice."""
+        adapter = self.adapter(region_name, service_type)
+        catalog = getattr(adapter.session.auth, "auth_ref", None)
+        known = self._endpoints.get((region_name, service_type))
+        if known is not None and catalog is not None and known[0] is catalog:
+            return known[1]
+        endpoint = adapter.get_endpoint()
+        catalog = getattr(adapter.session.auth, "auth_ref", None)  # read by the lookup
+        self._endpoints[(region_name, service_type)] = (catalog, endpoint)
+        return endpoint
 
     def at_url(self, region_name: str, name: str, url: str) -> ks_adapter.Adapter:
         """An API reached by a configured URL rather than the catalog (Keystone itself, the
@@ -141,6 +157,11 @@ class CinderError(ServiceError):
 
 class NeutronError(ServiceError):
     pass
+
+
+class ServiceUnanswered(ServiceUnavailable):
+    """An API that did not answer (refused connection, timeout, connection lost): what was
+    asked may have been done all the same."""
 
 
 class ServiceFailed(ServiceUnavailable):
@@ -199,7 +220,7 @@ class ServiceClient:
                 **kwargs,
             )
         except ks_exceptions.ClientException as exc:
-            raise ServiceUnavailable(f"{self.where} is not answering.") from exc
+            raise ServiceUnanswered(f"{self.where} is not answering.") from exc
         if response.status_code >= 500:
             raise ServiceFailed(
                 f"{self.where} failed: HTTP {response.status_code} {self.message(response)}",

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from pods.clients import ServiceUnanswered
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from tricircle_site.exceptions import ServiceUnavailable
@@ -67,7 +68,7 @@ def ensure_bottom(
         if claimed or _take_over_stale(routing):
             try:
                 bottom_id = adopt() or create()
-            except ServiceUnavailable:
+            except ServiceUnanswered:
                 # No answer: the pod may have made it all the same. The claim stays, stale, so
                 # the next caller takes it over at once and finds the copy by name, and the
                 # cleanup of the top resource looks for it by name too.
