@@ -245,6 +245,13 @@ class FakeNeutron:
             if port["device_id"]:
                 context.status_code = 409
                 return {"NeutronError": {"message": "port in use"}}
+            on = {ip["subnet_id"] for ip in port["fixed_ips"]}
+            for attached in self.interfaces(router["id"]):
+                taken = on & {ip["subnet_id"] for ip in attached["fixed_ips"]}
+                if taken:  # as Neutron: one port of a router per subnet
+                    context.status_code = 400
+                    message = f"Router already has a port on subnet {taken.pop()}."
+                    return {"NeutronError": {"type": "BadRequest", "message": message}}
             port.update(device_id=router["id"], device_owner="network:router_interface")
         elif action == "remove_router_interface":
             port = next(

@@ -201,3 +201,31 @@ def test_a_first_setup_reads_nothing_of_the_routers_it_makes(lab, count):
             ("GET", "subnets"): 2,
             ("GET", "ports"): 2,
         }
+
+
+def test_an_interface_replaced_on_its_subnet_goes_before_the_new_one_comes(lab):
+    """An interface removed and another added on the same subnet before the pod's router caught
+    up: the new one has a new top port, so a new copy, and a router has one port per subnet."""
+    pods_lab = lab(2)
+    pods_lab.converge()
+    old = next(
+        port
+        for port in pods_lab.top.items["ports"].values()
+        if port["device_owner"] == "network:router_interface"
+        and port["fixed_ips"][0]["ip_address"] == "10.1.0.1"
+    )
+    subnet_id = old["fixed_ips"][0]["subnet_id"]
+    del pods_lab.top.items["ports"][old["id"]]
+    new = pods_lab.top.add(
+        "ports",
+        network_id=old["network_id"],
+        project_id=PROJECT,
+        fixed_ips=[{"subnet_id": subnet_id, "ip_address": "10.1.0.5"}],
+        device_id=pods_lab.router["id"],
+        device_owner="network:router_interface",
+    )
+    pods_lab.converge()
+    pod1 = pods_lab.pods["Pod1"]
+    router = pod1.named("routers", pods_lab.router["id"])[0]
+    names = {port["name"] for port in pod1.interfaces(router["id"])}
+    assert new["id"] in names and old["id"] not in names

@@ -134,13 +134,33 @@ def _ensure_router_and_interfaces(
         )
     state.wanted_ports = _interface_port_copies(plan, top.project_id)
     attached = {port["id"] for port in state.interfaces}
-    for bottom_port_id in state.wanted_ports:
-        if bottom_port_id not in attached:
-            neutron.put(
-                f"/routers/{plan.bottom_router_id}/add_router_interface",
-                {"port_id": bottom_port_id},
-            )
+    to_add = [port_id for port_id in state.wanted_ports if port_id not in attached]
+    stale = [port for port in state.interfaces if port["id"] not in state.wanted_ports]
+    if to_add and stale:
+        _detach_replaced(plan, state, neutron, to_add, stale)
+    for bottom_port_id in to_add:
+        neutron.put(
+            f"/routers/{plan.bottom_router_id}/add_router_interface", {"port_id": bottom_port_id}
+        )
     return state
+
+
+def _detach_replaced(
+    plan: PodPlan,
+    state: BottomRouter,
+    neutron: NeutronClient,
+    to_add: list[str],
+    stale: list[JsonDict],
+) -> None:
+    """Interfaces no longer wanted on the subnets of those about to be added go first: a router
+    has one port per subnet (an interface removed and added again at the top, before the pod's
+    router caught up, has a new top port and so a new copy)."""
+    ports = neutron.get("/ports", id=to_add, fields=["id", "fixed_ips"])["ports"]
+    subnets = {ip["subnet_id"] for port in ports for ip in port.get("fixed_ips") or []}
+    for port in stale:
+        if {ip["subnet_id"] for ip in port.get("fixed_ips") or []} & subnets:
+            _detach(neutron, plan.pod, plan.bottom_router_id, port)
+            state.interfaces.remove(port)
 
 
 def _interface_port_copies(plan: PodPlan, project_id: str) -> list[str]:
