@@ -93,10 +93,37 @@ def test_differences_in_segment_ip_mac_and_rules_are_missing_copies(audit_cloud)
     )
 
 
+def attached_subnet(audit_cloud, router: dict, bottom_router: dict, pod: str, cidr: str) -> dict:
+    """A network and subnet copied into the pod, with the router's interface on it (the top
+    interface port and its bottom copy, attached to the pod's router)."""
+    net, bottom_net = audit_cloud.copy("networks", ResourceType.NETWORK, pod=pod)
+    subnet, bottom_subnet = audit_cloud.copy(
+        "subnets", ResourceType.SUBNET, pod=pod, network_id=net["id"], cidr=cidr
+    )
+    gateway = cidr.replace("0/24", "1")
+    interface = {"device_owner": "network:router_interface", "security_groups": []}
+    audit_cloud.copy(
+        "ports",
+        ResourceType.PORT,
+        pod=pod,
+        network_id=net["id"],
+        fixed_ips=[{"subnet_id": subnet["id"], "ip_address": gateway}],
+        device_id=router["id"],
+        **interface,
+    )
+    bottom_port = audit_cloud.pods[pod].neutron.items["ports"][-1]
+    bottom_port.update(
+        network_id=bottom_net["id"],
+        fixed_ips=[{"subnet_id": bottom_subnet["id"], "ip_address": gateway}],
+        device_id=bottom_router["id"],
+    )
+    return subnet
+
+
 def test_a_router_missing_a_top_route_is_a_missing_copy(audit_cloud):
-    _subnet, _ = audit_cloud.copy("subnets", ResourceType.SUBNET, cidr="10.1.0.0/24")
     route = {"destination": "192.168.0.0/24", "nexthop": "10.1.0.9"}
     router, bottom_router = audit_cloud.copy("routers", ResourceType.ROUTER, routes=[route])
+    attached_subnet(audit_cloud, router, bottom_router, "Pod1", "10.1.0.0/24")
     bottom_router["routes"] = []
     run = run_pod_audit(audit_cloud.pod())
     (finding,) = run.findings.all()
@@ -105,7 +132,42 @@ def test_a_router_missing_a_top_route_is_a_missing_copy(audit_cloud):
         router["id"],
         "router_setup",
     )
-    assert "192.168.0.0/24 via 10.1.0.9" in finding.detail
+    assert finding.detail == "routes missing here: 192.168.0.0/24 via 10.1.0.9"
+
+
+def test_the_bridge_routes_router_setup_plans_are_compared(audit_cloud):
+    """A router in two pods: each pod's copy routes the other pod's subnet through the other
+    pod's bridge port (reserved at the top); a copy without it, or with a route nobody
+    planned, differs."""
+    router, bottom_router = audit_cloud.copy("routers", ResourceType.ROUTER, routes=[])
+    _, pod2_router = audit_cloud.copy("routers", ResourceType.ROUTER, pod="Pod2", routes=[])
+    audit_cloud.pods["Pod2"].neutron.items["routers"][-1]["name"] = router["id"]
+    ResourceRouting.objects.filter(bottom_id=pod2_router["id"]).update(top_id=router["id"])
+    attached_subnet(audit_cloud, router, bottom_router, "Pod1", "10.1.0.0/24")
+    attached_subnet(audit_cloud, router, pod2_router, "Pod2", "10.2.0.0/24")
+    bridge = audit_cloud.central.add("networks", name=f"bridge_net_{PROJECT}", project_id=PROJECT)
+    bridge_subnet = audit_cloud.central.add(
+        "subnets", network_id=bridge["id"], cidr="100.0.0.0/24", project_id=PROJECT
+    )
+    for pod, address in (("Pod1", "100.0.0.11"), ("Pod2", "100.0.0.12")):
+        audit_cloud.central.add(
+            "ports",
+            name=f"bridge_{pod}",
+            project_id=PROJECT,
+            network_id=bridge["id"],
+            fixed_ips=[{"subnet_id": bridge_subnet["id"], "ip_address": address}],
+            device_id=router["id"],
+            device_owner="network:router_bridge",
+        )
+    bottom_router["routes"] = [{"destination": "10.9.0.0/24", "nexthop": "100.0.0.99"}]
+    run = run_pod_audit(audit_cloud.pod())
+    (finding,) = run.findings.filter(resource_type="router")
+    assert finding.detail == (
+        "routes missing here: 10.2.0.0/24 via 100.0.0.12; "
+        "routes not planned: 10.9.0.0/24 via 100.0.0.99"
+    )
+    bottom_router["routes"] = [{"destination": "10.2.0.0/24", "nexthop": "100.0.0.12"}]
+    assert not run_pod_audit(audit_cloud.pod()).findings.filter(resource_type="router")
 
 
 def test_what_tricircle_did_not_make_is_unknown_and_what_the_pod_made_for_copies_is_not(

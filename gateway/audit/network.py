@@ -3,7 +3,6 @@ the central Neutron, each read with one paginated list per collection."""
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -13,6 +12,7 @@ from gateway.audit.listing import Lister, Refused
 from gateway.audit.reconcile import Actions, Kind, reconcile
 from gateway.audit.routes import Routes
 from gateway.models import AuditClass
+from networking import l3
 from networking.bottom import PROVIDER_FIELDS, RULE_FIELDS
 from networking.l3 import FIP_MARK
 from pods.clients import NeutronClient
@@ -207,23 +207,38 @@ def _rule_differences(
 def _route_differences(
     top: NeutronState, routes: Routes
 ) -> Callable[[JsonDict, JsonDict], list[str]]:
-    """The top router's own routes belong in the pods whose copies hold their nexthop (the
-    bridge and default routes Tricircle adds are router_setup's to plan, not compared)."""
-    here = [
-        ipaddress.ip_network(subnet["cidr"])
-        for top_id, subnet in top.by_id(ResourceType.SUBNET).items()
-        if top_id in routes.of(ResourceType.SUBNET)
-    ]
+    """The extra routes of a pod's copy against those router_setup plans for it (the bridge
+    routes to the other pods' subnets, the default route to the exit pod, the top router's own
+    routes whose nexthop is here), planned read-only from the central Neutron's lists and the
+    routing table."""
+    networks, subnets = top.get(ResourceType.NETWORK), top.get(ResourceType.SUBNET)
 
     def differences(top_router: JsonDict, bottom_router: JsonDict) -> list[str]:
+        entry = routes.of(ResourceType.ROUTER).get(str(top_router["id"]))
+        if entry is None:
+            return []
+        state = l3.top_state(top_router, top.get(ResourceType.PORT), subnets, [])
+        exit_at, external = l3.exit_pod(top_router, top.by_id(ResourceType.NETWORK))
+        plan = l3.plan_router(
+            str(top_router["id"]),
+            state,
+            exit_at,
+            external,
+            {},
+            reserve=l3.reserved_port,
+            bridge=lambda project: l3.listed_bridge_network(project, networks, subnets),
+        )
+        pod_plan = plan.pods.get(entry.pod.region_name)
+        wanted = {(r["destination"], r["nexthop"]) for r in pod_plan.routes} if pod_plan else set()
         present = {(r["destination"], r["nexthop"]) for r in bottom_router.get("routes") or []}
-        missing = [
-            f"{route['destination']} via {route['nexthop']}"
-            for route in top_router.get("routes") or []
-            if any(ipaddress.ip_address(route["nexthop"]) in net for net in here)
-            and (route["destination"], route["nexthop"]) not in present
-        ]
-        return [f"routes missing here: {', '.join(missing)}"] if missing else []
+        found = []
+        if wanted - present:
+            missing = ", ".join(f"{dest} via {hop}" for dest, hop in sorted(wanted - present))
+            found.append(f"routes missing here: {missing}")
+        if present - wanted:
+            extra = ", ".join(f"{dest} via {hop}" for dest, hop in sorted(present - wanted))
+            found.append(f"routes not planned: {extra}")
+        return found
 
     return differences
 

@@ -59,8 +59,11 @@ from networking.l3.top import (
     exit_pod,
     find_bridge_network,
     hinted_pods,
+    listed_bridge_network,
     network_pods,
     read_top,
+    reserved_port,
+    top_state,
 )
 
 __all__ = [
@@ -80,12 +83,15 @@ __all__ = [
     "exit_pod",
     "find_bridge_network",
     "hinted_pods",
+    "listed_bridge_network",
     "network_pods",
     "plan_router",
     "pod_interface_name",
     "read_top",
+    "reserved_port",
     "router_interfaces",
     "router_status",
     "routes_for",
     "teardown_router",
+    "top_state",
 ]

@@ -2,11 +2,13 @@
 interfaces (the top interface ports, or ports reserved at the top for the pods a subnet spans
 after its first), the bridge ports joining them, and their extra routes. No pod is called here:
 planning reads the top and the routing table, and reserves at the top the ports whose IPs the
-plan needs; `routes_for` is pure."""
+plan needs (or, planning read-only, only finds them: `reserve` and `bridge`); `routes_for` is
+pure."""
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from networking.l3.names import (
@@ -25,6 +27,11 @@ from networking.l3.top import (
 )
 from pods.models import Pod
 from tricircle_site.jsontypes import JsonDict
+
+# How a plan gets a top port reserved for a router (None: not reserved, planning read-only) and
+# the project's bridge network and subnet (None: not made yet).
+Reserve = Callable[[list[JsonDict], str, JsonDict], JsonDict | None]
+Bridge = Callable[[str], tuple[JsonDict, JsonDict] | None]
 
 
 @dataclass
@@ -55,6 +62,8 @@ class RouterPlan:
     pods: dict[str, PodPlan] = field(default_factory=dict)
     # Reserved top ports the plan uses; the router's other reserved ports are stale.
     wanted_reserved: set[str] = field(default_factory=set)
+    reserve: Reserve = reserve_port
+    bridge: Bridge = ensure_bridge_network
 
     def pod_plan(self, pod: Pod) -> PodPlan:
         return self.pods.setdefault(pod.region_name, PodPlan(pod=pod))
@@ -69,6 +78,8 @@ def plan_router(
     exit_at: Pod | None,
     external: JsonDict | None,
     floating_ports: dict[str, str],
+    reserve: Reserve = reserve_port,
+    bridge: Bridge = ensure_bridge_network,
 ) -> RouterPlan:
     plan = RouterPlan(
         router_id=router_id,
@@ -76,6 +87,8 @@ def plan_router(
         exit_at=exit_at,
         external=external,
         floating_ports=floating_ports,
+        reserve=reserve,
+        bridge=bridge,
     )
     pods_of = _pods_of_networks(router_id, {port["network_id"] for port in top.interfaces})
     for interface in top.interfaces:
@@ -119,7 +132,7 @@ def _plan_interface(plan: RouterPlan, interface: JsonDict, pods: list[Pod]) -> N
         if index == 0:
             pod_plan.interface_ports.append(interface["id"])
             continue
-        port = reserve_port(
+        port = plan.reserve(
             plan.top.reserved,
             pod_interface_name(pod, interface["id"]),
             {
@@ -131,6 +144,8 @@ def _plan_interface(plan: RouterPlan, interface: JsonDict, pods: list[Pod]) -> N
                 "security_groups": [],
             },
         )
+        if port is None:
+            continue
         plan.wanted_reserved.add(port["id"])
         pod_plan.interface_ports.append(port["id"])
 
@@ -138,9 +153,12 @@ def _plan_interface(plan: RouterPlan, interface: JsonDict, pods: list[Pod]) -> N
 def _plan_bridge(plan: RouterPlan) -> None:
     """A port on the project's bridge network for every pod's router, its IP reserved at the
     top."""
-    bridge_net, bridge_subnet = ensure_bridge_network(plan.top.project_id)
+    bridge = plan.bridge(plan.top.project_id)
+    if bridge is None:
+        return
+    bridge_net, bridge_subnet = bridge
     for pod_plan in plan.pods.values():
-        port = reserve_port(
+        port = plan.reserve(
             plan.top.reserved,
             bridge_port_name(pod_plan.pod),
             {
@@ -151,6 +169,8 @@ def _plan_bridge(plan: RouterPlan) -> None:
                 "security_groups": [],
             },
         )
+        if port is None:
+            continue
         plan.wanted_reserved.add(port["id"])
         pod_plan.bridge_port = port["id"]
         pod_plan.bridge_ip = port["fixed_ips"][0]["ip_address"]

@@ -40,26 +40,36 @@ def read_top(router_id: str) -> TopState | None:
             return None
         raise
     ports = central.get("/ports", device_id=router_id)["ports"]
-    interfaces = [port for port in ports if port["device_owner"] == ROUTER_INTERFACE]
-    reserved = [port for port in ports if port["device_owner"] in RESERVED_PORT_OWNERS]
-    subnet_ids = sorted({ip["subnet_id"] for port in interfaces for ip in port["fixed_ips"]})
-    subnets = (
-        {s["id"]: s for s in central.get("/subnets", id=subnet_ids)["subnets"]}
-        if subnet_ids
-        else {}
+    subnet_ids = sorted(
+        {
+            ip["subnet_id"]
+            for port in ports
+            if port["device_owner"] == ROUTER_INTERFACE
+            for ip in port["fixed_ips"]
+        }
     )
-    floatingips = [
-        fip
-        for fip in central.get("/floatingips", router_id=router_id)["floatingips"]
-        if fip.get("port_id")
-    ]
+    subnets = central.get("/subnets", id=subnet_ids)["subnets"] if subnet_ids else []
+    floatingips = central.get("/floatingips", router_id=router_id)["floatingips"]
+    return top_state(router, ports, subnets, floatingips)
+
+
+def top_state(
+    router: JsonDict, ports: list[JsonDict], subnets: list[JsonDict], floatingips: list[JsonDict]
+) -> TopState:
+    """A router's top side from the central Neutron's lists (those of the router, or all)."""
+    router_id = router["id"]
+    mine = [port for port in ports if port.get("device_id") == router_id]
+    interfaces = [port for port in mine if port["device_owner"] == ROUTER_INTERFACE]
+    wanted = {ip["subnet_id"] for port in interfaces for ip in port["fixed_ips"]}
     return TopState(
         router=router,
         project_id=router.get("project_id") or router.get("tenant_id") or "",
         interfaces=sorted(interfaces, key=lambda port: port["id"]),
-        reserved=reserved,
-        floatingips=floatingips,
-        subnets=subnets,
+        reserved=[port for port in mine if port["device_owner"] in RESERVED_PORT_OWNERS],
+        floatingips=[
+            fip for fip in floatingips if fip.get("router_id") == router_id and fip.get("port_id")
+        ],
+        subnets={subnet["id"]: subnet for subnet in subnets if subnet["id"] in wanted},
     )
 
 
@@ -86,14 +96,22 @@ def network_allowed_in(network_id: str, pod: Pod) -> bool:
     return placement.pod_allowed(placement.hints_of([network_id]).get(network_id, []), pod)
 
 
-def exit_pod(router: JsonDict) -> tuple[Pod | None, JsonDict | None]:
+def exit_pod(
+    router: JsonDict, networks: dict[str, JsonDict] | None = None
+) -> tuple[Pod | None, JsonDict | None]:
     """The pod holding the router's external network (its single-region hint, else its only
-    bottom copy) and the top external network; (None, None) without a gateway."""
+    bottom copy) and the top external network, read from `networks` when given (the central
+    Neutron's list), else asked; (None, None) without a gateway."""
     gateway = router.get("external_gateway_info") or {}
     network_id = gateway.get("network_id")
     if not network_id:
         return None, None
-    network = central_neutron().get(f"/networks/{network_id}")["network"]
+    if networks is not None:
+        if network_id not in networks:
+            return None, None
+        network = networks[network_id]
+    else:
+        network = central_neutron().get(f"/networks/{network_id}")["network"]
     pod = placement.home_pod(placement.hints_of([network_id]).get(network_id, []))
     if pod is None:
         pods = network_pods({network_id}).get(network_id, [])
@@ -161,6 +179,26 @@ def _age(network: JsonDict) -> tuple[str, str]:
 def find_bridge_network(project_id: str) -> JsonDict | None:
     found = central_neutron().get("/networks", name=bridge_network_name(project_id))["networks"]
     return min(found, key=_age) if found else None
+
+
+def listed_bridge_network(
+    project_id: str, networks: list[JsonDict], subnets: list[JsonDict]
+) -> tuple[JsonDict, JsonDict] | None:
+    """The project's bridge network and subnet as the central Neutron's lists have them (the
+    oldest, as ensure_bridge_network keeps); None when not made yet."""
+    name = bridge_network_name(project_id)
+    found = [network for network in networks if network.get("name") == name]
+    if not found:
+        return None
+    network = min(found, key=_age)
+    subnet = next((s for s in subnets if s.get("network_id") == network["id"]), None)
+    return (network, subnet) if subnet is not None else None
+
+
+def reserved_port(reserved: list[JsonDict], name: str, body: JsonDict) -> JsonDict | None:
+    """A top port Tricircle reserved for a router, found by name; None when not reserved yet
+    (planning read-only: the drift audit)."""
+    return next((port for port in reserved if port["name"] == name), None)
 
 
 def reserve_port(reserved: list[JsonDict], name: str, body: JsonDict) -> JsonDict:
