@@ -1947,7 +1947,7 @@ class Lab:
                     "novnc_url": pod.url("novnc"),
                     # The message bus of the pod's services (Tricircle's onboarding takes it:
                     # the pods' Neutron learn each other's VXLAN endpoints over it).
-                    "transport_url": self.transport_url(f"{INSTANCE}_{pod.key}"),
+                    "transport_url": self.config.transport_url(f"{INSTANCE}_{pod.key}"),
                 }
                 for pod in pods
             ],
