@@ -25,6 +25,7 @@ def _pod_saved(update_fields: frozenset[str] | None = None, **kwargs: Any) -> No
 
 
 def _pod_deleted(**kwargs: Any) -> None:
+    # Imported when called, as above.
     from networking import tunnels
 
     tunnels.request_tunnel_sync()

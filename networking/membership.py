@@ -108,5 +108,5 @@ def port_changed(port_id: str) -> None:
             return
         raise
     project_id = port.get("project_id") or port.get("tenant_id")
-    if port["device_owner"].startswith("compute:") and project_id:
+    if str(port.get("device_owner") or "").startswith("compute:") and project_id:
         members_changed(set(port.get("security_groups") or []), project_id)

@@ -119,3 +119,20 @@ def test_a_rule_naming_a_group_asks_for_its_members(top):
     )
     jobs = Job.objects.filter(type=SECURITY_GROUP_MEMBERS_SYNC)
     assert [job.resource for job in jobs] == [{"security_group_id": "sg"}]
+
+
+def test_a_port_updated_at_the_top_asks_for_the_members_of_its_groups(top, keystone):
+    keystone.mocker.get(
+        f"{CENTRAL}/v2.0/ports/a1",
+        json={
+            "port": {
+                "id": "a1",
+                "project_id": "demo-project",
+                "device_owner": "compute:az1",
+                "security_groups": ["sg"],
+            }
+        },
+    )
+    membership.port_changed("a1")
+    jobs = Job.objects.filter(type=SECURITY_GROUP_MEMBERS_SYNC)
+    assert [job.resource for job in jobs] == [{"security_group_id": "sg"}]
