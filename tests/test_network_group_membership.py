@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from jobs.models import Job
-from networking import membership, services
+from networking import boot, membership, services
 from networking.job_names import SECURITY_GROUP_MEMBERS_SYNC
 from networking.models import AvailabilityZoneHints
 from tests.factories import PodFactory, RoutingFactory
@@ -134,5 +134,15 @@ def test_a_port_updated_at_the_top_asks_for_the_members_of_its_groups(top, keyst
         },
     )
     membership.port_changed("a1")
+    jobs = Job.objects.filter(type=SECURITY_GROUP_MEMBERS_SYNC)
+    assert [job.resource for job in jobs] == [{"security_group_id": "sg"}]
+
+
+def test_a_booted_server_asks_for_the_members_of_its_groups(top, keystone):
+    keystone.mocker.put(
+        f"{CENTRAL}/v2.0/ports/a1",
+        json={"port": {"id": "a1", "network_id": "vlan-net", "security_groups": ["sg"]}},
+    )
+    boot.ports_attached(["a1"], "s1", top[1], "demo-project")
     jobs = Job.objects.filter(type=SECURITY_GROUP_MEMBERS_SYNC)
     assert [job.resource for job in jobs] == [{"security_group_id": "sg"}]
