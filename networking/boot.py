@@ -8,7 +8,7 @@ import logging
 from django.utils import timezone
 
 from jobs.services import request_job
-from networking import bottom
+from networking import bottom, membership
 from networking.job_names import SHADOW_PORTS_SYNC
 from networking.services import router_changed, routers_of_networks
 from pods.clients import ServiceError, central_neutron
@@ -47,13 +47,17 @@ def bottom_ports(pod: Pod, project_id: str, top_port_ids: list[str]) -> list[str
 
 def ports_attached(top_port_ids: list[str], server_id: str, pod: Pod, project_id: str) -> None:
     """Show the top ports as the server's, as Nova would have made them at the top; their
-    networks' other pods learn where the ports are (shadow ports, networking.l2)."""
+    networks' other pods learn where the ports are (shadow ports, networking.l2), and the pods
+    enforcing their groups learn the new members (networking.membership)."""
     central = central_neutron()
     owner = {"port": {"device_id": server_id, "device_owner": f"compute:{pod.az_name}"}}
     ports = each(top_port_ids, lambda port_id: central.put(f"/ports/{port_id}", owner)["port"])
     networks = {port["network_id"] for port in ports}
     for network_id in sorted(networks):
         request_job(SHADOW_PORTS_SYNC, project_id, {"network_id": network_id})
+    # The server's groups have a new member, and its pod may enforce them for the first time.
+    groups = {group for port in ports for group in port.get("security_groups") or []}
+    membership.members_changed(groups, project_id)
 
 
 def release_ports(top_port_ids: list[str], made_by_gateway: set[str]) -> None:

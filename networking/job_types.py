@@ -9,14 +9,16 @@ from collections.abc import Mapping
 
 from jobs.models import Job
 from jobs.registry import job_type
-from networking import boot, bottom, l2, l3, services
+from networking import boot, bottom, l2, l3, membership, services, tunnels
 from networking.job_names import (
     BOOT_PORT_RELEASE,
     BOTTOM_CLEANUP,
     PORT_SYNC,
     ROUTER_SETUP,
+    SECURITY_GROUP_MEMBERS_SYNC,
     SECURITY_GROUP_SYNC,
     SHADOW_PORTS_SYNC,
+    TUNNEL_ENDPOINTS_SYNC,
 )
 from routing.services import project_ids_of, routed_resources_belong
 
@@ -48,6 +50,18 @@ def port_sync(job: Job) -> None:
     """Make every pod's copy of a top port carry what was changed at the top (security
     groups, port security, address pairs, IPs, state)."""
     services.sync_port_copies(job.resource["port_id"])
+    membership.port_changed(job.resource["port_id"])
+
+
+@job_type(
+    SECURITY_GROUP_MEMBERS_SYNC,
+    resource_fields=("security_group_id",),
+    belongs_to=routed_resources_belong,
+)
+def security_group_members_sync(job: Job) -> None:
+    """Give every pod enforcing a rule that names the group shadows of the group's members
+    that live in other pods (networking.membership)."""
+    membership.converge_group_members(job.resource["security_group_id"])
 
 
 @job_type(
@@ -72,3 +86,15 @@ def router_setup(job: Job) -> None:
 def shadow_ports_sync(job: Job) -> None:
     """Give every pod of a stretched VxLAN network shadows of the VM ports of its other pods."""
     l2.converge_shadow_ports(job.resource["network_id"])
+
+
+def _cloud_wide(project_id: str, resource: Mapping[str, str]) -> bool:
+    """The pods' tunnels belong to the federation, not to a project."""
+    return True
+
+
+@job_type(TUNNEL_ENDPOINTS_SYNC, resource_fields=("scope",), belongs_to=_cloud_wide)
+def tunnel_endpoints_sync(job: Job) -> None:
+    """Tell every pod's Neutron (over its message bus) the tunnel endpoints of the other pods'
+    agents, and withdraw those of agents and pods that went."""
+    tunnels.converge_tunnel_endpoints()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from jobs.services import request_job
-from networking import bottom, l3, placement
+from networking import bottom, l3, membership, placement
 from networking.job_names import BOTTOM_CLEANUP, PORT_SYNC, ROUTER_SETUP, SECURITY_GROUP_SYNC
 from pods.clients import ServiceError, central_neutron
 from routing.models import ResourceRouting, ResourceType
@@ -82,6 +82,11 @@ def floatingips_changed(answer: JsonDict, router_before: str | None = None) -> N
 def security_group_rules_created(answer: JsonDict) -> None:
     for rule in resource_items(answer, "security_group_rules"):
         security_group_changed(rule["security_group_id"])
+        remote = rule.get("remote_group_id")
+        owner = _owner_of(rule["security_group_id"], ResourceType.SECURITY_GROUP)
+        if remote and owner is not None:
+            # The group is named now: the pods enforcing the rule need its members.
+            membership.members_changed({remote}, owner)
 
 
 def pop_hints(item: JsonDict) -> list[str]:

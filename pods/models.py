@@ -21,6 +21,11 @@ class Pod(models.Model):
     pod_az_name = models.CharField(max_length=255, blank=True, default="")
     dc_name = models.CharField(max_length=255, blank=True, default="")
     enabled = models.BooleanField(default=True)
+    # How to reach the message bus of the pod's Neutron (an oslo.messaging transport URL, e.g.
+    # rabbit://user:password@host:5672/vhost). Empty: Tricircle cannot tell the pod's Neutron
+    # the other pods' VXLAN tunnel endpoints (networking.tunnels), which no API of Neutron takes.
+    # A secret: the admin API and the dashboards never show its password.
+    transport_url = models.CharField(max_length=1024, blank=True, default="")
     health_status = models.CharField(
         max_length=16, choices=HealthStatus.choices, default=HealthStatus.UNKNOWN
     )

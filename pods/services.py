@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
 
@@ -32,8 +33,56 @@ def validate_region(region_name: str) -> None:
         raise BadRequest(f"Region {region_name} is not a Keystone region.")
 
 
+# oslo.messaging's RPC driver: the pods' Neutron servers and agents talk over RabbitMQ.
+TRANSPORT_SCHEMES = ("rabbit",)
+_HOST = re.compile(
+    r"^(?:(?P<user>[^:@/]*)(?::(?P<password>[^@/]*))?@)?(?P<host>[^:@/,]+)(?::(?P<port>\d+))?$"
+)
+
+
+def clean_transport_url(url: str) -> str:
+    """A pod's message bus as oslo.messaging writes it: rabbit://[user:password@]host[:port]
+    (several hosts separated by commas)/[vhost]; "" for none. A malformed one is refused here,
+    not found out by the first job that needs it."""
+    url = url.strip()
+    if not url:
+        return ""
+    scheme, separator, rest = url.partition("://")
+    if not separator or scheme not in TRANSPORT_SCHEMES:
+        raise BadRequest(
+            f"transport_url must start with {' or '.join(s + '://' for s in TRANSPORT_SCHEMES)}."
+        )
+    hosts = rest.split("/", 1)[0]
+    if not hosts or not all(_HOST.match(host) for host in hosts.split(",")):
+        raise BadRequest("transport_url needs host[:port] (user:password@ before each host).")
+    return url
+
+
+def masked_transport_url(url: str) -> str:
+    """The URL with every password replaced: what an operator may be shown of a secret."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return "***" if url else ""
+    hosts, slash, tail = rest.partition("/")
+    masked = []
+    for host in hosts.split(","):
+        match = _HOST.match(host)
+        if match is None:
+            masked.append("***")
+        elif match["password"] is not None:
+            port = f":{match['port']}" if match["port"] else ""
+            masked.append(f"{match['user']}:***@{match['host']}{port}")
+        else:
+            masked.append(host)
+    return f"{scheme}://{','.join(masked)}{slash}{tail}"
+
+
 def create_pod(
-    region_name: str, az_name: str = "", pod_az_name: str = "", dc_name: str = ""
+    region_name: str,
+    az_name: str = "",
+    pod_az_name: str = "",
+    dc_name: str = "",
+    transport_url: str = "",
 ) -> Pod:
     if not region_name:
         raise BadRequest("region_name is required.")
@@ -45,10 +94,24 @@ def create_pod(
     try:
         with transaction.atomic():
             return Pod.objects.create(
-                region_name=region_name, az_name=az_name, pod_az_name=pod_az_name, dc_name=dc_name
+                region_name=region_name,
+                az_name=az_name,
+                pod_az_name=pod_az_name,
+                dc_name=dc_name,
+                transport_url=clean_transport_url(transport_url),
             )
     except IntegrityError as exc:
         raise Conflict(f"Pod {region_name} already exists.") from exc
+
+
+def update_pod(pod: Pod, **fields: object) -> Pod:
+    """An operator's change to a pod (az_name, pod_az_name, dc_name, enabled, transport_url)."""
+    if "transport_url" in fields:
+        fields["transport_url"] = clean_transport_url(str(fields["transport_url"]))
+    for name, value in fields.items():
+        setattr(pod, name, value)
+    pod.save()
+    return pod
 
 
 def delete_pod(pod: Pod) -> None:
@@ -136,13 +199,18 @@ def check_pod(pod: Pod, services: Iterable[str] = CHECKED_SERVICES) -> Pod:
 
 
 def onboard_pod(
-    region_name: str, az_name: str, pod_az_name: str = "", dc_name: str = ""
+    region_name: str,
+    az_name: str,
+    pod_az_name: str = "",
+    dc_name: str = "",
+    transport_url: str = "",
 ) -> tuple[Pod, dict[str, float]]:
     """Register a pod after checking it is usable: the region exists in Keystone and each of
     CHECKED_SERVICES is in its catalog and answers. Returns the pod (its health recorded) and
     each service's latency in ms. The command and the dashboard both onboard through here."""
     if not az_name:
         raise BadRequest("A pod needs an availability zone (az_name).")
+    clean_transport_url(transport_url)
     validate_region(region_name)
     latencies, errors = {}, []
     for service_type in CHECKED_SERVICES:
@@ -153,7 +221,7 @@ def onboard_pod(
             latencies[service_type] = latency or 0.0
     if errors:
         raise BadRequest(f"Pod {region_name} is not usable: " + "; ".join(errors))
-    pod = create_pod(region_name, az_name, pod_az_name, dc_name)
+    pod = create_pod(region_name, az_name, pod_az_name, dc_name, transport_url)
     return check_pod(pod), latencies
 
 

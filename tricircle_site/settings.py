@@ -290,6 +290,16 @@ AUDIT_PAGE_SIZE = env_int("TRICIRCLE_AUDIT_PAGE_SIZE", 500)
 if AUDIT_INTERVAL > 0:
     CELERY_BEAT_SCHEDULE["audit-pods"] = {"task": "gateway.audit_pods", "schedule": AUDIT_INTERVAL}
 
+# Cross-pod tunnels (networking.tunnels): every TUNNEL_SYNC_INTERVAL seconds beat asks a
+# tunnel_endpoints_sync job, which reads the pods' agents and tells every pod with a transport
+# URL the other pods' VXLAN endpoints (0: only when a pod is added, changed or deleted).
+TUNNEL_SYNC_INTERVAL = env_float("TRICIRCLE_TUNNEL_SYNC_INTERVAL", 300.0)
+if TUNNEL_SYNC_INTERVAL > 0:
+    CELERY_BEAT_SCHEDULE["tunnel-endpoints"] = {
+        "task": "networking.sync_tunnel_endpoints",
+        "schedule": TUNNEL_SYNC_INTERVAL,
+    }
+
 # Every process (gunicorn workers, Celery) logs to stderr and to one file: unexpected errors
 # with their tracebacks and request ids (gateway.guard, jobs.services) are there.
 # Prometheus metrics at /metrics: for Keystone admins, and without a token for clients from

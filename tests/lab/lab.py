@@ -1945,6 +1945,9 @@ class Lab:
                     "cinder_url": pod.cinder_url,
                     "placement_url": pod.url("placement"),
                     "novnc_url": pod.url("novnc"),
+                    # The message bus of the pod's services (Tricircle's onboarding takes it:
+                    # the pods' Neutron learn each other's VXLAN endpoints over it).
+                    "transport_url": self.config.transport_url(f"{INSTANCE}_{pod.key}"),
                 }
                 for pod in pods
             ],

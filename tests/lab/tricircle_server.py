@@ -238,8 +238,9 @@ class TricircleServer:
         from tests.lab.http_client import user_session
 
         for pod in self.lab["pods"]:
+            bus = ["--transport-url", pod["transport_url"]] if pod.get("transport_url") else []
             result = self.manage(
-                "onboard_pod", pod["region_name"], "--az", pod["az_name"], check=False
+                "onboard_pod", pod["region_name"], "--az", pod["az_name"], *bus, check=False
             )
             if result.returncode != 0:
                 raise RuntimeError(f"onboard_pod {pod['region_name']} failed:\n{result.stderr}")

@@ -19,6 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("--pod-az-name", default="", help="AZ name inside the pod")
         parser.add_argument("--dc-name", default="", help="data centre, for operators")
         parser.add_argument(
+            "--transport-url",
+            default="",
+            help="the message bus of the pod's Neutron (rabbit://user:password@host:5672/vhost): "
+            "lets Tricircle tell it the other pods' VXLAN tunnel endpoints",
+        )
+        parser.add_argument(
             "--if-missing", action="store_true", help="succeed quietly if the pod exists"
         )
 
@@ -30,7 +36,11 @@ class Command(BaseCommand):
             return
         try:
             pod, latencies = services.onboard_pod(
-                region, options["az_name"], options["pod_az_name"], options["dc_name"]
+                region,
+                options["az_name"],
+                options["pod_az_name"],
+                options["dc_name"],
+                options["transport_url"],
             )
         except TricircleError as exc:
             raise CommandError(exc.message) from exc
