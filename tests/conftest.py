@@ -39,6 +39,8 @@ def identity_headers(project_id: str, roles: str, token: str = "user-token") -> 
 def _keystone_settings(settings) -> None:
     settings.KEYSTONE_URL = KEYSTONE_URL
     settings.SERVICE_AUTH = {**settings.SERVICE_AUTH, "auth_url": KEYSTONE_URL}
+    # Names asked of the central Neutron on every call, unless a test says otherwise.
+    settings.NAME_CACHE_SECONDS = 0
     clients.cache_clear()
 
 

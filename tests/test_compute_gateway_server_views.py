@@ -126,3 +126,25 @@ def test_the_networks_and_groups_names_are_asked_at_once(demo, server, monkeypat
     shown = demo.get("/compute/v2.1/servers/s1").json()["server"]
     assert list(shown["addresses"]) == ["web"]
     assert shown["security_groups"] == [{"name": "web-sg"}]
+
+
+def test_names_given_recently_are_not_asked_again(demo, server, keystone, settings):
+    """Kept NAME_CACHE_SECONDS: a second show asks the central Neutron nothing; a rename shows
+    once they are over (0 in the other tests: asked every time)."""
+    settings.NAME_CACHE_SECONDS = 60
+    from gateway.services.servers import RECENT_NAMES
+
+    RECENT_NAMES.names.clear()
+    central = [r for r in keystone.mocker.request_history if r.url.startswith(NEUTRON)]
+    assert demo.get("/compute/v2.1/servers/s1").json()["server"]["security_groups"] == [
+        {"name": "web-sg"}
+    ]
+    asked = len([r for r in keystone.mocker.request_history if r.url.startswith(NEUTRON)])
+    keystone.mocker.get(f"{NEUTRON}/v2.0/networks", json={"networks": [{"id": NET, "name": "new"}]})
+    shown = demo.get("/compute/v2.1/servers/s1").json()["server"]
+    assert list(shown["addresses"]) == ["web"]
+    assert len([r for r in keystone.mocker.request_history if r.url.startswith(NEUTRON)]) == asked
+    assert asked > len(central)
+    RECENT_NAMES.names.clear()  # the time is over
+    assert list(demo.get("/compute/v2.1/servers/s1").json()["server"]["addresses"]) == ["new"]
+    RECENT_NAMES.names.clear()

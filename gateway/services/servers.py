@@ -4,6 +4,11 @@ let them go (their ports are released then)."""
 
 from __future__ import annotations
 
+import threading
+import time
+
+from django.conf import settings
+
 from gateway.confinement import caller_routed_pod, is_uuid, visible_routing
 from gateway.job_names import SERVER_PORTS_RELEASE
 from gateway.services.pod_choice import is_routed, routed_pod
@@ -91,22 +96,70 @@ NAMED_COLLECTIONS: dict[str, str] = {
 }
 
 
+class RecentNames:
+    """Top names the central Neutron gave, kept settings.NAME_CACHE_SECONDS in this process:
+    a show would otherwise wait for the central Neutron on every call (and load it as much as
+    the pod). A rename shows after at most that long, as Nova's own labels of addresses (from
+    its instance info cache) follow a network's rename late."""
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.names: dict[tuple[str, str], tuple[str, float]] = {}
+
+    def known(self, labels: dict[str, set[str]]) -> dict[str, dict[str, str]]:
+        if settings.NAME_CACHE_SECONDS <= 0:
+            return {resource_type: {} for resource_type in labels}
+        now = time.monotonic()
+        with self.lock:
+            found = {
+                resource_type: {
+                    top_id: entry[0]
+                    for top_id in ids
+                    if (entry := self.names.get((resource_type, top_id))) and entry[1] > now
+                }
+                for resource_type, ids in labels.items()
+            }
+        return found
+
+    def keep(self, resource_type: str, names: dict[str, str]) -> None:
+        seconds = settings.NAME_CACHE_SECONDS
+        if seconds <= 0:
+            return
+        until = time.monotonic() + seconds
+        with self.lock:
+            if len(self.names) > self.MAX_ENTRIES:
+                self.names.clear()
+            self.names.update(
+                {(resource_type, top_id): (name, until) for top_id, name in names.items()}
+            )
+
+
+RECENT_NAMES = RecentNames()
+
+
 def top_names(labels: dict[str, set[str]]) -> dict[str, dict[str, str]]:
     """Per resource type (networks, security groups), the top names of the ids a pod's Nova
     shows as labels (a bottom copy is named after its top id); only ids the routing table
-    knows. One query, and the central Neutron asked for each type at once."""
-    wanted = {label for type_labels in labels.values() for label in type_labels}
+    knows. Those not known from a recent answer: one query, and the central Neutron asked for
+    each type at once."""
+    names = RECENT_NAMES.known(labels)
+    unknown = {
+        resource_type: ids - set(names[resource_type]) for resource_type, ids in labels.items()
+    }
+    wanted = {label for type_labels in unknown.values() for label in type_labels}
     routed: dict[str, set[str]] = {resource_type: set() for resource_type in labels}
     if wanted:
         for resource_type, top_id in ResourceRouting.objects.filter(
             resource_type__in=list(labels), top_id__in=wanted
         ).values_list("resource_type", "top_id"):
-            if top_id in labels[resource_type]:
+            if top_id in unknown[resource_type]:
                 routed[resource_type].add(top_id)
     asked = [(resource_type, sorted(ids)) for resource_type, ids in routed.items() if ids]
-    found = fanout.each(asked, _names_at_top)
-    names: dict[str, dict[str, str]] = {resource_type: {} for resource_type in labels}
-    names.update(zip([resource_type for resource_type, _ in asked], found, strict=True))
+    for (resource_type, _), found in zip(asked, fanout.each(asked, _names_at_top), strict=True):
+        RECENT_NAMES.keep(resource_type, found)
+        names[resource_type].update(found)
     return names
 
 
