@@ -13,16 +13,17 @@ replaced such rules with one remote_ip_prefix rule per subnet of the project, wh
 admits every non-member on those subnets, and must be redone whenever a subnet comes or goes.
 
 Shadows are made where a rule naming the group is copied (pods holding a copy of a group with
-such a rule), for the members that live in other pods, on a network the pod may hold (a
-network bound to another pod by its availability_zone_hints is not copied: its members are not
-known there)."""
+such a rule), for the members that live in other pods, on the pod's copy of their network when
+it has one: a network is not copied for membership alone (the pod would become one of the
+network's pods, and its routers would span there), so a member on a network the pod does not
+hold is not known there (reached through a router, it is admitted by a rule naming addresses,
+not a group)."""
 
 from __future__ import annotations
 
 import logging
 
 from jobs.services import request_job
-from networking import placement
 from networking.job_names import SECURITY_GROUP_MEMBERS_SYNC
 from networking.l2 import make_shadow
 from networking.l3 import SHADOW_OWNER
@@ -65,19 +66,30 @@ def converge_group_members(group_id: str) -> int:
         and port["device_owner"] != SHADOW_OWNER
     ]
     homes = _homes(members)
-    hints = placement.hints_of({port["network_id"] for port in members})
+    held = _held_networks({port["network_id"] for port in members})
     count = 0
     for port in members:
         home = homes.get(port["device_id"])
         if home is None:
             continue  # not a server of Tricircle's (yet)
         for pod in sorted(enforcing - {home}, key=lambda pod: pod.region_name):
-            if not placement.pod_allowed(hints.get(port["network_id"], []), pod):
+            if (port["network_id"], pod.pk) not in held:
                 LOG.info("member %s of %s not known in %s", port["id"], group_id, pod.region_name)
                 continue
             if make_shadow(pod, home, port):
                 count += 1
     return count
+
+
+def _held_networks(network_ids: set[str]) -> set[tuple[str, object]]:
+    """(top network id, pod pk) of the networks' copies. A network is not copied into a pod
+    for membership alone: that would make the pod one of the network's pods, and the
+    network's routers would span there."""
+    return set(
+        ResourceRouting.objects.filter(resource_type=ResourceType.NETWORK, top_id__in=network_ids)
+        .exclude(bottom_id="")
+        .values_list("top_id", "pod_id")
+    )
 
 
 def _homes(ports: list[JsonDict]) -> dict[str, Pod]:

@@ -9,7 +9,7 @@ import pytest
 from jobs.models import Job
 from networking import boot, membership, services
 from networking.job_names import SECURITY_GROUP_MEMBERS_SYNC
-from networking.models import AvailabilityZoneHints
+from routing.models import ResourceRouting
 from tests.factories import PodFactory, RoutingFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,8 @@ def shadows(monkeypatch) -> list[tuple[str, str, str]]:
 def top(settings, keystone):
     """Pod1 and Pod2 enforce the group `sg` (each holds a copy; its rule names itself); VM
     ports a1 (server s1 in Pod1, network vlan-net) and b1 (server s2 in Pod2, network net-b)
-    are members; c1 (server s3 in Pod2) is in another group only."""
+    are members; c1 (server s3 in Pod2) is in another group only. Every pod holds a copy of
+    both networks."""
     settings.CENTRAL_NEUTRON_URL = CENTRAL
     pods = {}
     for number in (1, 2, 3):
@@ -45,6 +46,14 @@ def top(settings, keystone):
         )
     for server, number in (("s1", 1), ("s2", 2), ("s3", 2)):
         RoutingFactory(top_id=server, pod=pods[number], resource_type="server")
+    for network in ("vlan-net", "net-b"):
+        for number in (1, 2, 3):
+            RoutingFactory(
+                top_id=network,
+                bottom_id=f"{network}-{number}",
+                pod=pods[number],
+                resource_type="network",
+            )
     mocker = keystone.mocker
     mocker.get(
         f"{CENTRAL}/v2.0/security-group-rules?remote_group_id=sg",
@@ -84,10 +93,10 @@ def test_each_enforcing_pod_gets_the_members_of_the_other_pods(top, shadows):
     assert sorted(shadows) == [("Pod1", "Pod2", "b1"), ("Pod2", "Pod1", "a1")]
 
 
-def test_a_network_bound_to_its_pod_is_not_copied_for_membership(top, shadows):
-    AvailabilityZoneHints.objects.create(
-        top_id="net-b", resource_type="network", project_id="demo", hints=["Pod2"]
-    )
+def test_a_network_is_not_copied_for_membership_alone(top, shadows):
+    """The pod would become one of the network's pods, and the network's routers would span
+    there: a member on a network the pod does not hold is not known there."""
+    ResourceRouting.objects.filter(top_id="net-b", pod=top[1]).delete()
     assert membership.converge_group_members("sg") == 1
     assert shadows == [("Pod2", "Pod1", "a1")]
 
