@@ -6,7 +6,7 @@ module."""
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from django.conf import settings
 
@@ -25,38 +25,35 @@ from networking import boot
 from routing.services import routed_resources_belong
 
 
-class ServerStillInPod(Exception):
+class StillInPod(Exception):
     pass
+
+
+def wait_until_gone(in_pod: Callable[[], bool], what: str) -> None:
+    """Until a deleted item has left its pod (at most SERVER_DELETE_WAIT_SECONDS, then the job
+    fails and is retried later): until then it stays routed, shown and listed as its pod
+    shows it."""
+    deadline = time.monotonic() + settings.SERVER_DELETE_WAIT_SECONDS
+    while in_pod():
+        if time.monotonic() >= deadline:
+            raise StillInPod(f"{what} is still in its pod (being deleted).")
+        time.sleep(1)
 
 
 @job_type(SERVER_PORTS_RELEASE, resource_fields=("server_id",), belongs_to=routed_resources_belong)
 def server_ports_release(job: Job) -> None:
     """Once a deleted server has left its pod: its ports (bottom copies, the top ports the
-    gateway made for it) and its routing entry go. Until then it stays routed, shown and listed
-    as its pod shows it, and the job is retried."""
+    gateway made for it) and its routing entry go."""
     server_id = job.resource["server_id"]
-    deadline = time.monotonic() + settings.SERVER_DELETE_WAIT_SECONDS
-    while servers.server_in_pod(server_id):
-        if time.monotonic() >= deadline:
-            raise ServerStillInPod(f"Server {server_id} is still in its pod (being deleted).")
-        time.sleep(1)
+    wait_until_gone(lambda: servers.server_in_pod(server_id), f"Server {server_id}")
     boot.release_server_ports(server_id)
 
 
-class StillInPod(Exception):
-    pass
-
-
 def release_route(kind: str, item_id: str) -> None:
-    """Once a deleted volume, snapshot or backup has left its pod, its routing entry goes.
-    Until then it stays routed, shown and listed as its pod shows it, and the job is retried
-    (waiting as long as for a server's deletion)."""
-    deadline = time.monotonic() + settings.SERVER_DELETE_WAIT_SECONDS
-    while volumes.item_in_pod(kind, item_id):
-        if time.monotonic() >= deadline:
-            what = volumes.ROUTED_TYPES[kind][1]
-            raise StillInPod(f"{what} {item_id} is still in its pod (being deleted).")
-        time.sleep(1)
+    """Once a deleted volume, snapshot or backup has left its pod, its routing entry goes
+    (volumes.item_in_pod drops it when the pod answers that it has not the item)."""
+    what = volumes.ROUTED_TYPES[kind][1]
+    wait_until_gone(lambda: volumes.item_in_pod(kind, item_id), f"{what} {item_id}")
 
 
 @job_type(
