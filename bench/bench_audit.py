@@ -1,13 +1,15 @@
 """Drift audit of one pod with 1,000 routed resources: audit time and pod API calls.
 
-    .venv/bin/python bench/bench_audit.py [--resources 1000] [--unknown 50] [--page-size 500]
-                                          [--rounds 5]
+    .venv/bin/python bench/bench_audit.py [--resources 1000] [--unknown 50] [--users 20]
+                                          [--page-size 500] [--rounds 5]
 
 Runs without the lab. A local HTTP server plays Keystone (token with a catalog), the central
 Neutron and one pod's Neutron, Nova and Cinder, answering from recorded answers: one body per
 item in the shape the lab's 2026.1 services answer (fields of a real Neutron network, subnet,
 port, security group and rule, router; Nova's and Cinder's list items), generated for the
-requested count, listed with their APIs' paging (limit/marker, `<key>_links` next). The audit
+requested count, listed with their APIs' paging (limit/marker, `<key>_links` next; Keystone's
+users with `links.next`), and Keystone users each holding one key pair Tricircle copied to the
+pod (Nova lists key pairs one user at a time: one call per user). The audit
 (gateway.audit.run.run_pod_audit, with the real clients, keystoneauth and a SQLite database)
 runs in this process against it; prints, per round, the audit time, the pod API calls and the
 findings per class (the pod is in step, so only the extra unknown items are found), then the
@@ -210,6 +212,7 @@ class Dataset:
             "cinder": {"volumes": [], "snapshots": [], "backups": [], "volume_types": []},
         }
         self.routes: list[tuple[str, str, str]] = []
+        self.users: list[str] = []
 
     def copy(self, kind: str, n: int, make: Callable[[str, str, str], dict]) -> dict[str, dict]:
         """make(id, name, side) for side "top" and "pod"; the pod's copy is named after the
@@ -230,9 +233,14 @@ class Dataset:
             self.routes.append((kind, item_id, item_id))
 
 
-def build(total: int, unknown: int, base: str) -> Dataset:
+def build(total: int, unknown: int, users: int, base: str) -> Dataset:
     count = {kind: int(total * share) for kind, share in SHARES.items()}
     data = Dataset(base)
+    for n in range(users):
+        user_id = uuid.uuid5(uuid.NAMESPACE_URL, f"user/{n}").hex
+        data.users.append(user_id)
+        data.pod["nova"]["keypairs"].append({"name": "key", "user_id": user_id})
+        data.routes.append(("keypair", f"{user_id}/key", "key"))
     networks = [
         data.copy("network", n, lambda i, name, side, n=n: network_body(i, name, n))
         for n in range(count["network"])
@@ -344,7 +352,29 @@ class Simulator:
             .replace("volume", "cinder")
         ]
 
+    def users(self, query: dict[str, str]) -> dict:
+        """Keystone's paging: `links.next` while more users follow."""
+        self.calls["keystone"] += 1
+        users = self.data.users
+        if "marker" in query:
+            users = users[users.index(query["marker"]) + 1 :]
+        limit = int(query.get("limit", 1000))
+        more = len(users) > limit
+        next_link = f"{self.base}/identity/v3/users?marker={users[limit - 1]}" if more else None
+        return {"users": [{"id": user} for user in users[:limit]], "links": {"next": next_link}}
+
+    def keypairs(self, query: dict[str, str]) -> dict:
+        """One user's key pairs (all on one page here: one each)."""
+        self.calls["pod"] += 1
+        keypairs = self.data.pod["nova"]["keypairs"]
+        mine = [item for item in keypairs if item["user_id"] == query.get("user_id")]
+        return {"keypairs": [{"keypair": item} for item in mine]}
+
     def page(self, path: str, query: dict[str, str]) -> dict | None:
+        if path == "/identity/v3/users":
+            return self.users(query)
+        if path == "/pod/compute/v2.1/os-keypairs":
+            return self.keypairs(query)
         for api, keys in PATHS.items():
             if not path.startswith(f"/{api}/"):
                 continue
@@ -413,9 +443,14 @@ def setup_django(work: Path, base: str, page_size: int) -> None:
 
 
 def record_routes(data: Dataset) -> None:
+    from gateway.models import KeyPair
     from pods.models import Pod
     from routing.models import ResourceRouting
 
+    KeyPair.objects.bulk_create(
+        KeyPair(user_id=user_id, name="key", public_key="ssh-ed25519 AAAA", fingerprint="f")
+        for user_id in data.users
+    )
     pod = Pod.objects.create(region_name="Pod1", az_name="az1")
     ResourceRouting.objects.bulk_create(
         ResourceRouting(
@@ -429,10 +464,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--resources", type=int, default=1000)
     parser.add_argument("--unknown", type=int, default=50)
+    parser.add_argument("--users", type=int, default=20, help="Keystone users, one key pair each")
     parser.add_argument("--page-size", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    data = build(args.resources, args.unknown, "")
+    data = build(args.resources, args.unknown, args.users, "")
     simulator = Simulator(data)
     data.base = simulator.base
     setup_django(Path(tempfile.mkdtemp(prefix="bench-audit-")), simulator.base, args.page_size)
@@ -442,8 +478,9 @@ def main() -> None:
 
     pod = Pod.objects.get()
     print(
-        f"{len(data.routes)} routed resources in one simulated pod, {args.unknown} of the pod's "
-        f"own, page size {args.page_size}; {time.strftime('%Y-%m-%d')}"
+        f"{len(data.routes)} routed resources in one simulated pod ({args.users} of them key "
+        f"pairs, one per Keystone user), {args.unknown} of the pod's own, page size "
+        f"{args.page_size}; {time.strftime('%Y-%m-%d')}"
     )
     times = []
     for n in range(args.rounds):
@@ -454,7 +491,8 @@ def main() -> None:
         print(
             f"round {n + 1}: {times[-1]:.3f} s, status {run.status}, pod API calls "
             f"{run.api_calls} (served {simulator.calls['pod']}), central Neutron calls "
-            f"{simulator.calls['top']}, findings {dict(sorted(run.counts.items()))}"
+            f"{simulator.calls['top']}, Keystone calls {simulator.calls['keystone']}, findings "
+            f"{dict(sorted(run.counts.items()))}"
         )
     print(f"median {statistics.median(times):.3f} s over {args.rounds} rounds")
 

@@ -315,6 +315,11 @@ def pod_neutron(pod: Pod) -> NeutronClient:
     )
 
 
+def keystone() -> ServiceClient:
+    """The shared Keystone, as the service account."""
+    return ServiceClient(clients().identity(), "Keystone")
+
+
 def central_neutron() -> NeutronClient:
     return NeutronClient(clients().central_neutron(), "the central Neutron")
 

@@ -1,10 +1,12 @@
 """A Keystone for unit tests, served through requests_mock: token issue with a catalog that
-names each registered region's compute, network and volume endpoints, and region lookups."""
+names each registered region's compute, network and volume endpoints, region lookups and
+the users list."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qs
 
 import requests_mock
 
@@ -21,6 +23,8 @@ class FakeKeystone:
     def __init__(self, mocker: requests_mock.Mocker):
         self.mocker = mocker
         self.regions: dict[str, str] = {}
+        self.user_ids: list[str] = []
+        self.users_status = 200
         mocker.post(
             f"{KEYSTONE_URL}/auth/tokens",
             json=self._issue_token,
@@ -33,6 +37,22 @@ class FakeKeystone:
             re.compile(rf"{re.escape(KEYSTONE_URL)}/regions(\?.*)?$"),
             json=lambda request, context: {"regions": [{"id": name} for name in self.regions]},
         )
+        mocker.get(re.compile(rf"{re.escape(KEYSTONE_URL)}/users(\?.*)?$"), json=self._users)
+
+    def _users(self, request: Any, context: Any) -> dict:
+        """Paged as Keystone pages (limit and marker, `links.next` while more follow)."""
+        if self.users_status != 200:
+            context.status_code = self.users_status
+            return {"error": {"code": self.users_status, "message": "refused"}}
+        ids = self.user_ids
+        query = parse_qs(request.query)
+        marker = query.get("marker", [None])[0]
+        if marker is not None:
+            ids = ids[ids.index(marker) + 1 :]
+        limit = int(query.get("limit", [len(ids) or 1])[0])
+        page = ids[:limit]
+        more = f"{KEYSTONE_URL}/users?marker={page[-1]}" if len(ids) > limit else None
+        return {"users": [{"id": user_id} for user_id in page], "links": {"next": more}}
 
     def add_region(self, name: str, base_url: str | None = None, answering: bool = True) -> str:
         """Register a region whose services live under base_url (version documents answer

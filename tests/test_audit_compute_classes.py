@@ -62,6 +62,37 @@ def test_key_pairs_gone_from_the_pod_or_from_the_top(audit_cloud):
     assert classes(run) == {
         ("missing_copy", "keypair", "u1/lost"),
         ("orphan", "keypair", "u1/deleted-at-top"),
+        ("unknown", "keypair", "u1/users-own"),
     }
     orphan = run.findings.get(audit_class="orphan")
     assert orphan.repair_action == "keypair_cleanup"
+
+
+def test_key_pairs_of_every_keystone_user_are_looked_at_page_by_page(audit_cloud, keystone):
+    nova = audit_cloud.pods["Pod1"].nova
+    # More users than a page (the audit's page size is 50): Keystone is read page by page.
+    keystone.user_ids = [f"user-{n:03}" for n in range(120)]
+    nova.add("os-keypairs", name="made-in-the-pod", user_id="user-077")
+    nova.add("os-keypairs", name="of-a-user-gone-from-keystone", user_id="gone-user")
+    run = run_pod_audit(audit_cloud.pod())
+    # The gone user's key pair is not seen: nothing names that user any more.
+    assert classes(run) == {("unknown", "keypair", "user-077/made-in-the-pod")}
+    listed_users = {
+        query.split("user_id=")[1].split("&")[0]
+        for method, query in nova.calls
+        if query.startswith("os-keypairs?")
+    }
+    assert listed_users == set(keystone.user_ids)
+    assert run.note == ""
+
+
+def test_a_keystone_refusing_the_user_list_leaves_the_copied_users_audited(audit_cloud, keystone):
+    nova = audit_cloud.pods["Pod1"].nova
+    keystone.user_ids = ["u2"]
+    keystone.users_status = 403
+    KeyPair.objects.create(user_id="u1", name="lost", public_key="k", fingerprint="f")
+    audit_cloud.route("u1/lost", "lost", ResourceType.KEYPAIR)
+    nova.add("os-keypairs", name="not-seen", user_id="u2")
+    run = run_pod_audit(audit_cloud.pod())
+    assert classes(run) == {("missing_copy", "keypair", "u1/lost")}
+    assert "Keystone /users: HTTP 403" in run.note

@@ -12,7 +12,7 @@ from gateway.audit.listing import Lister, Refused
 from gateway.audit.reconcile import Actions, Kind, reconcile
 from gateway.audit.routes import Routes
 from gateway.models import Flavor, KeyPair
-from pods.clients import nova
+from pods.clients import keystone, nova
 from pods.models import Pod
 from routing.models import ResourceType
 from tricircle_site.jsontypes import JsonDict
@@ -29,7 +29,8 @@ class NovaState:
     items: dict[str, list[JsonDict] | None] = field(default_factory=dict)
 
 
-def read(pod: Pod, lister: Lister, routes: Routes) -> NovaState:
+def read(pod: Pod, lister: Lister, routes: Routes, users: set[str]) -> NovaState:
+    """`users`: the Keystone users whose key pairs are looked at (see keystone_users)."""
     client = nova(pod, LIST_VERSION)
     state = NovaState()
     try:
@@ -44,17 +45,18 @@ def read(pod: Pod, lister: Lister, routes: Routes) -> NovaState:
         )
     except Refused:
         state.items[ResourceType.FLAVOR] = None
-    state.items[ResourceType.KEYPAIR] = _keypairs(pod, lister, routes)
+    state.items[ResourceType.KEYPAIR] = _keypairs(pod, lister, routes, users)
     return state
 
 
-def _keypairs(pod: Pod, lister: Lister, routes: Routes) -> list[JsonDict] | None:
-    """Nova lists one user's key pairs at a time: those of the users Tricircle copied key
-    pairs for (so other key pairs are not looked at, and none is reported unknown)."""
+def _keypairs(pod: Pod, lister: Lister, routes: Routes, users: set[str]) -> list[JsonDict] | None:
+    """Nova lists one user's key pairs at a time: one call per Keystone user (and per user
+    Tricircle copied key pairs for, gone from Keystone or not), so a key pair made directly in
+    the pod is seen whoever owns it."""
     client = nova(pod, LIST_VERSION)
-    users = {top_id.split("/", 1)[0] for top_id in routes.of(ResourceType.KEYPAIR)}
+    copied_for = {top_id.split("/", 1)[0] for top_id in routes.of(ResourceType.KEYPAIR)}
     found: list[JsonDict] = []
-    for user_id in sorted(users):
+    for user_id in sorted(users | copied_for):
         try:
             listed = lister.list_all(
                 client,
@@ -67,6 +69,16 @@ def _keypairs(pod: Pod, lister: Lister, routes: Routes) -> list[JsonDict] | None
             return None
         found += [{**item["keypair"], "user_id": user_id} for item in listed]
     return found
+
+
+def keystone_users(lister: Lister) -> set[str]:
+    """Every user of every domain, as Keystone pages them; none when Keystone refuses the
+    service account the list, which the run's note then says."""
+    try:
+        listed = lister.list_all(keystone(), "/users", "users")
+    except Refused:
+        return set()
+    return {str(user["id"]) for user in listed}
 
 
 def classify(state: NovaState, routes: Routes) -> list[Finding]:
@@ -115,7 +127,7 @@ def _classify_keypairs(keypairs: list[JsonDict], routes: Routes) -> list[Finding
         route_key=lambda entry: entry.top_id,
         pending=routes.pending_of(ResourceType.KEYPAIR),
     )
-    return [finding for finding in reconcile(kind) if finding.audit_class != "unknown"]
+    return reconcile(kind)
 
 
 def _flavor_body(flavor: Flavor) -> JsonDict:

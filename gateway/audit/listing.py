@@ -46,12 +46,22 @@ class Lister:
                 raise Refused(str(exc)) from exc
             page = list(body.get(key) or [])
             items += page
-            links = body.get(f"{key}_links") or []
             # The APIs link the next page only when there is one (Nova and Cinder also when
             # the page is exactly full; the next call then answers an empty page).
-            if not page or not any(link.get("rel") == "next" for link in links):
+            if not page or not _has_next(body, key):
+                if body.get("truncated"):  # a Keystone that caps lists without paging them
+                    self.refused.append(f"{client.where} {path}: truncated list")
                 return items
             next_marker = marker_of(page[-1])
             if next_marker == marker:  # an API that ignores the marker would loop forever
                 return items
             marker = next_marker
+
+
+def _has_next(body: JsonDict, key: str) -> bool:
+    """Nova, Cinder and Neutron list links as `<key>_links`; Keystone as `links.next`."""
+    links = body.get(f"{key}_links") or []
+    if any(link.get("rel") == "next" for link in links):
+        return True
+    keystone_links = body.get("links")
+    return isinstance(keystone_links, dict) and bool(keystone_links.get("next"))

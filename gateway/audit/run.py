@@ -62,7 +62,7 @@ def collect(pod: Pod, pod_lister: Lister, top_lister: Lister) -> list[Finding]:
     """Every finding of the pod; ServiceUnavailable when the pod or the top does not answer."""
     routes = read_routes(pod)
     pod_network = network.read(pod_neutron(pod), pod_lister)
-    pod_compute = compute.read(pod, pod_lister, routes)
+    pod_compute = compute.read(pod, pod_lister, routes, compute.keystone_users(top_lister))
     pod_volume = volume.read(pod, pod_lister)
     top_network = network.read(central_neutron(), top_lister)
     return [
@@ -85,14 +85,14 @@ def run_pod_audit(pod: Pod, repair_classes: Iterable[str] = ()) -> AuditRun:
         run.api_calls, run.finished_at = pod_lister.calls, timezone.now()
         run.save()
         return run
-    _record(run, found, pod_lister)
+    _record(run, found, pod_lister, [*pod_lister.refused, *top_lister.refused])
     classes = set(repair_classes)
     if classes:
         repair.repair_all(run.findings.filter(audit_class__in=classes))
     return run
 
 
-def _record(run: AuditRun, found: list[Finding], lister: Lister) -> None:
+def _record(run: AuditRun, found: list[Finding], lister: Lister, refused: list[str]) -> None:
     counts: dict[str, Counter[str]] = {}
     for finding in found:
         counts.setdefault(str(finding.audit_class), Counter())[str(finding.resource_type)] += 1
@@ -117,6 +117,6 @@ def _record(run: AuditRun, found: list[Finding], lister: Lister) -> None:
         AuditFinding.objects.filter(pod=run.pod).exclude(run=run).delete()
         run.status = AuditRunStatus.DONE
         run.counts = {name: dict(types) for name, types in counts.items()}
-        run.note = "; ".join(f"not listed: {refusal}" for refusal in lister.refused)
+        run.note = "; ".join(f"not listed: {refusal}" for refusal in refused)
         run.api_calls, run.finished_at = lister.calls, timezone.now()
         run.save()

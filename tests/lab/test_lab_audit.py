@@ -1,8 +1,8 @@
 """The drift audit against the lab: drift made by acting directly in a pod (a bottom port
 deleted, a server deleted, a bottom network left behind whose top is gone, a bottom security
 group rule added) is found exactly, as its class, and repaired through the jobs; a user's
-network made directly in the pod is listed as unknown and never touched; a pod stopped during
-an audit is skipped, its findings kept.
+network or key pair made directly in the pod is listed as unknown and never touched; a pod
+stopped during an audit is skipped, its findings kept.
 
 Each test audits Pod1 before and after making its drift (`manage.py audit`, no repair) and
 compares the two: what the lab already held (other sessions' resources, the pods' own) is the
@@ -168,6 +168,26 @@ def test_a_users_network_made_in_the_pod_is_unknown_and_never_touched(tricircle,
         assert named(pod1, "networks", name) != []
     finally:
         demo_neutron.delete(f"/networks/{own['id']}")
+
+
+def test_a_key_pair_made_in_the_pod_is_unknown_whoever_owns_it(tricircle, admin, lab):
+    """Nova lists key pairs one user at a time: alt_demo's key pair, made directly in the pod
+    by a user Tricircle holds no key pair for, is seen through Keystone's user list."""
+    pod = next(p for p in lab["pods"] if p["region_name"] == "Pod1")
+    alt_nova = direct(lab, "alt_demo", pod["nova_url"])
+    name = f"users-own-{uuid.uuid4().hex[:8]}"
+    made = alt_nova.post("/os-keypairs", json={"keypair": {"name": name}})
+    assert made.status_code in (200, 201), made.text
+    user_id = made.json()["keypair"]["user_id"]
+    try:
+        audit(tricircle, "Pod1", "--repair", "--classes", "orphan,dangling_route")
+        finding = findings(admin)["unknown", "keypair", f"{user_id}/{name}"]
+        assert finding["status"] == "open" and finding["repair_action"] == ""
+        response = admin.request("POST", f"/v1.0/audit/findings/{finding['id']}/repair")
+        assert response.status_code == 409
+        assert alt_nova.get(f"/os-keypairs/{name}").status_code == 200
+    finally:
+        alt_nova.delete(f"/os-keypairs/{name}")
 
 
 def test_a_pod_stopped_during_the_audit_is_skipped_and_keeps_its_findings(tricircle, admin):
