@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, Q
 
 from pods import services as pod_services
 from pods.models import HealthStatus, Pod, PodBinding
 from routing import services as routing_services
 from routing.models import ResourceRouting
-from tricircle_site import metrics
+from tricircle_site import metrics, rows
 from tricircle_site.exceptions import BadRequest, NotFound, ServiceUnavailable
 
 
@@ -18,14 +21,21 @@ def is_routed(resource_id: str, resource_type: str) -> bool:
 
 
 def routed_pod(resource_id: str, resource_type: str, what: str) -> Pod:
-    routing = (
-        ResourceRouting.objects.select_related("pod")
-        .filter(top_id=resource_id, resource_type=resource_type)
-        .first()
-    )
-    if routing is None:
+    """The pod of the resource's first routing entry (every show and action asks)."""
+    found = rows.select(Pod, _routed_pod_where(DEFAULT_DB_ALIAS), [resource_id, resource_type])
+    if not found:
         raise NotFound(f"{what} {resource_id} could not be found.")
-    return routing.pod
+    return found[0]
+
+
+@functools.cache
+def _routed_pod_where(using: str) -> str:
+    pod, routing = rows.sql_names(Pod, using), rows.sql_names(ResourceRouting, using)
+    return (
+        f"WHERE {pod('id')} = (SELECT {routing('pod')} FROM {routing('table')}"
+        f" WHERE {routing('top_id')} = %s AND {routing('resource_type')} = %s"
+        f" ORDER BY {routing('id')} LIMIT 1)"
+    )
 
 
 def choose_pod(project_id: str, az_name: str | None) -> Pod:
