@@ -658,19 +658,21 @@ def settle(admin: Gateway, seconds: float) -> list[dict[str, Any]]:
 
 
 def failed_for_good(admin: Gateway) -> list[dict[str, Any]]:
-    """FAIL jobs with no retry left whose work no later job did (informational)."""
+    """FAIL jobs with no retry left whose work no job did since: the engine settles the
+    failures of a work created before a success of it started (informational)."""
     failed = pages(admin, "/v1.0/jobs/detail?status=FAIL&limit=1000", "jobs") or []
-    succeeded = pages(admin, "/v1.0/jobs?status=SUCCESS&limit=1000", "jobs") or []
-    latest: dict[tuple[str, str], str] = {}
-    for job in succeeded:
-        work = (job["type"], json.dumps(job["resource"], sort_keys=True))
-        latest[work] = max(latest.get(work, ""), job["created_at"])
+    last_start: dict[tuple[str, str], str] = {}
+    for job_type in sorted({job["type"] for job in failed}):
+        path = f"/v1.0/jobs/detail?status=SUCCESS&type={job_type}&limit=1000"
+        for job in pages(admin, path, "jobs") or []:
+            work = (job["type"], json.dumps(job["resource"], sort_keys=True))
+            last_start[work] = max(last_start.get(work, ""), job["started_at"] or "")
     return [
         job
         for job in failed
         if not job["next_run_at"]
-        and latest.get((job["type"], json.dumps(job["resource"], sort_keys=True)), "")
-        <= job["created_at"]
+        and last_start.get((job["type"], json.dumps(job["resource"], sort_keys=True)), "")
+        < job["created_at"]
     ]
 
 

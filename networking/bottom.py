@@ -357,6 +357,11 @@ def _free_addresses(neutron: NeutronClient, pod: Pod, fixed_ips: list[JsonDict])
         for holder in holders:
             if not _top_port_gone(str(holder.get("name") or "")):
                 continue
+            # The entry first: a removal whose answer is lost leaves no entry nobody would
+            # look at again (the holder, if still there, is found again by its address).
+            ResourceRouting.objects.filter(
+                pod=pod, resource_type=ResourceType.PORT, bottom_id=holder["id"]
+            ).delete()
             if str(holder.get("device_owner", "")).startswith("network:router_interface"):
                 neutron.put(
                     f"/routers/{holder['device_id']}/remove_router_interface",
@@ -364,9 +369,6 @@ def _free_addresses(neutron: NeutronClient, pod: Pod, fixed_ips: list[JsonDict])
                 )
             else:
                 neutron.delete(f"/ports/{holder['id']}")
-            ResourceRouting.objects.filter(
-                pod=pod, resource_type=ResourceType.PORT, bottom_id=holder["id"]
-            ).delete()
             freed = True
     return freed
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+import requests
 
 from networking import bottom, l3, placement
 from pods.models import Pod
 from routing.models import ResourceRouting
 from tests.factories import PodFactory, RoutingFactory
 from tests.fake_neutron import FakeNeutron
+from tricircle_site.exceptions import ServiceUnavailable
 
 pytestmark = pytest.mark.django_db
 
@@ -289,3 +291,69 @@ def test_a_router_deleted_at_the_top_leaves_nothing_in_the_pods(cloud):
         for port in cloud.top.items["ports"].values()
         if port["device_owner"].startswith("network:router_")
     ]
+
+
+def test_an_interface_removed_by_a_pod_whose_answer_was_lost_leaves_no_routing_entry(
+    cloud, monkeypatch
+):
+    """The pod removed the interface (and so its port) but its answer never came (the pod's
+    Neutron restarted): the run fails and is retried, and the retry starts from the pod's
+    interfaces, which no longer name that port."""
+    net_a, subnet_a = cloud.network("10.1.0.0/24")
+    net_b, subnet_b = cloud.network("10.1.1.0/24")
+    cloud.attach(subnet_a)
+    interface_b = cloud.attach(subnet_b)
+    cloud.materialise("Pod1", net_a)
+    cloud.materialise("Pod1", net_b)
+    l3.converge_router(cloud.router["id"])
+    copy = ResourceRouting.objects.get(top_id=interface_b["id"], pod=cloud.pod["Pod1"])
+    del cloud.top.items["ports"][interface_b["id"]]
+
+    pod1 = cloud.pods["Pod1"]
+    answer = pod1._router_action
+
+    def done_but_unanswered(router, action, body, context):
+        answer(router, action, body, context)
+        if action == "remove_router_interface":
+            raise requests.exceptions.ConnectionError("the pod's Neutron restarted")
+        return None
+
+    monkeypatch.setattr(pod1, "_router_action", done_but_unanswered)
+    with pytest.raises(ServiceUnavailable):
+        l3.converge_router(cloud.router["id"])
+    monkeypatch.setattr(pod1, "_router_action", answer)
+    l3.converge_router(cloud.router["id"])
+
+    assert copy.bottom_id not in pod1.items["ports"]
+    assert not ResourceRouting.objects.filter(top_id=interface_b["id"]).exists()
+    assert cloud.interfaces("Pod1") == {subnet_a["id"]: "10.1.0.1"}
+
+
+def test_an_interface_whose_removal_failed_is_removed_by_the_next_run(cloud, monkeypatch):
+    net_a, subnet_a = cloud.network("10.1.0.0/24")
+    net_b, subnet_b = cloud.network("10.1.1.0/24")
+    cloud.attach(subnet_a)
+    interface_b = cloud.attach(subnet_b)
+    cloud.materialise("Pod1", net_a)
+    cloud.materialise("Pod1", net_b)
+    l3.converge_router(cloud.router["id"])
+    copy = ResourceRouting.objects.get(top_id=interface_b["id"], pod=cloud.pod["Pod1"])
+    del cloud.top.items["ports"][interface_b["id"]]
+
+    pod1 = cloud.pods["Pod1"]
+    answer = pod1._router_action
+
+    def refused(router, action, body, context):
+        if action == "remove_router_interface":
+            raise requests.exceptions.ConnectionError("the pod's Neutron is down")
+        return answer(router, action, body, context)
+
+    monkeypatch.setattr(pod1, "_router_action", refused)
+    with pytest.raises(ServiceUnavailable):
+        l3.converge_router(cloud.router["id"])
+    assert copy.bottom_id in pod1.items["ports"]
+    monkeypatch.setattr(pod1, "_router_action", answer)
+    l3.converge_router(cloud.router["id"])
+
+    assert copy.bottom_id not in pod1.items["ports"]
+    assert cloud.interfaces("Pod1") == {subnet_a["id"]: "10.1.0.1"}

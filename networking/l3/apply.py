@@ -296,15 +296,18 @@ def _remove_stale_interfaces(plan: PodPlan, state: BottomRouter, neutron: Neutro
 
 
 def _detach(neutron: NeutronClient, pod: Pod, bottom_router_id: str, port: JsonDict) -> None:
-    """Remove one bottom interface; Neutron deletes its port, so its routing entry goes too."""
+    """Remove one bottom interface; Neutron deletes its port, so its routing entry goes too,
+    first: a pod that does the removal but whose answer is lost (a restart) would otherwise
+    keep an entry no run looks at again (runs start from the interfaces a pod has); an entry
+    gone with the port still there is found again, as an interface the plan does not want."""
+    ResourceRouting.objects.filter(
+        pod=pod, resource_type=ResourceType.PORT, bottom_id=port["id"]
+    ).delete()
     try:
         neutron.put(f"/routers/{bottom_router_id}/remove_router_interface", {"port_id": port["id"]})
     except ServiceError as exc:
         if exc.status_code != 404:
             raise
-    ResourceRouting.objects.filter(
-        pod=pod, resource_type=ResourceType.PORT, bottom_id=port["id"]
-    ).delete()
 
 
 def _delete_reserved_port(top_port_id: str) -> None:
