@@ -25,6 +25,7 @@ from networking.l3.top import (
     network_pods,
     reserve_port,
 )
+from pods import fanout
 from pods.models import Pod
 from tricircle_site.jsontypes import JsonDict
 
@@ -157,18 +158,21 @@ def _plan_bridge(plan: RouterPlan) -> None:
     if bridge is None:
         return
     bridge_net, bridge_subnet = bridge
-    for pod_plan in plan.pods.values():
-        port = plan.reserve(
-            plan.top.reserved,
-            bridge_port_name(pod_plan.pod),
-            {
-                "network_id": bridge_net["id"],
-                "fixed_ips": [{"subnet_id": bridge_subnet["id"]}],
-                "device_id": plan.router_id,
-                "device_owner": BRIDGE_PORT_OWNER,
-                "security_groups": [],
-            },
-        )
+    body = {
+        "network_id": bridge_net["id"],
+        "fixed_ips": [{"subnet_id": bridge_subnet["id"]}],
+        "device_id": plan.router_id,
+        "device_owner": BRIDGE_PORT_OWNER,
+        "security_groups": [],
+    }
+    pod_plans = list(plan.pods.values())
+    # Every pod's port at once: a router's first setup reserves one per pod, and each is a
+    # write to the central Neutron (the names differ, so no two reservations meet).
+    ports = fanout.each(
+        pod_plans,
+        lambda pod_plan: plan.reserve(plan.top.reserved, bridge_port_name(pod_plan.pod), body),
+    )
+    for pod_plan, port in zip(pod_plans, ports, strict=True):
         if port is None:
             continue
         plan.wanted_reserved.add(port["id"])

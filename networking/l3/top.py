@@ -13,6 +13,7 @@ from django.conf import settings
 
 from networking import placement
 from networking.l3.names import RESERVED_PORT_OWNERS, ROUTER_INTERFACE, bridge_network_name
+from pods import fanout
 from pods.clients import ServiceError, central_neutron
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
@@ -33,13 +34,25 @@ class TopState:
 
 def read_top(router_id: str) -> TopState | None:
     central = central_neutron()
-    try:
-        router = central.get(f"/routers/{router_id}")["router"]
-    except ServiceError as exc:
-        if exc.status_code == 404:
-            return None
-        raise
-    ports = central.get("/ports", device_id=router_id)["ports"]
+
+    def router() -> JsonDict | None:
+        try:
+            return json_object(central.get(f"/routers/{router_id}")["router"])
+        except ServiceError as exc:
+            if exc.status_code == 404:
+                return None
+            raise
+
+    # The router, its ports and its floating IPs at once (each converge run reads them).
+    found, ports, floatingips = fanout.run_all(
+        [
+            router,
+            lambda: central.get("/ports", device_id=router_id)["ports"],
+            lambda: central.get("/floatingips", router_id=router_id)["floatingips"],
+        ]
+    )
+    if found is None:
+        return None
     subnet_ids = sorted(
         {
             ip["subnet_id"]
@@ -49,8 +62,7 @@ def read_top(router_id: str) -> TopState | None:
         }
     )
     subnets = central.get("/subnets", id=subnet_ids)["subnets"] if subnet_ids else []
-    floatingips = central.get("/floatingips", router_id=router_id)["floatingips"]
-    return top_state(router, ports, subnets, floatingips)
+    return top_state(found, ports, subnets, floatingips)
 
 
 def top_state(
