@@ -5,7 +5,6 @@ gateway, and pods that do not answer reported instead of failing the list."""
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from pods.fanout import gather
 from pods.models import Pod
 from routing.models import ResourceRouting
 from tricircle_site.exceptions import BadRequest, ServiceUnavailable
-from tricircle_site.jsontypes import JsonDict
+from tricircle_site.jsontypes import JsonDict, decode_json
 
 LOG = logging.getLogger(__name__)
 
@@ -131,7 +130,7 @@ class PodCollection:
         if response.status >= 400:
             raise PodRefused(response)
         # The pod's links (self, bookmark) become the gateway's, as for a single resource.
-        body = json.loads(upstream.rewrite(response.content) or b"{}")
+        body = decode_json(upstream.rewrite(response.content) or b"{}")
         items = body.get(self.name, [])
         more = any(link.get("rel") == "next" for link in body.get(self.links_key, []))
         return PodPage(items, more or (limit is not None and len(items) >= limit))

@@ -31,7 +31,7 @@ from pods.fanout import gather
 from pods.models import HealthStatus, Pod
 from tricircle_site import metrics
 from tricircle_site.exceptions import BadRequest, ServiceUnavailable
-from tricircle_site.jsontypes import JsonDict
+from tricircle_site.jsontypes import JsonDict, encode_json
 
 LOG = logging.getLogger(__name__)
 
@@ -55,6 +55,11 @@ def zone_info() -> list[JsonDict]:
         }
         for name, pods in sorted(pod_services.availability_zones().items())
     ]
+
+
+def json_answer(body: JsonDict, status: int = 200) -> HttpResponse:
+    """An answer of the gateway's own making (a merged list, a sum over pods)."""
+    return HttpResponse(encode_json(body), status=status, content_type="application/json")
 
 
 def left_out(response: HttpResponse, pods: Iterable[Pod]) -> None:
@@ -234,7 +239,7 @@ class PodServiceView(RoutedView):
             query["marker"] = [merged.items[-1]["id"]]
             href = request.build_absolute_uri(request.path) + "?" + urlencode(query, doseq=True)
             body[collection.links_key] = [{"rel": "next", "href": href}]
-        response = self.set_version_headers(JsonResponse(body))
+        response = self.set_version_headers(json_answer(body))
         left_out(response, merged.unavailable)
         return response
 
@@ -253,7 +258,7 @@ class PodServiceView(RoutedView):
         return []
 
     def answer(self, body: JsonDict) -> HttpResponse:
-        return self.set_version_headers(JsonResponse(body))
+        return self.set_version_headers(json_answer(body))
 
     # --- every pod ---------------------------------------------------------------------------
     def answering_pods(self) -> list[Pod]:

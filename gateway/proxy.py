@@ -3,7 +3,6 @@ back with the upstream's links rewritten to the gateway's."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from keystoneauth1 import session as ks_session
 
 from tricircle_site import metrics, request_ids
 from tricircle_site.exceptions import ServiceUnavailable
-from tricircle_site.jsontypes import Json
+from tricircle_site.jsontypes import Json, decode_json
 from tricircle_site.paths import safe_url
 
 # The version at the end of an API's base URL (/v2.1, /v3): what bookmark links leave out.
@@ -71,7 +70,7 @@ class UpstreamResponse:
     content: bytes
 
     def json(self) -> Json:
-        return json.loads(self.content) if self.content else None
+        return decode_json(self.content) if self.content else None
 
     def to_django(self, upstream: Upstream) -> HttpResponse:
         response = HttpResponse(

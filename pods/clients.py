@@ -24,7 +24,7 @@ from requests.adapters import HTTPAdapter
 from pods.models import Pod
 from tricircle_site import metrics, request_ids
 from tricircle_site.exceptions import ServiceUnavailable, TricircleError
-from tricircle_site.jsontypes import Json, JsonDict
+from tricircle_site.jsontypes import Json, JsonDict, decode_json
 from tricircle_site.paths import safe_url
 
 
@@ -246,7 +246,7 @@ class ServiceClient:
         response = self.request(method, path, body, params)
         if response.status_code >= 400:
             raise self.error(response.status_code, self.message(response), self.where)
-        return response.json() if response.content else None
+        return decode_json(response.content) if response.content else None
 
     def message(self, response: requests.Response) -> str:
         """The refusal's message as the API words it (each API has its own fault body)."""

@@ -1,6 +1,11 @@
-"""Names for JSON as the code handles it: OpenStack API bodies, read and passed on."""
+"""Names for JSON as the code handles it: OpenStack API bodies, read and passed on; and the
+one codec for them on the gateway's paths (orjson: parsing and merging the pods' lists is most
+of what the gateway itself spends on a list)."""
 
+import json
 from typing import Any, TypeAlias
+
+import orjson
 
 # Any parsed JSON document (what json.loads gives): the type of an OpenStack API's answer
 # before the code looks into it.
@@ -23,3 +28,22 @@ def json_object(value: object) -> JsonDict:
     if not isinstance(value, dict):
         raise TypeError(f"Expected a JSON object, got {type(value).__name__}: {value!r:.100}")
     return value
+
+
+def decode_json(content: bytes | str) -> Json:
+    """A JSON document. What orjson refuses and the standard library reads (an integer past
+    64 bits, NaN) is read as the standard library reads it; invalid JSON raises ValueError
+    (json.JSONDecodeError) either way."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
+
+
+def encode_json(value: Json) -> bytes:
+    """A JSON document's bytes (UTF-8, compact); what orjson cannot encode (an integer past 64
+    bits) as the standard library encodes it."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return json.dumps(value).encode()

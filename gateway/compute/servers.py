@@ -4,7 +4,6 @@ is shown with the top's names of networks and security groups."""
 
 from __future__ import annotations
 
-import json
 from urllib.parse import unquote
 
 from django.http import HttpResponse, JsonResponse
@@ -21,6 +20,7 @@ from gateway.services.security_groups import (
 )
 from routing.models import ResourceType
 from tricircle_site.exceptions import NotFound
+from tricircle_site.jsontypes import encode_json
 
 # What GET /servers (not /detail) shows of each server.
 SERVER_LIST_FIELDS = ("id", "name", "links")
@@ -174,4 +174,4 @@ def present_server_view(
     else:
         shown = body.get("security_groups", [])
         body["security_groups"] = server_groups_view(api, request, shown)
-    response.content = json.dumps(body).encode()
+    response.content = encode_json(body)
