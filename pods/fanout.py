@@ -4,7 +4,8 @@ with it to the pods) and closes the database connections its thread opened.
 
 Two ways to wait: `gather` asks every pod with a deadline and reports a pod that fails or misses
 it, never raising (lists, like Nova cells v2's scatter-gather); `run_all` waits for every call
-and raises the first failure once all are done (jobs, whose every part must be done)."""
+and raises the first failure once all are done (jobs, whose every part must be done). And one
+way not to wait: `in_background`."""
 
 from __future__ import annotations
 
@@ -76,6 +77,18 @@ def gather(pods: list[Pod], call: Callable[[Pod], T], timeout: float | None = No
             gathered.failures[pod] = str(exc) or type(exc).__name__
             gathered.errors[pod] = exc
     return gathered
+
+
+def in_background(call: Callable[[], object]) -> None:
+    """`call` in the pool, not waited for: work whose result only later callers use (a cache
+    refreshed). A failure is logged."""
+    _submit(call).add_done_callback(_log_failure)
+
+
+def _log_failure(future: concurrent.futures.Future[object]) -> None:
+    error = future.exception()
+    if error is not None:
+        LOG.warning("A call in the background failed: %s", error, exc_info=error)
 
 
 def _bind(call: Callable[[Item], T], item: Item) -> Callable[[], T]:

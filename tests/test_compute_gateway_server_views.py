@@ -2,6 +2,7 @@
 /ips), security groups by the top group's name, os-security-groups with the top's groups."""
 
 import threading
+import time
 
 import pytest
 
@@ -146,5 +147,46 @@ def test_names_given_recently_are_not_asked_again(demo, server, keystone, settin
     assert len([r for r in keystone.mocker.request_history if r.url.startswith(NEUTRON)]) == asked
     assert asked > len(central)
     RECENT_NAMES.names.clear()  # the time is over
+    assert list(demo.get("/compute/v2.1/servers/s1").json()["server"]["addresses"]) == ["new"]
+    RECENT_NAMES.names.clear()
+
+
+def test_a_name_no_longer_fresh_is_answered_and_asked_again_in_the_background(
+    demo, server, keystone, settings
+):
+    """Past NAME_CACHE_SECONDS a known name is still answered (no wait for the central
+    Neutron) and asked again once, in the background; the next shows have the new name."""
+    settings.NAME_CACHE_SECONDS = 60
+    from gateway.services.servers import RECENT_NAMES
+
+    RECENT_NAMES.names.clear()
+    assert list(demo.get("/compute/v2.1/servers/s1").json()["server"]["addresses"]) == ["web"]
+    keystone.mocker.get(f"{NEUTRON}/v2.0/networks", json={"networks": [{"id": NET, "name": "new"}]})
+    key = ("network", NET)
+    name, _, usable_until = RECENT_NAMES.names[key]
+    RECENT_NAMES.names[key] = (name, 0.0, usable_until)  # no longer fresh
+    before = len([r for r in keystone.mocker.request_history if "/v2.0/networks" in r.url])
+    assert list(demo.get("/compute/v2.1/servers/s1").json()["server"]["addresses"]) == ["web"]
+    deadline = time.monotonic() + 5
+    while RECENT_NAMES.names[key][0] != "new" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert RECENT_NAMES.names[key][0] == "new"
+    after = len([r for r in keystone.mocker.request_history if "/v2.0/networks" in r.url])
+    assert after == before + 1
+    assert list(demo.get("/compute/v2.1/servers/s1").json()["server"]["addresses"]) == ["new"]
+    RECENT_NAMES.names.clear()
+
+
+def test_a_name_unused_for_twice_the_time_is_asked_before_answering(
+    demo, server, keystone, settings
+):
+    settings.NAME_CACHE_SECONDS = 60
+    from gateway.services.servers import RECENT_NAMES
+
+    RECENT_NAMES.names.clear()
+    demo.get("/compute/v2.1/servers/s1")
+    keystone.mocker.get(f"{NEUTRON}/v2.0/networks", json={"networks": [{"id": NET, "name": "new"}]})
+    key = ("network", NET)
+    RECENT_NAMES.names[key] = (RECENT_NAMES.names[key][0], 0.0, 0.0)
     assert list(demo.get("/compute/v2.1/servers/s1").json()["server"]["addresses"]) == ["new"]
     RECENT_NAMES.names.clear()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 
 from django.conf import settings
 
@@ -97,42 +98,61 @@ NAMED_COLLECTIONS: dict[str, str] = {
 
 
 class RecentNames:
-    """Top names the central Neutron gave, kept settings.NAME_CACHE_SECONDS in this process:
-    a show would otherwise wait for the central Neutron on every call (and load it as much as
-    the pod). A rename shows after at most that long, as Nova's own labels of addresses (from
-    its instance info cache) follow a network's rename late."""
+    """Top names the central Neutron gave, kept in this process: a show would otherwise wait
+    for the central Neutron on every call (and load it as much as the pod). A name is fresh
+    for settings.NAME_CACHE_SECONDS; for as long again it is still answered while it is asked
+    again in the background (so a show waits for the central Neutron only for a name it has
+    never shown, or not for twice that time). A rename shows after at most about twice that
+    time, as Nova's own labels of addresses (from its instance info cache) follow a network's
+    rename late."""
 
     MAX_ENTRIES = 10_000
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.names: dict[tuple[str, str], tuple[str, float]] = {}
+        # (type, top id) -> (name, fresh until, usable until), on the monotonic clock
+        self.names: dict[tuple[str, str], tuple[str, float, float]] = {}
 
-    def known(self, labels: dict[str, set[str]]) -> dict[str, dict[str, str]]:
-        if settings.NAME_CACHE_SECONDS <= 0:
-            return {resource_type: {} for resource_type in labels}
+    def known(
+        self, labels: dict[str, set[str]]
+    ) -> tuple[dict[str, dict[str, str]], dict[str, set[str]]]:
+        """The names known per type, and of those the ones to ask again (no longer fresh:
+        they count as fresh again until the answer comes, so they are asked once)."""
+        names: dict[str, dict[str, str]] = {resource_type: {} for resource_type in labels}
+        stale: dict[str, set[str]] = {resource_type: set() for resource_type in labels}
+        seconds = settings.NAME_CACHE_SECONDS
+        if seconds <= 0:
+            return names, stale
         now = time.monotonic()
         with self.lock:
-            found = {
-                resource_type: {
-                    top_id: entry[0]
-                    for top_id in ids
-                    if (entry := self.names.get((resource_type, top_id))) and entry[1] > now
-                }
-                for resource_type, ids in labels.items()
-            }
-        return found
+            for resource_type, ids in labels.items():
+                for top_id in ids:
+                    entry = self.names.get((resource_type, top_id))
+                    if entry is None or entry[2] <= now:
+                        continue
+                    name, fresh_until, usable_until = entry
+                    names[resource_type][top_id] = name
+                    if fresh_until <= now:
+                        stale[resource_type].add(top_id)
+                        self.names[resource_type, top_id] = (name, now + seconds, usable_until)
+        return names, stale
 
-    def keep(self, resource_type: str, names: dict[str, str]) -> None:
+    def keep(self, resource_type: str, names: dict[str, str], asked: Iterable[str] = ()) -> None:
+        """Names given now; ids `asked` and not given are forgotten (gone at the top)."""
         seconds = settings.NAME_CACHE_SECONDS
         if seconds <= 0:
             return
-        until = time.monotonic() + seconds
+        now = time.monotonic()
         with self.lock:
             if len(self.names) > self.MAX_ENTRIES:
                 self.names.clear()
+            for top_id in set(asked) - set(names):
+                self.names.pop((resource_type, top_id), None)
             self.names.update(
-                {(resource_type, top_id): (name, until) for top_id, name in names.items()}
+                {
+                    (resource_type, top_id): (name, now + seconds, now + 2 * seconds)
+                    for top_id, name in names.items()
+                }
             )
 
 
@@ -143,8 +163,12 @@ def top_names(labels: dict[str, set[str]]) -> dict[str, dict[str, str]]:
     """Per resource type (networks, security groups), the top names of the ids a pod's Nova
     shows as labels (a bottom copy is named after its top id); only ids the routing table
     knows. Those not known from a recent answer: one query, and the central Neutron asked for
-    each type at once."""
-    names = RECENT_NAMES.known(labels)
+    each type at once; those known but no longer fresh: answered, and asked in the
+    background."""
+    names, stale = RECENT_NAMES.known(labels)
+    refresh = [(resource_type, sorted(ids)) for resource_type, ids in stale.items() if ids]
+    if refresh:
+        fanout.in_background(lambda: _ask(refresh))
     unknown = {
         resource_type: ids - set(names[resource_type]) for resource_type, ids in labels.items()
     }
@@ -157,19 +181,30 @@ def top_names(labels: dict[str, set[str]]) -> dict[str, dict[str, str]]:
             if top_id in unknown[resource_type]:
                 routed[resource_type].add(top_id)
     asked = [(resource_type, sorted(ids)) for resource_type, ids in routed.items() if ids]
-    for (resource_type, _), found in zip(asked, fanout.each(asked, _names_at_top), strict=True):
-        RECENT_NAMES.keep(resource_type, found)
+    for resource_type, found in _ask(asked).items():
         names[resource_type].update(found)
     return names
 
 
-def _names_at_top(asked: tuple[str, list[str]]) -> dict[str, str]:
+def _ask(asked: list[tuple[str, list[str]]]) -> dict[str, dict[str, str]]:
+    """The central Neutron's names of the ids, each type at once, kept."""
+    found: dict[str, dict[str, str]] = {}
+    for (resource_type, top_ids), names in zip(
+        asked, fanout.each(asked, _names_at_top), strict=True
+    ):
+        if names is not None:
+            RECENT_NAMES.keep(resource_type, names, top_ids)
+        found[resource_type] = names or {}
+    return found
+
+
+def _names_at_top(asked: tuple[str, list[str]]) -> dict[str, str] | None:
     resource_type, top_ids = asked
     collection = NAMED_COLLECTIONS[resource_type]
     try:
         found = central_neutron().get(f"/{collection}", id=top_ids, fields=["id", "name"])
     except (ServiceError, ServiceUnavailable):
-        return {}  # the ids still say which one; names come back with the central Neutron
+        return None  # the ids still say which one; names come back with the central Neutron
     assert isinstance(found, dict)
     return {item["id"]: item["name"] for item in found[collection.replace("-", "_")]}
 
