@@ -213,8 +213,9 @@ DEFAULT_AVAILABILITY_ZONE = env("TRICIRCLE_DEFAULT_AVAILABILITY_ZONE", "")
 # Seconds to wait for one pod's answer; a list answers without the pods that missed it.
 POD_TIMEOUT = env_float("TRICIRCLE_POD_TIMEOUT", 30.0)
 LIST_TIMEOUT = env_float("TRICIRCLE_LIST_TIMEOUT", 10.0)
-# How long a process keeps the top names of networks and security groups it shows servers
-# with (gateway.services.servers.RecentNames); 0: asked on every call.
+# How long the top names of networks and security groups a process shows servers with stay
+# fresh (then answered while asked again, as long again: gateway.services.servers.RecentNames);
+# 0: asked on every call.
 NAME_CACHE_SECONDS = env_float("TRICIRCLE_NAME_CACHE_SECONDS", 10.0)
 FANOUT_WORKERS = env_int("TRICIRCLE_FANOUT_WORKERS", 16)
 # How long a deleted server's cleanup job waits for the pod to finish the delete before it
