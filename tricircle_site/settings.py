@@ -247,12 +247,6 @@ KEYSTONE_AUTHTOKEN = {
 CELERY_BROKER_URL = env(
     "TRICIRCLE_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
 )
-# The embedded broker (a SQLite file) is polled, by default every second: half a second of
-# waiting per job on average (bench_l3's router_setup jobs: 0.4-1.0 s from dispatched to
-# started). A look every 0.1 s costs the worker one small query each time.
-CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"polling_interval": 0.1} if CELERY_BROKER_URL.startswith("sqla+") else {}
-)
 CELERY_RESULT_BACKEND = "jobs.results:ResultBackend"
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("TRICIRCLE_TASK_ALWAYS_EAGER", False)
