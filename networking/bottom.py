@@ -357,8 +357,8 @@ def _free_addresses(neutron: NeutronClient, pod: Pod, fixed_ips: list[JsonDict])
         for holder in holders:
             if not _top_port_gone(str(holder.get("name") or "")):
                 continue
-            # The entry first: a removal whose answer is lost leaves no entry nobody would
-            # look at again (the holder, if still there, is found again by its address).
+            # The entry first: a removal whose answer is lost must not leave an entry nobody
+            # looks at again (the holder, if still there, is found again by its address).
             ResourceRouting.objects.filter(
                 pod=pod, resource_type=ResourceType.PORT, bottom_id=holder["id"]
             ).delete()
