@@ -25,6 +25,7 @@ class FakeKeystone:
         self.regions: dict[str, str] = {}
         self.user_ids: list[str] = []
         self.users_status = 200
+        self.users_cap: int | None = None  # a Keystone with list_limit: truncates, no paging
         mocker.post(
             f"{KEYSTONE_URL}/auth/tokens",
             json=self._issue_token,
@@ -45,6 +46,12 @@ class FakeKeystone:
             context.status_code = self.users_status
             return {"error": {"code": self.users_status, "message": "refused"}}
         ids = self.user_ids
+        if self.users_cap is not None:
+            truncated = len(ids) > self.users_cap
+            return {
+                "users": [{"id": user_id} for user_id in ids[: self.users_cap]],
+                "truncated": truncated,
+            }
         query = parse_qs(request.query)
         marker = query.get("marker", [None])[0]
         if marker is not None:

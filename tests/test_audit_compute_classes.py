@@ -96,3 +96,14 @@ def test_a_keystone_refusing_the_user_list_leaves_the_copied_users_audited(audit
     run = run_pod_audit(audit_cloud.pod())
     assert classes(run) == {("missing_copy", "keypair", "u1/lost")}
     assert "Keystone /users: HTTP 403" in run.note
+
+
+def test_a_keystone_that_truncates_the_user_list_is_noted(audit_cloud, keystone):
+    nova = audit_cloud.pods["Pod1"].nova
+    keystone.user_ids = ["u1", "u2", "u3"]
+    keystone.users_cap = 2
+    nova.add("os-keypairs", name="seen", user_id="u2")
+    nova.add("os-keypairs", name="not-seen", user_id="u3")
+    run = run_pod_audit(audit_cloud.pod())
+    assert classes(run) == {("unknown", "keypair", "u2/seen")}
+    assert "Keystone /users: truncated list" in run.note
