@@ -68,8 +68,13 @@ def make_shadow(pod: Pod, home: Pod, port: JsonDict) -> bool:
     try:
         shadow = {"device_owner": SHADOW_OWNER, "binding:host_id": shadow_host(home)}
         shadow_id = bottom.ensure_port(pod, port["id"], port["project_id"], made_with=shadow)
-        # A copy made before (by an earlier run, or adopted) is marked again.
-        pod_neutron(pod).put(f"/ports/{shadow_id}", {"port": shadow})
+        # A copy made before (by an earlier run, or adopted) is marked again where it is not:
+        # every run looks at every shadow of the network, and a port update costs the pod's
+        # Neutron far more than a read (rewriting them all on each boot slowed the boots).
+        neutron = pod_neutron(pod)
+        current = neutron.get(f"/ports/{shadow_id}", fields=list(shadow))["port"]
+        if any(current.get(key) != value for key, value in shadow.items()):
+            neutron.put(f"/ports/{shadow_id}", {"port": shadow})
         central_neutron().get(f"/ports/{port['id']}")
     except ServiceError as exc:
         if exc.status_code != 404:

@@ -51,12 +51,25 @@ def vm_port_in_pod1_with_a_copy_in_pod2(neutron, port_answers: list[dict]) -> tu
     return pod1, pod2
 
 
+SHADOW = "http://pod2.test/networking/v2.0/ports/shadow-p1"
+
+
 def test_each_pod_gets_shadows_of_the_other_pods_vm_ports(neutron):
     vm_port_in_pod1_with_a_copy_in_pod2(neutron, [{"json": {"port": PORT}}])
-    marked = neutron.put("http://pod2.test/networking/v2.0/ports/shadow-p1", json={"port": {}})
+    neutron.get(SHADOW, json={"port": {"device_owner": "", "binding:host_id": ""}})
+    marked = neutron.put(SHADOW, json={"port": {}})
     assert l2.converge_shadow_ports("n1") == 1
     body = marked.last_request.json()["port"]
     assert body == {"device_owner": "compute:shadow", "binding:host_id": "shadow-Pod1"}
+
+
+def test_a_shadow_already_marked_is_not_written_again(neutron):
+    vm_port_in_pod1_with_a_copy_in_pod2(neutron, [{"json": {"port": PORT}}])
+    marked = {"device_owner": "compute:shadow", "binding:host_id": "shadow-Pod1"}
+    neutron.get(SHADOW, json={"port": marked})
+    written = neutron.put(SHADOW, json={"port": {}})
+    assert l2.converge_shadow_ports("n1") == 1
+    assert not written.called
 
 
 def test_vlan_and_single_pod_networks_need_no_shadows(neutron):
@@ -77,7 +90,8 @@ def test_a_port_deleted_while_its_shadow_is_made_leaves_no_shadow(neutron):
     is removed again, or it would hold its network in the pod."""
     gone = {"status_code": 404, "json": {"NeutronError": {"message": "Port p1 not found."}}}
     _, pod2 = vm_port_in_pod1_with_a_copy_in_pod2(neutron, [{"json": {"port": PORT}}, gone])
-    neutron.put("http://pod2.test/networking/v2.0/ports/shadow-p1", json={"port": {}})
+    neutron.get(SHADOW, json={"port": {"device_owner": "", "binding:host_id": ""}})
+    neutron.put(SHADOW, json={"port": {}})
     neutron.get(
         "http://pod2.test/networking/v2.0/ports?name=p1", json={"ports": [{"id": "shadow-p1"}]}
     )
