@@ -293,12 +293,9 @@ def test_a_router_deleted_at_the_top_leaves_nothing_in_the_pods(cloud):
     ]
 
 
-def test_an_interface_removed_by_a_pod_whose_answer_was_lost_leaves_no_routing_entry(
-    cloud, monkeypatch
-):
-    """The pod removed the interface (and so its port) but its answer never came (the pod's
-    Neutron restarted): the run fails and is retried, and the retry starts from the pod's
-    interfaces, which no longer name that port."""
+def interface_removed_at_the_top(cloud: Cloud) -> tuple[dict, dict, ResourceRouting]:
+    """Two subnets of Pod1 on the router, converged; then the second's interface removed at
+    the top. The first subnet, the removed top interface and its copy's routing entry."""
     net_a, subnet_a = cloud.network("10.1.0.0/24")
     net_b, subnet_b = cloud.network("10.1.1.0/24")
     cloud.attach(subnet_a)
@@ -308,6 +305,16 @@ def test_an_interface_removed_by_a_pod_whose_answer_was_lost_leaves_no_routing_e
     l3.converge_router(cloud.router["id"])
     copy = ResourceRouting.objects.get(top_id=interface_b["id"], pod=cloud.pod["Pod1"])
     del cloud.top.items["ports"][interface_b["id"]]
+    return subnet_a, interface_b, copy
+
+
+def test_an_interface_removed_by_a_pod_whose_answer_was_lost_leaves_no_routing_entry(
+    cloud, monkeypatch
+):
+    """The pod removed the interface (and so its port) but its answer never came (the pod's
+    Neutron restarted): the run fails and is retried, and the retry starts from the pod's
+    interfaces, which no longer name that port."""
+    subnet_a, interface_b, copy = interface_removed_at_the_top(cloud)
 
     pod1 = cloud.pods["Pod1"]
     answer = pod1._router_action
@@ -330,15 +337,7 @@ def test_an_interface_removed_by_a_pod_whose_answer_was_lost_leaves_no_routing_e
 
 
 def test_an_interface_whose_removal_failed_is_removed_by_the_next_run(cloud, monkeypatch):
-    net_a, subnet_a = cloud.network("10.1.0.0/24")
-    net_b, subnet_b = cloud.network("10.1.1.0/24")
-    cloud.attach(subnet_a)
-    interface_b = cloud.attach(subnet_b)
-    cloud.materialise("Pod1", net_a)
-    cloud.materialise("Pod1", net_b)
-    l3.converge_router(cloud.router["id"])
-    copy = ResourceRouting.objects.get(top_id=interface_b["id"], pod=cloud.pod["Pod1"])
-    del cloud.top.items["ports"][interface_b["id"]]
+    subnet_a, _, copy = interface_removed_at_the_top(cloud)
 
     pod1 = cloud.pods["Pod1"]
     answer = pod1._router_action
