@@ -1,6 +1,8 @@
 """Working on several pods at once: one bounded thread pool (settings.FANOUT_WORKERS) shared by
-every fan-out. Each call runs in a copy of the caller's context (its request id and timing go
-with it to the pods) and closes the database connections its thread opened.
+every fan-out, and a second one for the fan-outs of calls already in the first (a job's
+per-pod work, itself parallel inside a pod). Each call runs in a copy of the caller's context
+(its request id and timing go with it to the pods) and closes the database connections its
+thread opened.
 
 Two ways to wait: `gather` asks every pod with a deadline and reports a pod that fails or misses
 it, never raising (lists, like Nova cells v2's scatter-gather); `run_all` waits for every call
@@ -28,6 +30,10 @@ T = TypeVar("T")
 Item = TypeVar("Item")
 
 _in_pool = threading.local()
+# A call in the first pool fans out into the second; a call in the second runs its own
+# fan-outs one after the other, so no thread waits without a deadline on its own pool (which
+# could starve it; `gather` has a deadline).
+_POOLS = 2
 
 
 @dataclass
@@ -39,23 +45,27 @@ class Gathered(Generic[T]):
 
 
 @cache
-def _pool(workers: int) -> concurrent.futures.ThreadPoolExecutor:
-    return concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="fanout")
+def _pool(workers: int, depth: int) -> concurrent.futures.ThreadPoolExecutor:
+    return concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix=f"fanout{depth}")
 
 
-def _in_thread(call: Callable[[], T]) -> T:
-    _in_pool.active = True
+def _depth() -> int:
+    """0 outside the pools, else 1 + the index of the pool running this thread."""
+    return getattr(_in_pool, "depth", 0)
+
+
+def _in_thread(depth: int, call: Callable[[], T]) -> T:
+    _in_pool.depth = depth
     try:
         return call()
     finally:
-        _in_pool.active = False
         # A pool thread must not keep a database connection of its own open.
         connections.close_all()
 
 
-def _submit(call: Callable[[], T]) -> concurrent.futures.Future[T]:
-    pool = _pool(settings.FANOUT_WORKERS)
-    return pool.submit(contextvars.copy_context().run, _in_thread, call)
+def _submit(call: Callable[[], T], depth: int = 0) -> concurrent.futures.Future[T]:
+    pool = _pool(settings.FANOUT_WORKERS, depth)
+    return pool.submit(contextvars.copy_context().run, _in_thread, depth + 1, call)
 
 
 def gather(pods: list[Pod], call: Callable[[Pod], T], timeout: float | None = None) -> Gathered[T]:
@@ -64,7 +74,8 @@ def gather(pods: list[Pod], call: Callable[[Pod], T], timeout: float | None = No
     gathered: Gathered[T] = Gathered()
     if not pods:
         return gathered
-    futures = {_submit(_bind(call, pod)): pod for pod in pods}
+    depth = min(_depth(), _POOLS - 1)
+    futures = {_submit(_bind(call, pod), depth): pod for pod in pods}
     done, pending = concurrent.futures.wait(futures, timeout=timeout)
     for future in pending:
         future.cancel()
@@ -106,13 +117,14 @@ def run_all(calls: Sequence[Callable[[], T]]) -> list[T]:
     logged).
 
     The calls run one after the other in the caller's thread when there is only one, when the
-    caller is itself a pool thread (waiting on the pool from inside it could starve it), and
-    when the caller is inside a database transaction: other threads use connections of their
-    own, which would not see the rows it has not committed."""
-    if len(calls) <= 1 or getattr(_in_pool, "active", False) or connection.in_atomic_block:
+    caller is a thread of the last pool, and when the caller is inside a database
+    transaction: other threads use connections of their own, which would not see the rows it
+    has not committed."""
+    depth = _depth()
+    if len(calls) <= 1 or depth >= _POOLS or connection.in_atomic_block:
         futures = [_run_here(call) for call in calls]
     else:
-        futures = [_submit(call) for call in calls]
+        futures = [_submit(call, depth) for call in calls]
         concurrent.futures.wait(futures)
     failures = [exc for exc in (future.exception() for future in futures) if exc is not None]
     for extra in failures[1:]:

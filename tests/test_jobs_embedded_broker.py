@@ -34,3 +34,12 @@ def test_a_job_created_through_the_api_runs_on_the_embedded_broker(tmp_path, adm
             wait_for(lambda: "jobs.sweep" in workers.log("embedded").read_text(), 10, "a sweep")
         finally:
             workers.stop_all()
+
+
+def test_the_embedded_broker_is_polled_ten_times_a_second(tmp_path):
+    """kombu's SQL transport sleeps a second whenever its queues are empty: a job would wait up
+    to that long to start (README, "Performance")."""
+    from tricircle_site.celery import app
+
+    with app.connection_for_write(f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}") as connection:
+        assert connection.transport.polling_interval == 0.1

@@ -1,6 +1,7 @@
 """pods.fanout.run_all: calls at once in pool threads, in the caller's context, the results in
 order, every call run to its end before the first failure is raised; in the caller's thread
-when running them elsewhere would be wrong (inside a transaction, inside a pool thread)."""
+when running them elsewhere would be wrong (inside a transaction, inside a thread of the
+last pool)."""
 
 from __future__ import annotations
 
@@ -52,11 +53,21 @@ def test_inside_a_transaction_the_calls_run_in_the_callers_thread():
     assert set(threads) == {threading.current_thread().name}
 
 
-def test_a_pool_thread_runs_its_own_fan_out_itself():
-    def outer(_: int) -> tuple[str, list[str]]:
-        inner = fanout.each([0, 1], lambda _: threading.current_thread().name)
-        return threading.current_thread().name, inner
+def test_a_pool_thread_fans_out_into_the_second_pool_whose_threads_run_their_own_fan_outs():
+    barrier = threading.Barrier(4, timeout=TIMEOUT)
 
-    for thread, inner in fanout.each([0, 1], outer):
-        assert thread != threading.current_thread().name
-        assert inner == [thread, thread]
+    def innermost(_: int) -> str:
+        return threading.current_thread().name
+
+    def inner(_: int) -> tuple[str, list[str]]:
+        barrier.wait()  # breaks unless both inner calls of both outer calls run at once
+        return threading.current_thread().name, fanout.each([0, 1], innermost)
+
+    def outer(_: int) -> tuple[str, list[tuple[str, list[str]]]]:
+        return threading.current_thread().name, fanout.each([0, 1], inner)
+
+    for outer_thread, inners in fanout.each([0, 1], outer):
+        assert outer_thread.startswith("fanout0")
+        for inner_thread, innermost_threads in inners:
+            assert inner_thread.startswith("fanout1")
+            assert innermost_threads == [inner_thread, inner_thread]

@@ -9,8 +9,11 @@ from celery.signals import setup_logging, task_postrun, task_prerun
 from django.conf import settings
 from django.db import close_old_connections
 
+from tricircle_site import broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tricircle_site.settings")
 
+broker.register_embedded_transport()
 app = Celery("tricircle")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

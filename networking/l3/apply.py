@@ -138,10 +138,14 @@ def _ensure_router_and_interfaces(
     stale = [port for port in state.interfaces if port["id"] not in state.wanted_ports]
     if to_add and stale:
         _detach_replaced(plan, state, neutron, to_add, stale)
-    for bottom_port_id in to_add:
-        neutron.put(
+    # At once: each is 0.4-1 s of the pod's Neutron, on distinct subnets (a stale interface on
+    # the same subnet went first), which Neutron serialises itself where it must.
+    fanout.each(
+        to_add,
+        lambda bottom_port_id: neutron.put(
             f"/routers/{plan.bottom_router_id}/add_router_interface", {"port_id": bottom_port_id}
-        )
+        ),
+    )
     return state
 
 
@@ -173,10 +177,15 @@ def _interface_port_copies(plan: PodPlan, project_id: str) -> list[str]:
         .exclude(bottom_id="")
         .values_list("top_id", "bottom_id")
     )
-    return [
-        known.get(top_port_id) or bottom.ensure_port(plan.pod, top_port_id, project_id)
-        for top_port_id in plan.interface_ports
-    ]
+    missing = [top_port_id for top_port_id in plan.interface_ports if top_port_id not in known]
+    made = dict(
+        zip(
+            missing,
+            fanout.each(missing, lambda top_id: bottom.ensure_port(plan.pod, top_id, project_id)),
+            strict=True,
+        )
+    )
+    return [known.get(top_port_id) or made[top_port_id] for top_port_id in plan.interface_ports]
 
 
 def router_interfaces(neutron: NeutronClient, bottom_router_id: str) -> list[JsonDict]:
