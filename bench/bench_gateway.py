@@ -3,7 +3,7 @@ call made directly to a pod, measured in one run, interleaved so both see the sa
 Tricircle's own time in each answer (Server-Timing), which a noisy machine does not hide.
 
     .venv/bin/python bench/bench_gateway.py [--requests 100] [--warmup 10] [--list-servers 100]
-                                            [--later-boots 2] [--parallel 8]
+                                            [--first-boots 3] [--later-boots 2] [--parallel 8]
 
 Needs the lab (`python3.11 tests/lab/lab.py up`); starts its own Tricircle on 127.0.0.1:19999
 (port must be free) and uses the lab's first two pods. The demo project's compute quotas in
@@ -18,10 +18,11 @@ those pods are lifted for the run and put back afterwards. Prints:
 - Tricircle's own time (`tricircle;dur` of Server-Timing) and the pods' time (`pod;dur`) of
   the answers above and of the boot POSTs: p50 and p99;
 - server boot to ACTIVE, through Tricircle minus directly: through Tricircle a boot on a
-  network of the top (a first boot in a pod materialises the network there; later boots find
-  it), directly the same kind of boot: a port made on a network of the pod, then a boot with
-  that port, both timed. Each boot through Tricircle is paired with a direct one made right
-  after it in the same pod.
+  network of the top (a first boot in a pod materialises the network there: --first-boots
+  networks are made at the top, each first booted on in each pod; later boots find the first
+  network), directly the same kind of boot: a port made on a network of the pod, then a boot
+  with that port, both timed. Each boot through Tricircle is paired with a direct one made
+  right after it in the same pod; medians of the pairs.
 """
 
 from __future__ import annotations
@@ -241,6 +242,9 @@ def main() -> None:
         default=0,
         help="servers the demo project has in all for the list (booted directly as needed)",
     )
+    parser.add_argument(
+        "--first-boots", type=int, default=3, help="first boots per pod (one network each)"
+    )
     parser.add_argument("--later-boots", type=int, default=2, help="later boots per pod")
     parser.add_argument("--parallel", type=int, default=8, help="boots/deletes at a time")
     args = parser.parse_args()
@@ -265,18 +269,22 @@ def main() -> None:
     try:
         quotas.lift()
         gateway = f"{lab['tricircle_url']}/compute/v2.1"
-        net = cli("lab-demo", "network", "create", f"bench-{uuid.uuid4().hex[:6]}")
-        created.append(("network", net["id"]))
-        cli(
-            "lab-demo",
-            "subnet",
-            "create",
-            net["name"],
-            "--network",
-            net["id"],
-            "--subnet-range",
-            "10.50.0.0/24",
-        )
+        # Top networks: each gets its first boot in each pod; later boots use the first.
+        nets = []
+        for index in range(max(1, args.first_boots)):
+            net = cli("lab-demo", "network", "create", f"bench-{uuid.uuid4().hex[:6]}")
+            created.append(("network", net["id"]))
+            cli(
+                "lab-demo",
+                "subnet",
+                "create",
+                net["name"],
+                "--network",
+                net["id"],
+                "--subnet-range",
+                f"10.{50 + index}.0.0/24",
+            )
+            nets.append(net)
         # The direct boots' network: made in each pod itself, as an operator of the pod would.
         pod_nets = {}
         for region, neutron in neutrons.items():
@@ -295,13 +303,13 @@ def main() -> None:
             )
             pod_nets[region] = made["id"]
 
-        def through(zone: str) -> tuple[str, float, Any]:
+        def through(zone: str, network_id: str) -> tuple[str, float, Any]:
             body = {
                 "server": {
                     "name": f"bench-{zone}",
                     "flavorRef": "1",
                     "imageRef": lab["image_id"],
-                    "networks": [{"uuid": net["id"]}],
+                    "networks": [{"uuid": network_id}],
                     "availability_zone": zone,
                 }
             }
@@ -340,14 +348,15 @@ def main() -> None:
         servers = {}
         for pod in lab_pods:
             region = pod["region_name"]
-            first_id, seconds, response = through(pod["az_name"])
-            own.add("POST /servers, first boot in a pod", response)
-            boots[f"first boot in {region} (network made there)"].append(
-                (seconds, directly(region))
-            )
-            servers[region] = first_id
+            for net in nets:
+                server_id, seconds, response = through(pod["az_name"], net["id"])
+                own.add("POST /servers, first boot in a pod", response)
+                boots[f"first boot in {region} (network made there)"].append(
+                    (seconds, directly(region))
+                )
+                servers.setdefault(region, server_id)
             for _ in range(args.later_boots):
-                _, seconds, response = through(pod["az_name"])
+                _, seconds, response = through(pod["az_name"], nets[0]["id"])
                 own.add("POST /servers, later boot", response)
                 boots[f"later boot in {region}"].append((seconds, directly(region)))
 

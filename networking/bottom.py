@@ -308,6 +308,10 @@ def ensure_port(
     """The bottom copy of a top port, with the top's IPs and MAC, on bottom copies of its
     network, subnets and security groups; one made now also has the fields of `made_with` (a
     shadow's owner: never seen without it)."""
+    # A copy keeps itself in step with its top port (port_sync): nothing to ask the top.
+    known = bottom_id_in(pod, top_port_id, ResourceType.PORT)
+    if known:
+        return known
     top = central_neutron().get(f"/ports/{top_port_id}")["port"]
     bottom_network_id = ensure_network(pod, top["network_id"], project_id)
     subnets = {ip["subnet_id"] for ip in top["fixed_ips"]}

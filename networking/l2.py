@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from networking import bottom
 from networking.l3 import SHADOW_OWNER
+from pods import fanout
 from pods.clients import ServiceError, central_neutron, pod_neutron
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from tricircle_site.jsontypes import JsonDict
+
+# Known shadows read at once, by id (a query string of about 4 KB).
+SHADOWS_PER_READ = 100
 
 
 def shadow_host(pod: Pod) -> str:
@@ -49,32 +53,74 @@ def converge_shadow_ports(network_id: str) -> int:
             resource_type=ResourceType.SERVER,
         ).values_list("top_id", "pod")
     )
-    count = 0
+    wanted: dict[Pod, list[tuple[JsonDict, Pod]]] = {pod: [] for pod in pods}
     for port in vm_ports:
         home_id = homes.get(port["device_id"])
         home = next((pod for pod in pods if pod.pk == home_id), None)
         if home is None:
             continue
         for pod in pods - {home}:
-            if make_shadow(pod, home, port):
-                count += 1
+            wanted[pod].append((port, home))
+    return sum(fanout.each(list(wanted.items()), lambda item: make_shadows(*item)))
+
+
+SHADOW_MARKING_FIELDS = ("device_owner", "binding:host_id")
+
+
+def shadow_marking(home: Pod) -> JsonDict:
+    return dict(zip(SHADOW_MARKING_FIELDS, (SHADOW_OWNER, shadow_host(home)), strict=True))
+
+
+def make_shadows(pod: Pod, members: list[tuple[JsonDict, Pod]]) -> int:
+    """The shadows in `pod` of VM ports living in other pods ((top port, its pod) pairs);
+    returns how many exist. Every run looks at every shadow of a network (or group), so those
+    the routing table knows are read in one call per SHADOWS_PER_READ and marked again only
+    where they are not (a port update costs the pod's Neutron far more than a read: rewriting
+    them all, or reading them one by one, on each boot slowed the boots); the others are made."""
+    known = dict(
+        ResourceRouting.objects.filter(
+            top_id__in=[port["id"] for port, _ in members], pod=pod, resource_type=ResourceType.PORT
+        )
+        .exclude(bottom_id="")
+        .values_list("top_id", "bottom_id")
+    )
+    neutron = pod_neutron(pod)
+    bottom_ids = list(known.values())
+    present: dict[str, JsonDict] = {}
+    for start in range(0, len(bottom_ids), SHADOWS_PER_READ):
+        chunk = bottom_ids[start : start + SHADOWS_PER_READ]
+        read = neutron.get("/ports", id=chunk, fields=["id", *SHADOW_MARKING_FIELDS])["ports"]
+        present.update((port["id"], port) for port in read)
+    count = 0
+    for port, home in members:
+        bottom_id = known.get(port["id"])
+        current = present.get(bottom_id) if bottom_id else None
+        if current is None:
+            # Not made yet, or gone from the pod behind Tricircle's back: made (again).
+            if bottom_id:
+                ResourceRouting.objects.filter(
+                    top_id=port["id"], pod=pod, resource_type=ResourceType.PORT
+                ).delete()
+            count += make_shadow(pod, home, port)
+            continue
+        marking = shadow_marking(home)
+        if any(current.get(key) != value for key, value in marking.items()):
+            try:
+                neutron.put(f"/ports/{bottom_id}", {"port": marking})
+            except ServiceError as exc:
+                if exc.status_code != 404:
+                    raise
+                continue  # the port's cleanup took it since the read
+        count += 1
     return count
 
 
 def make_shadow(pod: Pod, home: Pod, port: JsonDict) -> bool:
-    """The shadow of a VM port in another pod; none when the port is deleted meanwhile (its
+    """A new shadow of a VM port in another pod; none when the port is deleted meanwhile (its
     server went while this job ran): a shadow made after the port's cleanup would be left
     behind, holding its network in the pod."""
     try:
-        shadow = {"device_owner": SHADOW_OWNER, "binding:host_id": shadow_host(home)}
-        shadow_id = bottom.ensure_port(pod, port["id"], port["project_id"], made_with=shadow)
-        # A copy made before (by an earlier run, or adopted) is marked again where it is not:
-        # every run looks at every shadow of the network, and a port update costs the pod's
-        # Neutron far more than a read (rewriting them all on each boot slowed the boots).
-        neutron = pod_neutron(pod)
-        current = neutron.get(f"/ports/{shadow_id}", fields=list(shadow))["port"]
-        if any(current.get(key) != value for key, value in shadow.items()):
-            neutron.put(f"/ports/{shadow_id}", {"port": shadow})
+        bottom.ensure_port(pod, port["id"], port["project_id"], made_with=shadow_marking(home))
         central_neutron().get(f"/ports/{port['id']}")
     except ServiceError as exc:
         if exc.status_code != 404:

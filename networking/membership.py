@@ -25,8 +25,9 @@ import logging
 
 from jobs.services import request_job
 from networking.job_names import SECURITY_GROUP_MEMBERS_SYNC
-from networking.l2 import make_shadow
+from networking.l2 import make_shadows
 from networking.l3 import SHADOW_OWNER
+from pods import fanout
 from pods.clients import ServiceError, central_neutron
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
@@ -67,7 +68,7 @@ def converge_group_members(group_id: str) -> int:
     ]
     homes = _homes(members)
     held = _held_networks({port["network_id"] for port in members})
-    count = 0
+    wanted: dict[Pod, list[tuple[JsonDict, Pod]]] = {pod: [] for pod in enforcing}
     for port in members:
         home = homes.get(port["device_id"])
         if home is None:
@@ -76,9 +77,8 @@ def converge_group_members(group_id: str) -> int:
             if (port["network_id"], pod.pk) not in held:
                 LOG.info("member %s of %s not known in %s", port["id"], group_id, pod.region_name)
                 continue
-            if make_shadow(pod, home, port):
-                count += 1
-    return count
+            wanted[pod].append((port, home))
+    return sum(fanout.each(list(wanted.items()), lambda item: make_shadows(*item)))
 
 
 def _held_networks(network_ids: set[str]) -> set[tuple[str, object]]:

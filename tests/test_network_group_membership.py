@@ -21,11 +21,11 @@ def shadows(monkeypatch) -> list[tuple[str, str, str]]:
     """(pod, home pod, top port) of every shadow made."""
     made: list[tuple[str, str, str]] = []
 
-    def make_shadow(pod, home, port) -> bool:
-        made.append((pod.region_name, home.region_name, port["id"]))
-        return True
+    def make_shadows(pod, members) -> int:
+        made.extend((pod.region_name, home.region_name, port["id"]) for port, home in members)
+        return len(members)
 
-    monkeypatch.setattr(membership, "make_shadow", make_shadow)
+    monkeypatch.setattr(membership, "make_shadows", make_shadows)
     return made
 
 
