@@ -1,6 +1,6 @@
 """Gateway requests per second with N concurrent clients, and the memory of Tricircle's processes.
 
-    .venv/bin/python bench/bench_load.py [--clients 1,16,64] [--seconds 5]
+    .venv/bin/python bench/bench_load.py [--clients 1,16,64] [--seconds 5] [--rounds 4]
 
 Needs the lab (`python3.11 tests/lab/lab.py up`); starts its own Tricircle on 127.0.0.1:19999 as
 the lab tests do (gunicorn: 2 gthread workers x 8 threads; one Celery worker with beat), boots
@@ -8,9 +8,12 @@ one server in Pod1 through it, then for each client count runs N threads, each w
 keep-alive HTTP session, calling for --seconds:
 - GET /compute/v2.1/servers/{id} through Tricircle, and the same on Pod1's Nova directly;
 - GET /networking/v2.0/networks through Tricircle, and the same on the central Neutron.
-Prints requests per second of each, the ratio through Tricircle / directly and the errors,
-then the p50 and p99 latency of each; then the RSS (from /proc) of each process of the gunicorn
-and Celery process groups before and after the load (gunicorn's master and each worker apart).
+The two ways take turns, --rounds times each (the first way alternating), so a slow spell of
+the shared machine falls on both. Prints requests per second of each (all its requests over
+all its windows), the ratio through Tricircle / directly and the errors, then the p50 and p99
+latency of each, and the CPU time Tricircle's gunicorn processes spent per request through
+it; then the RSS (from /proc) of each process of the gunicorn and Celery process groups
+before and after the load (gunicorn's master and each worker apart).
 The clients are Python threads on the same machine: they share its CPUs with the servers, so
 these are this machine's figures, not a server's capacity.
 """
@@ -19,10 +22,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -64,11 +69,36 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def load(
-    url: str, headers: dict[str, Any], clients: int, seconds: float
-) -> tuple[float, int, list[float]]:
-    """Requests per second over all clients, how many answers were errors, and the latency in
-    ms of each request."""
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds used so far by the processes of a process group."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, ValueError, IndexError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Measured:
+    requests: int = 0
+    seconds: float = 0.0
+    errors: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    cpu_seconds: float = 0.0  # of the watched process group, during these windows
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def load(url: str, headers: dict[str, Any], clients: int, seconds: float, into: Measured) -> None:
+    """One window of `clients` clients calling `url` for `seconds`, added to `into`."""
     done = [0] * clients
     errors = [0] * clients
     latencies: list[list[float]] = [[] for _ in range(clients)]
@@ -97,14 +127,36 @@ def load(
     start.wait()
     for thread in threads:
         thread.join()
-    rate = sum(done) / (time.monotonic() - began)
-    return rate, sum(errors), [ms for each in latencies for ms in each]
+    into.seconds += time.monotonic() - began
+    into.requests += sum(done)
+    into.errors += sum(errors)
+    into.latencies_ms += [ms for each in latencies for ms in each]
+
+
+def interleaved(
+    through_url: str,
+    direct_url: str,
+    headers: dict[str, Any],
+    clients: int,
+    seconds: float,
+    rounds: int,
+    gunicorn: int,
+) -> tuple[Measured, Measured]:
+    through, direct = Measured(), Measured()
+    for round_ in range(rounds):
+        ways = [(through_url, through), (direct_url, direct)]
+        for url, measured in ways if round_ % 2 == 0 else ways[::-1]:
+            cpu = group_cpu_seconds(gunicorn)
+            load(url, headers, clients, seconds, measured)
+            measured.cpu_seconds += group_cpu_seconds(gunicorn) - cpu
+    return through, direct
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", default="1,16,64")
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=5.0, help="of one window")
+    parser.add_argument("--rounds", type=int, default=4, help="windows each way")
     args = parser.parse_args()
     lab = json.loads((lab_paths().root / "lab.json").read_text())
     server = TricircleServer(lab)
@@ -169,7 +221,10 @@ def main() -> None:
         groups = dict(zip(("gunicorn", "celery"), server.process_groups, strict=False))
         memory_before = {name: group_rss_mib(pgid) for name, pgid in groups.items()}
         counts = [int(part) for part in args.clients.split(",")]
-        print(f"\nRequests per second, {args.seconds:g} s per run, {time.strftime('%Y-%m-%d')}")
+        print(
+            f"\nRequests per second, {args.rounds} windows of {args.seconds:g} s each way, "
+            f"taking turns, {time.strftime('%Y-%m-%d')}"
+        )
         print(
             f"{'call':<26} {'clients':>7} {'tricircle':>10} {'direct':>10} {'ratio':>7} "
             f"{'tri err':>7} {'dir err':>7}",
@@ -178,28 +233,38 @@ def main() -> None:
         latency_rows = []
         for name, through_url, direct_url in targets:
             for clients in counts:
-                through, through_errors, through_ms = load(
-                    through_url, headers, clients, args.seconds
+                through, direct = interleaved(
+                    through_url,
+                    direct_url,
+                    headers,
+                    clients,
+                    args.seconds,
+                    args.rounds,
+                    groups["gunicorn"],
                 )
-                direct, direct_errors, direct_ms = load(direct_url, headers, clients, args.seconds)
                 print(
-                    f"{name:<26} {clients:>7} {through:>10.1f} {direct:>10.1f} "
-                    f"{through / direct:>7.2f} {through_errors:>7} {direct_errors:>7}",
+                    f"{name:<26} {clients:>7} {through.rate:>10.1f} {direct.rate:>10.1f} "
+                    f"{through.rate / direct.rate:>7.2f} {through.errors:>7} {direct.errors:>7}",
                     flush=True,
                 )
-                latency_rows.append((name, clients, through_ms, direct_ms))
+                latency_rows.append((name, clients, through, direct))
         print("\nLatency under load (ms), through Tricircle and directly")
         print(
             f"{'latency':<26} {'clients':>7} {'tri p50':>8} {'tri p99':>8} {'dir p50':>8} "
             f"{'dir p99':>8} {'p99 ratio':>9}"
         )
-        for name, clients, through_ms, direct_ms in latency_rows:
+        for name, clients, through, direct in latency_rows:
+            through_ms, direct_ms = through.latencies_ms, direct.latencies_ms
             through_p99, direct_p99 = percentile(through_ms, 0.99), percentile(direct_ms, 0.99)
             print(
                 f"{'latency ' + name:<26} {clients:>7} {percentile(through_ms, 0.5):>8.1f} "
                 f"{through_p99:>8.1f} {percentile(direct_ms, 0.5):>8.1f} {direct_p99:>8.1f} "
                 f"{through_p99 / direct_p99:>9.2f}"
             )
+        print("\nCPU of Tricircle's gunicorn processes per request through it (ms)")
+        for name, clients, through, _ in latency_rows:
+            per_request = through.cpu_seconds * 1000 / max(1, through.requests)
+            print(f"{'cpu ' + name:<26} {clients:>7} {per_request:>8.2f}")
         print(f"\n{'process':<26} {'pid':>7} {'RSS MiB before':>15} {'after load':>11}")
         for name, pgid in groups.items():
             before, after = memory_before[name], group_rss_mib(pgid)

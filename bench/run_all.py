@@ -133,6 +133,10 @@ def parse_load(output: str) -> list[Row]:
     ):
         name = f"{call} latency p50 (p99) ms, {clients} clients; ratio of the p99s"
         rows.append(Row(name, f"{p50} ({p99})", f"{direct_p50} ({direct_p99})", ratio_))
+    pattern = rf"^cpu (GET \S+)\s+(\d+)\s+{NUMBER}$"
+    for call, clients, per_request in re.findall(pattern, output, re.M):
+        name = f"{call} CPU ms of Tricircle's gunicorn per request, {clients} clients"
+        rows.append(Row(name, per_request))
     pattern = rf"^(gunicorn|celery) (master|worker)\s+(\d+)\s+(\S+)\s+{NUMBER}$"
     for group, role, pid, before, after in re.findall(pattern, output, re.M):
         name = f"RSS MiB of {group} {role} (pid {pid}) after load; ref: before"
