@@ -261,11 +261,11 @@ BENCHES = (
     ),
     Bench(
         "gateway",
-        ("--requests", "100", "--list-servers", "100", "--later-boots", "2"),
+        ("--requests", "100", "--list-servers", "100", "--first-boots", "3", "--later-boots", "4"),
         parse_gateway,
     ),
     Bench("l3", ("--pods", "2,5", "--rounds", "3"), parse_l3),
-    Bench("load", ("--clients", "1,16,64", "--seconds", "5"), parse_load),
+    Bench("load", ("--clients", "1,16,64", "--seconds", "5", "--rounds", "4"), parse_load),
     Bench("scale", ("--pods", "2,8,32,128", "--rounds", "20"), parse_scale),
 )
 
