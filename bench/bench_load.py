@@ -43,21 +43,32 @@ from tests.lab.lab import lab_paths  # noqa: E402
 from tests.lab.tricircle_server import TricircleServer  # noqa: E402
 
 
-def group_rss_mib(pgid: int) -> dict[int, float]:
-    """RSS in MiB of each process of a process group (gunicorn's master and workers, ...)."""
-    found = {}
+def group_processes(pgid: int) -> list[tuple[Path, list[str]]]:
+    """(/proc entry, the fields of its stat after the command name) of each process of a
+    process group (gunicorn's master and workers, ...)."""
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
             # comm may hold spaces: the fields after its closing paren are fixed.
-            if int(stat.rsplit(")", 1)[1].split()[2]) != pgid:
-                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:
+                found.append((entry, fields))
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended meanwhile
+    return found
+
+
+def group_rss_mib(pgid: int) -> dict[int, float]:
+    """RSS in MiB of each process of a process group."""
+    found = {}
+    for entry, _ in group_processes(pgid):
+        try:
             for line in (entry / "status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     found[int(entry.name)] = int(line.split()[1]) / 1024
-        except (OSError, ValueError, IndexError):
+        except OSError:
             continue  # the process ended meanwhile
     return found
 
@@ -71,16 +82,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def group_cpu_seconds(pgid: int) -> float:
     """User + system CPU seconds used so far by the processes of a process group."""
-    ticks = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == pgid:
-                ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        except (OSError, ValueError, IndexError):
-            continue
+    ticks = sum(int(fields[11]) + int(fields[12]) for _, fields in group_processes(pgid))
     return ticks / os.sysconf("SC_CLK_TCK")
 
 

@@ -61,6 +61,11 @@ def converge_shadow_ports(network_id: str) -> int:
             continue
         for pod in pods - {home}:
             wanted[pod].append((port, home))
+    return make_shadows_in_pods(wanted)
+
+
+def make_shadows_in_pods(wanted: dict[Pod, list[tuple[JsonDict, Pod]]]) -> int:
+    """`make_shadows` for each pod, all pods at once; how many shadows exist in all."""
     return sum(fanout.each(list(wanted.items()), lambda item: make_shadows(*item)))
 
 

@@ -25,9 +25,8 @@ import logging
 
 from jobs.services import request_job
 from networking.job_names import SECURITY_GROUP_MEMBERS_SYNC
-from networking.l2 import make_shadows
+from networking.l2 import make_shadows_in_pods
 from networking.l3 import SHADOW_OWNER
-from pods import fanout
 from pods.clients import ServiceError, central_neutron
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
@@ -78,7 +77,7 @@ def converge_group_members(group_id: str) -> int:
                 LOG.info("member %s of %s not known in %s", port["id"], group_id, pod.region_name)
                 continue
             wanted[pod].append((port, home))
-    return sum(fanout.each(list(wanted.items()), lambda item: make_shadows(*item)))
+    return make_shadows_in_pods(wanted)
 
 
 def _held_networks(network_ids: set[str]) -> set[tuple[str, object]]:

@@ -21,11 +21,12 @@ def shadows(monkeypatch) -> list[tuple[str, str, str]]:
     """(pod, home pod, top port) of every shadow made."""
     made: list[tuple[str, str, str]] = []
 
-    def make_shadows(pod, members) -> int:
-        made.extend((pod.region_name, home.region_name, port["id"]) for port, home in members)
-        return len(members)
+    def make_shadows_in_pods(wanted) -> int:
+        for pod, members in wanted.items():
+            made.extend((pod.region_name, home.region_name, port["id"]) for port, home in members)
+        return sum(len(members) for members in wanted.values())
 
-    monkeypatch.setattr(membership, "make_shadows", make_shadows)
+    monkeypatch.setattr(membership, "make_shadows_in_pods", make_shadows_in_pods)
     return made
 
 
