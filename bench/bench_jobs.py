@@ -47,6 +47,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.procstat import cpu_seconds, group_processes, named_processes  # noqa: E402
+
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/tricircle"
 # How the project starts a worker (deploy/tricircle-worker@.service; pool, concurrency and
 # prefetch from the settings: CELERY_WORKER_*), less what each run sets (queue, hostname, log
@@ -187,6 +189,7 @@ def run_all(args: argparse.Namespace, counts: list[int], work: Path) -> None:
         names = [f"bench{n}" for n in range(count)]
         batch = uuid.uuid4().hex[:8]
         jobs = Job.objects.filter(resource_key__contains=batch)
+        succeeded = jobs.filter(status=JobStatus.SUCCESS)  # never evaluated: counted anew
         try:
             with celery_sending_to(broker_url, workers.queue):
                 if args.preload:
@@ -195,16 +198,18 @@ def run_all(args: argparse.Namespace, counts: list[int], work: Path) -> None:
                     workers.start_worker(name, *worker_args)
                 workers.wait_ready(*names)
                 started = time.monotonic()
+                cpu_before, done_before = cpu_by_part(workers), succeeded.count()
                 if not args.preload:
                     requested_at, request_queries = request_all(services, batch, args.jobs)
                 deadline = started + args.timeout
                 done = 0
                 while time.monotonic() < deadline:
-                    done = jobs.filter(status=JobStatus.SUCCESS).count()
+                    done = succeeded.count()
                     if done >= args.jobs:
                         break
                     time.sleep(0.02)
                 elapsed = time.monotonic() - started
+                cpu_after = cpu_by_part(workers)
         finally:
             workers.stop_all()
             if reason is None:
@@ -221,6 +226,35 @@ def run_all(args: argparse.Namespace, counts: list[int], work: Path) -> None:
             f"{request_queries / args.jobs:.2f} per request",
             flush=True,
         )
+        print(cpu_line(count, cpu_before, cpu_after, done - done_before), flush=True)
+
+
+def cpu_by_part(workers: Any) -> dict[str, float]:
+    """CPU seconds used so far by the workers' processes, PostgreSQL's, RabbitMQ's and this
+    one's (its polls of the jobs' rows)."""
+    worker_processes = [
+        process for worker in workers.processes.values() for process in group_processes(worker.pid)
+    ]
+    return {
+        "workers": cpu_seconds(worker_processes),
+        "PostgreSQL": cpu_seconds(named_processes("postgres")),
+        "RabbitMQ": cpu_seconds(named_processes("beam.smp")),
+        "this process": time.process_time(),
+    }
+
+
+def cpu_line(count: int, before: dict[str, float], after: dict[str, float], jobs: int) -> str:
+    """The CPU each part spent per job while the workers had work, and the rate the machine's
+    cores allow at that cost (every part busy on them, nothing else)."""
+    per_job = {part: (after[part] - before[part]) * 1000 / max(jobs, 1) for part in before}
+    total = sum(per_job.values())
+    cores = os.cpu_count() or 1
+    parts = ", ".join(f"{part} {ms:.2f}" for part, ms in per_job.items())
+    bound = cores * 1000 / total if total else 0.0
+    return (
+        f"{count} worker(s): CPU ms per job over {jobs} jobs: {parts}; total {total:.2f}; "
+        f"{cores} cores allow at most {bound:.0f} jobs/s"
+    )
 
 
 if __name__ == "__main__":

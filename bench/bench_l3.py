@@ -37,6 +37,7 @@ from tests.lab.lab import lab_paths  # noqa: E402
 from tests.lab.tricircle_server import TricircleServer  # noqa: E402
 
 TIMEOUT = 180.0
+Route = tuple[str, str]  # (destination, nexthop)
 
 
 def client(lab: dict[str, Any], user: str, endpoint: str) -> adapter.Adapter:
@@ -52,16 +53,30 @@ def client(lab: dict[str, Any], user: str, endpoint: str) -> adapter.Adapter:
     return adapter.Adapter(session.Session(auth=auth), endpoint_override=endpoint + "/v2.0")
 
 
-def pod_state(neutron: adapter.Adapter, router_id: str) -> tuple[int, set[tuple[str, str]]]:
-    """(interfaces, routes) of the pod's bottom router; (-1, set()) when there is none."""
-    routers = neutron.get("/routers", params={"name": router_id}).json()["routers"]
+def pod_state(
+    neutron: adapter.Adapter, router_id: str, routes_wanted: int | None = None
+) -> tuple[int, set[Route]]:
+    """(interfaces, routes) of the pod's bottom router; (-1, set()) when there is none. With
+    `routes_wanted`, the interfaces are read only once the router has that many routes (else
+    0): the pods' Neutron serves one request at a time, and reading every pod's ports on every
+    check took a good part of it from the job being measured."""
+    routers = neutron.get(
+        "/routers", params={"name": router_id, "fields": ["id", "routes"]}
+    ).json()["routers"]
     if not routers:
         return -1, set()
+    routes = {(r["destination"], r["nexthop"]) for r in routers[0]["routes"]}
+    if routes_wanted is not None and len(routes) != routes_wanted:
+        return 0, routes
     ports = neutron.get(
         "/ports",
-        params={"device_id": routers[0]["id"], "device_owner": "network:router_interface"},
+        params={
+            "device_id": routers[0]["id"],
+            "device_owner": "network:router_interface",
+            "fields": "id",
+        },
     ).json()["ports"]
-    return len(ports), {(r["destination"], r["nexthop"]) for r in routers[0]["routes"]}
+    return len(ports), routes
 
 
 def wait_for(check: Callable[[], bool], timeout: float = TIMEOUT) -> float:
@@ -110,18 +125,20 @@ def measure(gateway: adapter.Adapter, pods: dict[str, adapter.Adapter], rounds: 
             )
         last = subnets[-1]
 
-        def states() -> dict[str, tuple[int, set[tuple[str, str]]]]:
+        def states(routes_wanted: int | None = None) -> dict[str, tuple[int, set[Route]]]:
             # Every pod read once per check, all at once: the check's own time (and load on
             # the pods) stays small beside what it measures.
             with ThreadPoolExecutor(len(regions)) as pool:
-                read = pool.map(lambda region: pod_state(pods[region], router_id), regions)
+                read = pool.map(
+                    lambda region: pod_state(pods[region], router_id, routes_wanted), regions
+                )
                 return dict(zip(regions, read, strict=True))
 
         def full() -> bool:
             # Every pod: its subnet + the bridge; a route to each other pod's subnet.
             return all(
                 interfaces == 2 and len(routes) == len(regions) - 1
-                for interfaces, routes in states().values()
+                for interfaces, routes in states(len(regions) - 1).values()
             )
 
         def without_last() -> bool:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import threading
 import time
@@ -39,38 +38,9 @@ sys.path.insert(0, str(REPO))
 from keystoneauth1 import session as ks_session  # noqa: E402
 from keystoneauth1.identity import v3  # noqa: E402
 
+from bench.procstat import cpu_seconds, group_processes, rss_mib  # noqa: E402
 from tests.lab.lab import lab_paths  # noqa: E402
 from tests.lab.tricircle_server import TricircleServer  # noqa: E402
-
-
-def group_processes(pgid: int) -> list[tuple[Path, list[str]]]:
-    """(/proc entry, the fields of its stat after the command name) of each process of a
-    process group (gunicorn's master and workers, ...)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            # comm may hold spaces: the fields after its closing paren are fixed.
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == pgid:
-                found.append((entry, fields))
-        except (OSError, ValueError, IndexError):
-            continue  # the process ended meanwhile
-    return found
-
-
-def group_rss_mib(pgid: int) -> dict[int, float]:
-    """RSS in MiB of each process of a process group."""
-    found = {}
-    for entry, _ in group_processes(pgid):
-        try:
-            for line in (entry / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    found[int(entry.name)] = int(line.split()[1]) / 1024
-        except OSError:
-            continue  # the process ended meanwhile
-    return found
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -78,12 +48,6 @@ def percentile(values: list[float], fraction: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def group_cpu_seconds(pgid: int) -> float:
-    """User + system CPU seconds used so far by the processes of a process group."""
-    ticks = sum(int(fields[11]) + int(fields[12]) for _, fields in group_processes(pgid))
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -148,9 +112,9 @@ def interleaved(
     for round_ in range(rounds):
         ways = [(through_url, through), (direct_url, direct)]
         for url, measured in ways if round_ % 2 == 0 else ways[::-1]:
-            cpu = group_cpu_seconds(gunicorn)
+            cpu = cpu_seconds(group_processes(gunicorn))
             load(url, headers, clients, seconds, measured)
-            measured.cpu_seconds += group_cpu_seconds(gunicorn) - cpu
+            measured.cpu_seconds += cpu_seconds(group_processes(gunicorn)) - cpu
     return through, direct
 
 
@@ -221,7 +185,7 @@ def main() -> None:
             ),
         ]
         groups = dict(zip(("gunicorn", "celery"), server.process_groups, strict=False))
-        memory_before = {name: group_rss_mib(pgid) for name, pgid in groups.items()}
+        memory_before = {name: rss_mib(group_processes(pgid)) for name, pgid in groups.items()}
         counts = [int(part) for part in args.clients.split(",")]
         print(
             f"\nRequests per second, {args.rounds} windows of {args.seconds:g} s each way, "
@@ -269,7 +233,7 @@ def main() -> None:
             print(f"{'cpu ' + name:<26} {clients:>7} {per_request:>8.2f}")
         print(f"\n{'process':<26} {'pid':>7} {'RSS MiB before':>15} {'after load':>11}")
         for name, pgid in groups.items():
-            before, after = memory_before[name], group_rss_mib(pgid)
+            before, after = memory_before[name], rss_mib(group_processes(pgid))
             for pid in sorted(after, key=lambda pid: (pid != pgid, pid)):
                 # a process group's leader is its master (gunicorn) or main process (celery)
                 role = "master" if pid == pgid else "worker"

@@ -72,6 +72,14 @@ def parse_jobs(output: str) -> list[Row]:
     for workers, in_workers, per_request in re.findall(pattern, output):
         name = f"DB queries per job, {workers} worker(s): in workers (per request)"
         rows.append(Row(name, f"{in_workers} ({per_request})"))
+    # Where the time goes: each part's CPU per job, and the rate the cores allow at that cost.
+    pattern = (
+        rf"^(\d+) worker\(s\): CPU ms per job over \d+ jobs: (.+?); total {NUMBER}; "
+        r"(\d+) cores allow at most (\d+) jobs/s"
+    )
+    for workers, parts, total, cores, bound in re.findall(pattern, output, re.M):
+        name = f"CPU ms per job, {workers} worker(s): {parts}; ref: jobs/s {cores} cores allow"
+        rows.append(Row(name, total, bound))
     return rows
 
 

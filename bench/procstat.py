@@ -1,0 +1,57 @@
+"""Processes read from /proc for the benchmarks: those of a process group or of a command name,
+their CPU time and RSS (Linux only)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+# A process as /proc gives it: its entry, and the fields of its stat after the command name.
+Process = tuple[Path, list[str]]
+
+
+def processes(keep: Callable[[str, list[str]], bool]) -> list[Process]:
+    """The processes for which keep(command name, stat fields after it) is true."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # comm may hold spaces and parens: the fields after its last paren are fixed.
+            head, tail = (entry / "stat").read_text().rsplit(")", 1)
+            command, fields = head.split("(", 1)[1], tail.split()
+            if keep(command, fields):
+                found.append((entry, fields))
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended meanwhile
+    return found
+
+
+def group_processes(pgid: int) -> list[Process]:
+    """The processes of a process group (gunicorn's master and workers, ...)."""
+    return processes(lambda _, fields: int(fields[2]) == pgid)
+
+
+def named_processes(*commands: str) -> list[Process]:
+    """The processes running one of these commands (postgres, beam.smp, ...)."""
+    return processes(lambda command, _: command in commands)
+
+
+def cpu_seconds(found: list[Process]) -> float:
+    """User + system CPU seconds the processes had used when they were read."""
+    ticks = sum(int(fields[11]) + int(fields[12]) for _, fields in found)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mib(found: list[Process]) -> dict[int, float]:
+    """RSS in MiB of each process."""
+    sizes = {}
+    for entry, _ in found:
+        try:
+            for line in (entry / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes[int(entry.name)] = int(line.split()[1]) / 1024
+        except OSError:
+            continue  # the process ended meanwhile
+    return sizes
