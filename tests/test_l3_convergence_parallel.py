@@ -132,6 +132,27 @@ def test_the_pods_routers_are_made_at_once(monkeypatch, lab):
     assert all(fake.named("routers", two.router["id"]) for fake in two.pods.values())
 
 
+def test_a_pods_router_and_its_interface_port_copies_are_made_at_once(monkeypatch, lab):
+    """The router's POST and the copies' POSTs each wait for the other: served only when
+    made concurrently."""
+    one = lab(1)
+    barrier = threading.Barrier(2, timeout=BARRIER_TIMEOUT)
+    call = NeutronClient.call
+
+    def blocking(client, method, path, body=None, **params):
+        if client.where.startswith("Neutron of ") and (method, path) in {
+            ("POST", "/routers"),
+            ("POST", "/ports"),
+        }:
+            barrier.wait()
+        return call(client, method, path, body, **params)
+
+    monkeypatch.setattr(NeutronClient, "call", blocking)
+    one.converge()
+    router = one.pods["Pod1"].named("routers", one.router["id"])[0]
+    assert len(one.pods["Pod1"].interfaces(router["id"])) == 1
+
+
 def test_the_routes_of_all_pods_change_at_once(monkeypatch, lab):
     three = lab(3)
     three.converge()

@@ -122,9 +122,21 @@ def _ensure_router_and_interfaces(
         found = neutron.get("/routers", name=router_id, fields="id")["routers"]
         return found[0]["id"] if found else None
 
-    plan.bottom_router_id = ensure_bottom(
-        router_id, plan.pod, ResourceType.ROUTER, top.project_id, create, adopt
-    )
+    # The router and the missing port copies at once: a copy needs no router, and making one
+    # (its network and subnet materialised in the pod on the way) is most of a new pod's work.
+    known = _known_port_copies(plan)
+    missing = [top_id for top_id in plan.interface_ports if top_id not in known]
+    project_id = top.project_id
+
+    def bottom_router() -> str:
+        return ensure_bottom(router_id, plan.pod, ResourceType.ROUTER, project_id, create, adopt)
+
+    calls: list[Callable[[], str]] = [
+        bottom_router,
+        *(partial(bottom.ensure_port, plan.pod, top_id, project_id) for top_id in missing),
+    ]
+    plan.bottom_router_id, *copies = fanout.run_all(calls)
+    known.update(zip(missing, copies, strict=True))
     if made:  # made by this run: nothing on it yet
         state = BottomRouter(router=made[0], interfaces=[])
     else:
@@ -132,7 +144,8 @@ def _ensure_router_and_interfaces(
             router=json_object(neutron.get(f"/routers/{plan.bottom_router_id}")["router"]),
             interfaces=router_interfaces(neutron, plan.bottom_router_id),
         )
-    state.wanted_ports = _interface_port_copies(plan, top.project_id)
+    # The bottom copies of the pod's interface ports, in the plan's order.
+    state.wanted_ports = [known[top_id] for top_id in plan.interface_ports]
     attached = {port["id"] for port in state.interfaces}
     to_add = [port_id for port_id in state.wanted_ports if port_id not in attached]
     stale = [port for port in state.interfaces if port["id"] not in state.wanted_ports]
@@ -167,25 +180,16 @@ def _detach_replaced(
             state.interfaces.remove(port)
 
 
-def _interface_port_copies(plan: PodPlan, project_id: str) -> list[str]:
-    """The bottom copies of the pod's interface ports: those the routing table knows as they
-    are (a copy keeps itself in step with its top port), the others made."""
-    known = dict(
+def _known_port_copies(plan: PodPlan) -> dict[str, str]:
+    """{top port id: bottom copy} of the pod's interface ports the routing table knows (a copy
+    keeps itself in step with its top port)."""
+    return dict(
         ResourceRouting.objects.filter(
             top_id__in=plan.interface_ports, pod=plan.pod, resource_type=ResourceType.PORT
         )
         .exclude(bottom_id="")
         .values_list("top_id", "bottom_id")
     )
-    missing = [top_port_id for top_port_id in plan.interface_ports if top_port_id not in known]
-    made = dict(
-        zip(
-            missing,
-            fanout.each(missing, lambda top_id: bottom.ensure_port(plan.pod, top_id, project_id)),
-            strict=True,
-        )
-    )
-    return [known.get(top_port_id) or made[top_port_id] for top_port_id in plan.interface_ports]
 
 
 def router_interfaces(neutron: NeutronClient, bottom_router_id: str) -> list[JsonDict]:
