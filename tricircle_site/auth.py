@@ -26,7 +26,6 @@ class KeystoneIdentity:
     roles: frozenset[str] = field(default_factory=frozenset)
     user_name: str = ""
     project_name: str = ""
-    service_catalog: str = ""
 
     @property
     def is_admin(self) -> bool:
@@ -61,7 +60,6 @@ def identity_from_meta(meta: dict[str, Any]) -> KeystoneIdentity | None:
         roles=roles,
         user_name=meta.get("HTTP_X_USER_NAME", ""),
         project_name=meta.get("HTTP_X_PROJECT_NAME", ""),
-        service_catalog=meta.get("HTTP_X_SERVICE_CATALOG", ""),
     )
 
 

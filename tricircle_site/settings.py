@@ -239,7 +239,9 @@ KEYSTONE_AUTHTOKEN = {
     "user_domain_name": SERVICE_AUTH["user_domain_name"],
     "project_domain_name": SERVICE_AUTH["project_domain_name"],
     "delay_auth_decision": True,
-    "include_service_catalog": True,
+    # nothing reads X-Service-Catalog; without it keystonemiddleware skips encoding the catalog
+    # into every request and validates tokens with ?nocatalog
+    "include_service_catalog": False,
     "memcached_servers": env("TRICIRCLE_MEMCACHED_SERVERS", ""),
 }
 
