@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.lab.cli import OpenStackCLI
+from tests.lab.waiting import eventually
 
 
 def providers(openstack: OpenStackCLI, region: str | None = None) -> dict[str, str]:
@@ -23,6 +24,23 @@ def test_the_top_lists_every_pods_providers(lab: dict[str, Any], openstack: Open
     assert len(top) >= len(lab["pods"])
 
 
+def read_at_a_quiet_moment(
+    openstack: OpenStackCLI, pod: str, what: tuple[str, ...]
+) -> tuple[Any, Any]:
+    """`what` read through the top and in `pod`, until both agree (30 s at most): inventories
+    and usages show what is allocated now, and the other lab tests boot and delete servers
+    meanwhile, so two reads a moment apart may differ by one of theirs. A gateway that answers
+    from the wrong provider never agrees."""
+    reads: list[tuple[Any, Any]] = []
+
+    def read_both() -> bool:
+        reads.append((openstack("lab-admin", *what), openstack("lab-admin", *what, region=pod)))
+        return reads[-1][0] == reads[-1][1]
+
+    eventually(read_both, timeout=30, interval=0.5)
+    return reads[-1]
+
+
 def test_a_provider_reads_as_in_its_pod(lab: dict[str, Any], openstack: OpenStackCLI) -> None:
     pod = lab["pods"][-1]["region_name"]  # not the first pod asked
     (uuid, *_) = providers(openstack, pod)
@@ -31,14 +49,7 @@ def test_a_provider_reads_as_in_its_pod(lab: dict[str, Any], openstack: OpenStac
         ("resource", "provider", "usage", "show", uuid),
         ("resource", "provider", "trait", "list", uuid, "--os-placement-api-version", "1.6"),
     ):
-        # Inventories and usages show what is allocated now, and the other lab tests boot and
-        # delete servers meanwhile: two reads a moment apart may differ by one of theirs. A
-        # gateway that answers from the wrong provider, or changes its answer, never matches.
-        for _ in range(5):
-            through_top = openstack("lab-admin", *what)
-            in_the_pod = openstack("lab-admin", *what, region=pod)
-            if through_top == in_the_pod:
-                break
+        through_top, in_the_pod = read_at_a_quiet_moment(openstack, pod, what)
         assert through_top == in_the_pod
 
 
