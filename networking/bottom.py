@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from networking import placement
 from pods.clients import NeutronClient, NeutronError, ServiceError, central_neutron, pod_neutron
+from pods.fanout import run_all
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from routing.services import bottom_id_in, ensure_bottom
@@ -94,6 +95,7 @@ def ensure_network(pod: Pod, top_network_id: str, project_id: str) -> str:
         project_id,
         create,
         lambda: _adopt(pod, "networks", top_network_id),
+        one_call=True,
     )
 
 
@@ -161,6 +163,7 @@ def ensure_subnet(pod: Pod, top_subnet_id: str, project_id: str) -> str:
         project_id,
         create,
         lambda: _adopt(pod, "subnets", top_subnet_id),
+        one_call=True,
     )
     top_dhcp = ensure_top_dhcp_port(top)
     if top_dhcp is not None:
@@ -212,6 +215,9 @@ def _ensure_bottom_dhcp(
 
 
 def ensure_security_group(pod: Pod, top_group_id: str, project_id: str) -> str:
+    # A group made now comes with the rules its pod gives every new group: no need to read them.
+    made_rules: list[JsonDict] = []
+
     def create() -> str:
         top = central_neutron().get(f"/security-groups/{top_group_id}")["security_group"]
         group = pod_neutron(pod).post(
@@ -224,6 +230,7 @@ def ensure_security_group(pod: Pod, top_group_id: str, project_id: str) -> str:
                 }
             },
         )["security_group"]
+        made_rules.extend(group.get("security_group_rules") or [])
         return json_str(group["id"])
 
     bottom_id = ensure_bottom(
@@ -233,8 +240,9 @@ def ensure_security_group(pod: Pod, top_group_id: str, project_id: str) -> str:
         project_id,
         create,
         lambda: _adopt(pod, "security-groups", top_group_id),
+        one_call=True,
     )
-    sync_security_group_rules(pod, top_group_id, bottom_id, project_id)
+    sync_security_group_rules(pod, top_group_id, bottom_id, project_id, made_rules or None)
     return bottom_id
 
 
@@ -243,17 +251,23 @@ def _rule_key(rule: JsonDict, remote_group: str | None) -> tuple[object, ...]:
 
 
 def sync_security_group_rules(
-    pod: Pod, top_group_id: str, bottom_group_id: str, project_id: str
+    pod: Pod,
+    top_group_id: str,
+    bottom_group_id: str,
+    project_id: str,
+    bottom_rules: list[JsonDict] | None = None,
 ) -> None:
     """Make the bottom group's rules equal the top group's (a rule naming another group names
-    that group's bottom copy). Safe to run any number of times."""
+    that group's bottom copy); `bottom_rules` are its rules when known (else read). Safe to
+    run any number of times."""
     top_rules = central_neutron().get("/security-group-rules", security_group_id=top_group_id)[
         "security_group_rules"
     ]
     neutron = pod_neutron(pod)
-    bottom_rules = neutron.get("/security-group-rules", security_group_id=bottom_group_id)[
-        "security_group_rules"
-    ]
+    if bottom_rules is None:
+        bottom_rules = neutron.get("/security-group-rules", security_group_id=bottom_group_id)[
+            "security_group_rules"
+        ]
     wanted: dict[tuple[object, ...], JsonDict] = {}
     for rule in top_rules:
         remote = rule.get("remote_group_id")
@@ -314,12 +328,23 @@ def ensure_port(
         return known
     top = central_neutron().get(f"/ports/{top_port_id}")["port"]
     bottom_network_id = ensure_network(pod, top["network_id"], project_id)
-    subnets = {ip["subnet_id"] for ip in top["fixed_ips"]}
-    fields = _port_fields(
-        top,
-        {subnet: ensure_subnet(pod, subnet, project_id) for subnet in subnets},
-        [ensure_security_group(pod, group, project_id) for group in top.get("security_groups", [])],
+    subnet_copies: dict[str, str] = {}
+    group_copies: list[str] = []
+    # The subnets' copies and the groups' do not wait for each other: the top's answers for
+    # one come while the pod makes the other.
+    run_all(
+        [
+            lambda: subnet_copies.update(
+                (subnet, ensure_subnet(pod, subnet, project_id))
+                for subnet in sorted({ip["subnet_id"] for ip in top["fixed_ips"]})
+            ),
+            lambda: group_copies.extend(
+                ensure_security_group(pod, group, project_id)
+                for group in top.get("security_groups", [])
+            ),
+        ]
     )
+    fields = _port_fields(top, subnet_copies, group_copies)
 
     def create() -> str:
         body = {
@@ -345,6 +370,7 @@ def ensure_port(
         project_id,
         create,
         lambda: _adopt(pod, "ports", top_port_id),
+        one_call=True,
     )
 
 

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from pods.clients import ServiceUnanswered
+from pods.clients import ServiceError, ServiceUnanswered
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from tricircle_site.exceptions import ServiceUnavailable
@@ -54,12 +54,20 @@ def ensure_bottom(
     project_id: str,
     create: Callable[[], str],
     adopt: Callable[[], str | None],
+    *,
+    one_call: bool = False,
 ) -> str:
     """The bottom id of top_id in pod, creating the bottom resource at most once however many
     callers race: the routing row (unique on top_id, pod, type) is the claim, inserted before
     the bottom resource is made; the winner creates, the others wait for its bottom_id. A claim
     left by a dead creator is taken over after CLAIM_STALE_SECONDS: `adopt` finds a bottom
-    resource it may already have made (by name) so nothing is made twice."""
+    resource it may already have made (by name) so nothing is made twice.
+
+    `one_call`: `create` makes the resource in one call that the API either refuses (a
+    ServiceError: nothing made) or may have done. Then a refusal alone releases the claim, any
+    other failure leaves it for the next caller to take over and adopt, and so a new claim
+    creates at once: no copy can exist that it would miss. The look by name it saves is a read
+    of the pod for every copy made, while the pod is also serving the boot that wants it."""
     deadline = time.monotonic() + CLAIM_STALE_SECONDS + 30
     while True:
         routing, claimed = _claim(top_id, pod, resource_type, project_id)
@@ -67,16 +75,20 @@ def ensure_bottom(
             return routing.bottom_id
         if claimed or _take_over_stale(routing):
             try:
-                bottom_id = adopt() or create()
-            except ServiceUnanswered:
-                # No answer: the pod may have made it all the same. The claim stays, stale, so
-                # the next caller takes it over at once and finds the copy by name, and the
-                # cleanup of the top resource looks for it by name too.
-                stale = timezone.now() - timedelta(seconds=CLAIM_STALE_SECONDS + 1)
-                ResourceRouting.objects.filter(pk=routing.pk, bottom_id="").update(updated_at=stale)
-                raise
-            except BaseException:
-                ResourceRouting.objects.filter(pk=routing.pk, bottom_id="").delete()
+                bottom_id = create() if claimed and one_call else adopt() or create()
+            except BaseException as exc:
+                if isinstance(exc, ServiceUnanswered) or (
+                    one_call and not isinstance(exc, ServiceError)
+                ):
+                    # The pod may have made it all the same. The claim stays, stale, so the
+                    # next caller takes it over at once and finds the copy by name, and the
+                    # cleanup of the top resource looks for it by name too.
+                    stale = timezone.now() - timedelta(seconds=CLAIM_STALE_SECONDS + 1)
+                    ResourceRouting.objects.filter(pk=routing.pk, bottom_id="").update(
+                        updated_at=stale
+                    )
+                else:
+                    ResourceRouting.objects.filter(pk=routing.pk, bottom_id="").delete()
                 raise
             ResourceRouting.objects.filter(pk=routing.pk).update(
                 bottom_id=bottom_id, updated_at=timezone.now()

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from pods.clients import ServiceError, ServiceFailed
 from routing.models import ResourceRouting
 from routing.services import CLAIM_STALE_SECONDS, ensure_bottom
 from tests.factories import PodFactory
@@ -71,3 +72,44 @@ def test_a_stale_claim_is_taken_over_and_adopts_what_its_creator_made():
     assert ensure_bottom("top-1", pod, "network", "p", create, lambda: "made-before") == (
         "made-before"
     )
+
+
+def _never_adopt() -> str | None:
+    raise AssertionError("a new claim of a one-call creation must not look by name")
+
+
+def test_a_one_call_creation_with_a_new_claim_does_not_look_by_name():
+    pod = PodFactory()
+    made = ensure_bottom("top-1", pod, "network", "p", lambda: "b1", _never_adopt, one_call=True)
+    assert made == "b1"
+    assert ResourceRouting.objects.get(top_id="top-1").bottom_id == "b1"
+
+
+def test_a_refused_one_call_creation_releases_the_claim():
+    pod = PodFactory()
+
+    def refused() -> str:
+        raise ServiceError(409, "conflict", "Pod1 Neutron")
+
+    with pytest.raises(ServiceError):
+        ensure_bottom("top-1", pod, "network", "p", refused, _never_adopt, one_call=True)
+    assert not ResourceRouting.objects.exists()
+
+
+@pytest.mark.parametrize("failure", [ServiceFailed, RuntimeError])
+def test_a_one_call_creation_that_failed_otherwise_is_adopted_by_the_next_caller(failure):
+    """A 5xx, an interruption: the pod may have made it; the next caller looks by name at once."""
+    pod = PodFactory()
+
+    def failed() -> str:
+        raise failure("the pod failed", None) if failure is ServiceFailed else failure("lost")
+
+    with pytest.raises(failure):
+        ensure_bottom("top-1", pod, "network", "p", failed, _never_adopt, one_call=True)
+    assert ResourceRouting.objects.get(top_id="top-1").bottom_id == ""
+
+    def create() -> str:
+        raise AssertionError("must adopt, not create")
+
+    adopted = ensure_bottom("top-1", pod, "network", "p", create, lambda: "made", one_call=True)
+    assert adopted == "made"
