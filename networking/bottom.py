@@ -326,27 +326,30 @@ def ensure_port(
     known = bottom_id_in(pod, top_port_id, ResourceType.PORT)
     if known:
         return known
-    top = central_neutron().get(f"/ports/{top_port_id}")["port"]
-    bottom_network_id = ensure_network(pod, top["network_id"], project_id)
-    subnet_copies: dict[str, str] = {}
-    group_copies: list[str] = []
-    # The subnets' copies and the groups' do not wait for each other: the top's answers for
-    # one come while the pod makes the other.
-    run_all(
-        [
-            lambda: subnet_copies.update(
-                (subnet, ensure_subnet(pod, subnet, project_id))
-                for subnet in sorted({ip["subnet_id"] for ip in top["fixed_ips"]})
-            ),
-            lambda: group_copies.extend(
-                ensure_security_group(pod, group, project_id)
-                for group in top.get("security_groups", [])
-            ),
-        ]
-    )
-    fields = _port_fields(top, subnet_copies, group_copies)
 
     def create() -> str:
+        # Only the caller holding the claim gets here: callers racing for the same copy (a
+        # boot's jobs for its network and for its groups) wait for it instead of asking the
+        # pod for the same network, subnets and groups meanwhile.
+        top = central_neutron().get(f"/ports/{top_port_id}")["port"]
+        bottom_network_id = ensure_network(pod, top["network_id"], project_id)
+        subnet_copies: dict[str, str] = {}
+        group_copies: list[str] = []
+        # The subnets' copies and the groups' do not wait for each other: the top's answers
+        # for one come while the pod makes the other.
+        run_all(
+            [
+                lambda: subnet_copies.update(
+                    (subnet, ensure_subnet(pod, subnet, project_id))
+                    for subnet in sorted({ip["subnet_id"] for ip in top["fixed_ips"]})
+                ),
+                lambda: group_copies.extend(
+                    ensure_security_group(pod, group, project_id)
+                    for group in top.get("security_groups", [])
+                ),
+            ]
+        )
+        fields = _port_fields(top, subnet_copies, group_copies)
         body = {
             "name": top_port_id,
             "network_id": bottom_network_id,

@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from pods.clients import ServiceError, ServiceUnanswered
+from pods.clients import ServiceUnanswered
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
-from tricircle_site.exceptions import ServiceUnavailable
+from tricircle_site.exceptions import ServiceUnavailable, TricircleError
 
 
 def routings_visible_to(project_id: str | None, is_admin: bool) -> QuerySet[ResourceRouting]:
@@ -63,11 +63,12 @@ def ensure_bottom(
     left by a dead creator is taken over after CLAIM_STALE_SECONDS: `adopt` finds a bottom
     resource it may already have made (by name) so nothing is made twice.
 
-    `one_call`: `create` makes the resource in one call that the API either refuses (a
-    ServiceError: nothing made) or may have done. Then a refusal alone releases the claim, any
-    other failure leaves it for the next caller to take over and adopt, and so a new claim
-    creates at once: no copy can exist that it would miss. The look by name it saves is a read
-    of the pod for every copy made, while the pod is also serving the boot that wants it."""
+    `one_call`: `create` makes the resource in one last call that the API either refuses or
+    may have done (what it makes first, other copies, has claims of its own). Then a refusal
+    alone (a 4xx: nothing made) releases the claim, any other failure leaves it for the next
+    caller to take over and adopt, and so a new claim creates at once: no copy can exist that
+    it would miss. The look by name it saves is a read of the pod for every copy made, while
+    the pod is also serving the boot that wants it."""
     deadline = time.monotonic() + CLAIM_STALE_SECONDS + 30
     while True:
         routing, claimed = _claim(top_id, pod, resource_type, project_id)
@@ -77,9 +78,7 @@ def ensure_bottom(
             try:
                 bottom_id = create() if claimed and one_call else adopt() or create()
             except BaseException as exc:
-                if isinstance(exc, ServiceUnanswered) or (
-                    one_call and not isinstance(exc, ServiceError)
-                ):
+                if isinstance(exc, ServiceUnanswered) or (one_call and not _refusal(exc)):
                     # The pod may have made it all the same. The claim stays, stale, so the
                     # next caller takes it over at once and finds the copy by name, and the
                     # cleanup of the top resource looks for it by name too.
@@ -99,6 +98,11 @@ def ensure_bottom(
                 f"The {resource_type} {top_id} is still being created in {pod.region_name}."
             )
         time.sleep(CLAIM_POLL_SECONDS)
+
+
+def _refusal(exc: BaseException) -> bool:
+    """An error that says nothing was made: the API (or Tricircle) refused the request."""
+    return isinstance(exc, TricircleError) and 400 <= exc.status_code < 500
 
 
 def _take_over_stale(routing: ResourceRouting) -> bool:
