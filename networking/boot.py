@@ -27,7 +27,8 @@ GATEWAY_PORT = "tricircle:server-port"
 def bottom_ports(pod: Pod, project_id: str, top_port_ids: list[str]) -> list[str]:
     started = timezone.now()
     # Each port's copy (and, the first time, its network's) is made at once.
-    made = each(top_port_ids, lambda port_id: bottom.ensure_port(pod, port_id, project_id))
+    with bottom.one_batch():
+        made = each(top_port_ids, lambda port_id: bottom.ensure_port(pod, port_id, project_id))
     # A network that just arrived in this pod puts the pod under its routers: their jobs give
     # the pod a bottom router and every pod the routes to it.
     new_networks = list(

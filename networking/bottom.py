@@ -7,8 +7,11 @@ top id, which lets an interrupted creation be adopted instead of repeated."""
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from networking import placement
 from pods.clients import NeutronClient, NeutronError, ServiceError, central_neutron, pod_neutron
@@ -53,6 +56,38 @@ COLLECTION_TYPES = {
     "routers": ResourceType.ROUTER,
     "security-groups": ResourceType.SECURITY_GROUP,
 }
+
+
+# The subnet and group copies a batch of port copies (a job's shadows, a boot's ports) has
+# ensured: {(what, pod pk, top id): bottom id}. Ensuring a known copy still reads the top and
+# the pod (a subnet's DHCP port, a group's rules), which ports on the same subnet need once.
+_ensured_in_batch: ContextVar[dict[tuple[str, object, str], str] | None] = ContextVar(
+    "ensured_in_batch", default=None
+)
+
+
+@contextmanager
+def one_batch() -> Iterator[None]:
+    """Port copies made in this block (in its threads too) ensure each subnet or group once."""
+    token = _ensured_in_batch.set({})
+    try:
+        yield
+    finally:
+        _ensured_in_batch.reset(token)
+
+
+def _once_per_batch(ensure: Callable[[Pod, str, str], str]) -> Callable[[Pod, str, str], str]:
+    @functools.wraps(ensure)
+    def once(pod: Pod, top_id: str, project_id: str) -> str:
+        ensured = _ensured_in_batch.get()
+        if ensured is None:
+            return ensure(pod, top_id, project_id)
+        key = (ensure.__name__, pod.pk, top_id)
+        if key not in ensured:
+            ensured[key] = ensure(pod, top_id, project_id)
+        return ensured[key]
+
+    return once
 
 
 def _adopt(pod: Pod, collection: str, top_id: str) -> str | None:
@@ -137,6 +172,7 @@ def _reserved_dhcp_ports(top_subnet: JsonDict) -> list[JsonDict]:
     return sorted(on_subnet, key=lambda port: (port.get("created_at") or "", port["id"]))
 
 
+@_once_per_batch
 def ensure_subnet(pod: Pod, top_subnet_id: str, project_id: str) -> str:
     top = central_neutron().get(f"/subnets/{top_subnet_id}")["subnet"]
     bottom_network_id = ensure_network(pod, top["network_id"], project_id)
@@ -214,6 +250,7 @@ def _ensure_bottom_dhcp(
     neutron.put(f"/subnets/{bottom_subnet_id}", {"subnet": {"enable_dhcp": True}})
 
 
+@_once_per_batch
 def ensure_security_group(pod: Pod, top_group_id: str, project_id: str) -> str:
     # A group made now comes with the rules its pod gives every new group: no need to read them.
     made_rules: list[JsonDict] = []

@@ -66,7 +66,8 @@ def converge_shadow_ports(network_id: str) -> int:
 
 def make_shadows_in_pods(wanted: dict[Pod, list[tuple[JsonDict, Pod]]]) -> int:
     """`make_shadows` for each pod, all pods at once; how many shadows exist in all."""
-    return sum(fanout.each(list(wanted.items()), lambda item: make_shadows(*item)))
+    with bottom.one_batch():
+        return sum(fanout.each(list(wanted.items()), lambda item: make_shadows(*item)))
 
 
 SHADOW_MARKING_FIELDS = ("device_owner", "binding:host_id")
