@@ -130,7 +130,9 @@ def ensure_network(pod: Pod, top_network_id: str, project_id: str) -> str:
         project_id,
         create,
         lambda: _adopt(pod, "networks", top_network_id),
-        one_call=True,
+        # A pod refuses a second network on a segment; one without (a local network) may be
+        # made twice.
+        refused_if_made=top.get("provider:segmentation_id") is not None,
     )
 
 
@@ -199,7 +201,7 @@ def ensure_subnet(pod: Pod, top_subnet_id: str, project_id: str) -> str:
         project_id,
         create,
         lambda: _adopt(pod, "subnets", top_subnet_id),
-        one_call=True,
+        refused_if_made=True,  # an overlapping CIDR on the network
     )
     top_dhcp = ensure_top_dhcp_port(top)
     if top_dhcp is not None:
@@ -277,7 +279,6 @@ def ensure_security_group(pod: Pod, top_group_id: str, project_id: str) -> str:
         project_id,
         create,
         lambda: _adopt(pod, "security-groups", top_group_id),
-        one_call=True,
     )
     sync_security_group_rules(pod, top_group_id, bottom_id, project_id, made_rules or None)
     return bottom_id
@@ -410,7 +411,7 @@ def ensure_port(
         project_id,
         create,
         lambda: _adopt(pod, "ports", top_port_id),
-        one_call=True,
+        refused_if_made=True,  # the same MAC on the network
     )
 
 

@@ -55,20 +55,21 @@ def ensure_bottom(
     create: Callable[[], str],
     adopt: Callable[[], str | None],
     *,
-    one_call: bool = False,
+    refused_if_made: bool = False,
 ) -> str:
     """The bottom id of top_id in pod, creating the bottom resource at most once however many
     callers race: the routing row (unique on top_id, pod, type) is the claim, inserted before
-    the bottom resource is made; the winner creates, the others wait for its bottom_id. A claim
-    left by a dead creator is taken over after CLAIM_STALE_SECONDS: `adopt` finds a bottom
-    resource it may already have made (by name) so nothing is made twice.
+    the bottom resource is made; the winner creates, the others wait for its bottom_id. `adopt`
+    finds a copy made when the routing table did not know it (by name: a claim left by a dead
+    creator, taken over after CLAIM_STALE_SECONDS; a table restored from a backup, or the lab's
+    fresh Tricircle in front of pods that keep their copies), so nothing is made twice.
 
-    `one_call`: `create` makes the resource in one last call that the API either refuses or
-    may have done (what it makes first, other copies, has claims of its own). Then a refusal
-    alone (a 4xx: nothing made) releases the claim, any other failure leaves it for the next
-    caller to take over and adopt, and so a new claim creates at once: no copy can exist that
-    it would miss. The look by name it saves is a read of the pod for every copy made, while
-    the pod is also serving the boot that wants it."""
+    `refused_if_made`: the pod refuses to make the copy again (the same segment, MAC, CIDR),
+    and `create` makes it in one last call (what it makes first has claims of its own). Then a
+    new claim creates at once and looks by name only when refused; a refusal (a 4xx: nothing
+    made) releases the claim, any other failure leaves it for the next caller to take over and
+    adopt. The look it saves is a read of the pod for every copy made, while the pod is also
+    serving the boot that wants it."""
     deadline = time.monotonic() + CLAIM_STALE_SECONDS + 30
     while True:
         routing, claimed = _claim(top_id, pod, resource_type, project_id)
@@ -76,9 +77,12 @@ def ensure_bottom(
             return routing.bottom_id
         if claimed or _take_over_stale(routing):
             try:
-                bottom_id = create() if claimed and one_call else adopt() or create()
+                if claimed and refused_if_made:
+                    bottom_id = _create_or_adopt_refused(create, adopt)
+                else:
+                    bottom_id = adopt() or create()
             except BaseException as exc:
-                if isinstance(exc, ServiceUnanswered) or (one_call and not _refusal(exc)):
+                if isinstance(exc, ServiceUnanswered) or (refused_if_made and not _refusal(exc)):
                     # The pod may have made it all the same. The claim stays, stale, so the
                     # next caller takes it over at once and finds the copy by name, and the
                     # cleanup of the top resource looks for it by name too.
@@ -98,6 +102,16 @@ def ensure_bottom(
                 f"The {resource_type} {top_id} is still being created in {pod.region_name}."
             )
         time.sleep(CLAIM_POLL_SECONDS)
+
+
+def _create_or_adopt_refused(create: Callable[[], str], adopt: Callable[[], str | None]) -> str:
+    try:
+        return create()
+    except TricircleError as exc:
+        found = adopt() if _refusal(exc) else None
+        if found is None:
+            raise
+        return found
 
 
 def _refusal(exc: BaseException) -> bool:

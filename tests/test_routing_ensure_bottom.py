@@ -75,29 +75,39 @@ def test_a_stale_claim_is_taken_over_and_adopts_what_its_creator_made():
 
 
 def _never_adopt() -> str | None:
-    raise AssertionError("a new claim of a one-call creation must not look by name")
+    raise AssertionError("a new claim must not look by name before the pod refuses")
 
 
-def test_a_one_call_creation_with_a_new_claim_does_not_look_by_name():
+def test_a_new_claim_creates_at_once_when_the_pod_would_refuse_a_second_copy():
     pod = PodFactory()
-    made = ensure_bottom("top-1", pod, "network", "p", lambda: "b1", _never_adopt, one_call=True)
+    made = ensure_bottom(
+        "top-1", pod, "network", "p", lambda: "b1", _never_adopt, refused_if_made=True
+    )
     assert made == "b1"
     assert ResourceRouting.objects.get(top_id="top-1").bottom_id == "b1"
 
 
-def test_a_refused_one_call_creation_releases_the_claim():
+def _refused() -> str:
+    raise ServiceError(409, "The tunnel ID 7540 is in use.", "Neutron of Pod1")
+
+
+def test_a_refused_creation_adopts_a_copy_the_routing_table_did_not_know():
+    """A table restored from a backup, a fresh Tricircle in front of pods that keep copies."""
     pod = PodFactory()
+    made = ensure_bottom("top-1", pod, "network", "p", _refused, lambda: "b0", refused_if_made=True)
+    assert made == "b0"
+    assert ResourceRouting.objects.get(top_id="top-1").bottom_id == "b0"
 
-    def refused() -> str:
-        raise ServiceError(409, "conflict", "Pod1 Neutron")
 
+def test_a_refused_creation_with_no_copy_to_adopt_releases_the_claim():
+    pod = PodFactory()
     with pytest.raises(ServiceError):
-        ensure_bottom("top-1", pod, "network", "p", refused, _never_adopt, one_call=True)
+        ensure_bottom("top-1", pod, "network", "p", _refused, lambda: None, refused_if_made=True)
     assert not ResourceRouting.objects.exists()
 
 
 @pytest.mark.parametrize("failure", [ServiceFailed, RuntimeError])
-def test_a_one_call_creation_that_failed_otherwise_is_adopted_by_the_next_caller(failure):
+def test_a_creation_that_failed_otherwise_is_adopted_by_the_next_caller(failure):
     """A 5xx, an interruption: the pod may have made it; the next caller looks by name at once."""
     pod = PodFactory()
 
@@ -105,11 +115,13 @@ def test_a_one_call_creation_that_failed_otherwise_is_adopted_by_the_next_caller
         raise failure("the pod failed", None) if failure is ServiceFailed else failure("lost")
 
     with pytest.raises(failure):
-        ensure_bottom("top-1", pod, "network", "p", failed, _never_adopt, one_call=True)
+        ensure_bottom("top-1", pod, "network", "p", failed, _never_adopt, refused_if_made=True)
     assert ResourceRouting.objects.get(top_id="top-1").bottom_id == ""
 
     def create() -> str:
         raise AssertionError("must adopt, not create")
 
-    adopted = ensure_bottom("top-1", pod, "network", "p", create, lambda: "made", one_call=True)
+    adopted = ensure_bottom(
+        "top-1", pod, "network", "p", create, lambda: "made", refused_if_made=True
+    )
     assert adopted == "made"

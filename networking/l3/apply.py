@@ -129,9 +129,7 @@ def _ensure_router_and_interfaces(
     project_id = top.project_id
 
     def bottom_router() -> str:
-        return ensure_bottom(
-            router_id, plan.pod, ResourceType.ROUTER, project_id, create, adopt, one_call=True
-        )
+        return ensure_bottom(router_id, plan.pod, ResourceType.ROUTER, project_id, create, adopt)
 
     calls: list[Callable[[], str]] = [
         bottom_router,
