@@ -25,13 +25,20 @@ def test_a_job_created_through_the_api_runs_on_the_embedded_broker(tmp_path, adm
             response = admin.post("/v1.0/jobs", body, "json")
             assert response.status_code == 202, response.content
             job_id = response.json()["job"]["id"]
-            wait_for(
-                lambda: Job.objects.get(pk=job_id).status == JobStatus.SUCCESS,
-                30,
-                "the embedded worker to run the job",
-            )
-            # The beat in the same process sends the sweep.
-            wait_for(lambda: "jobs.sweep" in workers.log("embedded").read_text(), 10, "a sweep")
+            try:
+                wait_for(
+                    lambda: Job.objects.get(pk=job_id).status == JobStatus.SUCCESS,
+                    30,
+                    "the embedded worker to run the job",
+                )
+                # The beat in the same process sends the sweep.
+                wait_for(lambda: "jobs.sweep" in workers.log("embedded").read_text(), 10, "a sweep")
+            except AssertionError as exc:
+                # The worker's log is the only account of why it did not (a CI run on
+                # PostgreSQL once waited the 30 s, without it).
+                status = Job.objects.get(pk=job_id).status
+                log = workers.log("embedded").read_text()[-4000:]
+                raise AssertionError(f"{exc}; the job is {status}; log:\n{log}") from exc
         finally:
             workers.stop_all()
 
