@@ -9,7 +9,9 @@ from rest_framework.test import APIClient
 # The tests' job types (never registered in production): tests/jobs_support/job_types.py.
 import tests.jobs_support.job_types  # noqa: F401
 from pods.clients import clients
+from tests.factories import PodFactory
 from tests.fake_keystone import KEYSTONE_URL, FakeKeystone
+from tests.fake_neutron import FakeNeutron
 from tests.jobs_support.broker import (
     Workers,
     broker_unreachable_reason,
@@ -188,3 +190,17 @@ def audit_cloud(settings, keystone, db):
     from tests.audit_support import make_cloud
 
     return make_cloud(settings, keystone)
+
+
+# The central Neutron of tests that make bottom copies (with the `neutrons` fixture).
+CENTRAL_NEUTRON = "http://central.test"
+
+
+@pytest.fixture
+def neutrons(settings, keystone) -> tuple[FakeNeutron, FakeNeutron]:
+    """A fake central Neutron and Pod1's (az1), for tests of bottom copies."""
+    settings.CENTRAL_NEUTRON_URL = CENTRAL_NEUTRON
+    top = FakeNeutron(keystone.mocker, CENTRAL_NEUTRON)
+    pod = FakeNeutron(keystone.mocker, keystone.add_region("Pod1") + "/networking")
+    PodFactory(region_name="Pod1", az_name="az1")
+    return top, pod

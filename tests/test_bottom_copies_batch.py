@@ -6,20 +6,16 @@ import pytest
 
 from networking import bottom
 from pods.models import Pod
-from tests.factories import PodFactory
 from tests.fake_neutron import FakeNeutron
 
 pytestmark = pytest.mark.django_db
-NEUTRON = "http://central.test"
 PROJECT = "p1"
 
 
 @pytest.fixture
-def two_ports(settings, keystone) -> tuple[FakeNeutron, list[str], Pod]:
-    settings.CENTRAL_NEUTRON_URL = NEUTRON
-    top = FakeNeutron(keystone.mocker, NEUTRON)
-    pod_neutron = FakeNeutron(keystone.mocker, keystone.add_region("Pod1") + "/networking")
-    pod = PodFactory(region_name="Pod1", az_name="az1")
+def ports_on_one_subnet(neutrons) -> tuple[FakeNeutron, list[str], Pod]:
+    top, pod_neutron = neutrons
+    pod = Pod.objects.get(region_name="Pod1")
     network = top.add("networks", name="n", project_id=PROJECT)
     subnet = top.add(
         "subnets",
@@ -51,16 +47,16 @@ def pod_reads(keystone, pod_neutron: FakeNeutron, collection: str) -> int:
     )
 
 
-def test_ports_made_in_one_batch_check_their_subnet_copy_once(keystone, two_ports):
-    pod_neutron, ports, pod = two_ports
+def test_ports_made_in_one_batch_check_their_subnet_copy_once(keystone, ports_on_one_subnet):
+    pod_neutron, ports, pod = ports_on_one_subnet
     with bottom.one_batch():
         copies = [bottom.ensure_port(pod, port_id, PROJECT) for port_id in ports]
     assert len(set(copies)) == 3
     assert pod_reads(keystone, pod_neutron, "subnets") == 1  # its DHCP port, once
 
 
-def test_outside_a_batch_each_port_checks_its_copies(keystone, two_ports):
-    pod_neutron, ports, pod = two_ports
+def test_outside_a_batch_each_port_checks_its_copies(keystone, ports_on_one_subnet):
+    pod_neutron, ports, pod = ports_on_one_subnet
     for port_id in ports:
         bottom.ensure_port(pod, port_id, PROJECT)
     assert pod_reads(keystone, pod_neutron, "subnets") == 3

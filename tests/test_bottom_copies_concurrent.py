@@ -8,21 +8,10 @@ import pytest
 
 from networking import bottom
 from pods.models import Pod
-from tests.factories import PodFactory
 from tests.fake_neutron import FakeNeutron
 
 pytestmark = pytest.mark.django_db
-NEUTRON = "http://central.test"
 PROJECT = "p1"
-
-
-@pytest.fixture
-def neutrons(settings, keystone) -> tuple[FakeNeutron, FakeNeutron]:
-    settings.CENTRAL_NEUTRON_URL = NEUTRON
-    top = FakeNeutron(keystone.mocker, NEUTRON)
-    pod = FakeNeutron(keystone.mocker, keystone.add_region("Pod1") + "/networking")
-    PodFactory(region_name="Pod1", az_name="az1")
-    return top, pod
 
 
 def top_subnet(top: FakeNeutron) -> dict:

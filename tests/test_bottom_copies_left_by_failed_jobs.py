@@ -11,22 +11,11 @@ from gateway.audit.routes import read_routes
 from networking import bottom
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
-from tests.factories import PodFactory
 from tests.fake_neutron import FakeNeutron
 from tricircle_site.exceptions import ServiceUnavailable
 
 pytestmark = pytest.mark.django_db
-NEUTRON = "http://central.test"
 PROJECT = "p1"
-
-
-@pytest.fixture
-def neutrons(settings, keystone) -> tuple[FakeNeutron, FakeNeutron]:
-    settings.CENTRAL_NEUTRON_URL = NEUTRON
-    top = FakeNeutron(keystone.mocker, NEUTRON)
-    pod = FakeNeutron(keystone.mocker, keystone.add_region("Pod1") + "/networking")
-    PodFactory(region_name="Pod1", az_name="az1")
-    return top, pod
 
 
 def made_but_unanswered(keystone, pod_neutron: FakeNeutron, collection: str) -> None:
