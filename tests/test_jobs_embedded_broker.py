@@ -7,7 +7,6 @@ import pytest
 from jobs.models import Job, JobStatus
 from tests.conftest import BROKER_TEST_JOBS_ENV, DEMO_PROJECT
 from tests.jobs_support.broker import Workers, celery_sending_to, wait_for
-from tricircle_site.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,10 +16,6 @@ def test_a_job_created_through_the_api_runs_on_the_embedded_broker(tmp_path, adm
     workers = Workers(tmp_path, broker_url=broker_url, **BROKER_TEST_JOBS_ENV)
     with celery_sending_to(broker_url, workers.queue):
         try:
-            # The queue's row made first: the worker's consumer and its beat otherwise race to
-            # insert it, and kombu's SQL transport lets the loser's consumer die (a CI run).
-            with celery_app.connection_for_write(broker_url) as connection:
-                connection.default_channel.queue_declare(queue=workers.queue)
             workers.start_worker(
                 "embedded", "--beat", "--schedule", str(tmp_path / "beat-schedule")
             )
