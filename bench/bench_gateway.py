@@ -22,19 +22,25 @@ those pods are lifted for the run and put back afterwards. Prints:
   networks are made at the top, each first booted on in each pod; later boots find the first
   network), directly the same kind of boot: a port made on a network of the pod, then a boot
   with that port, both timed. Each boot through Tricircle is paired with a direct one made
-  right after it in the same pod; medians of the pairs.
+  right after it in the same pod; medians of the pairs;
+- where each boot kind's time goes, through Tricircle and directly (medians): from the POST to
+  the pod's nova-compute taking the build, the build itself and its spawn part (nova-compute's
+  own "Took N seconds" lines; build minus spawn is mostly the port's binding), and from the
+  build's end to ACTIVE seen by the client, read from the pods' nova-compute logs of the lab.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
 import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -230,6 +236,61 @@ def delete_servers(
         list(pool.map(one, servers))
 
 
+# (region, server id, wall time of the POST, wall time ACTIVE was seen) of one boot
+Boot = tuple[str, str, float, float]
+PHASES = (
+    "POST to compute taking it",
+    "compute build",
+    "  of which spawn",
+    "  of which the rest (port binding)",
+    "ACTIVE seen after the build's log line",
+)
+
+
+def boot_phases(logs: Path, boot: Boot) -> dict[str, float] | None:
+    """A boot's phases (s) from its pod's nova-compute log (the lab's); None if not logged."""
+    region, server_id, posted, active = boot
+    try:
+        # The lab's log files are named after its pods' keys (pod1), their regions Pod1.
+        text = (logs / f"{region.lower()}-nova-compute.log").read_text(errors="replace")
+    except OSError:
+        return None
+    lines = [line for line in text.splitlines() if f"[instance: {server_id}]" in line]
+
+    def stamp(line: str) -> float:
+        return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S.%f").timestamp()
+
+    built = next((line for line in lines if "seconds to build instance" in line), None)
+    spawned = next((line for line in lines if "seconds to spawn" in line), None)
+    if not lines or built is None or spawned is None:
+        return None
+    build = float(re.findall(r"Took ([\d.]+) seconds", built)[0])
+    spawn = float(re.findall(r"Took ([\d.]+) seconds", spawned)[0])
+    return dict(
+        zip(
+            PHASES,
+            (stamp(lines[0]) - posted, build, spawn, build - spawn, active - stamp(built)),
+            strict=True,
+        )
+    )
+
+
+def print_boot_phases(logs: Path, traces: dict[str, list[tuple[Boot, Boot]]]) -> None:
+    print("\nWhere boot time goes (s, medians): through Tricircle / directly, from the pods'")
+    print("nova-compute logs")
+    for name, pairs in traces.items():
+        through = [boot_phases(logs, pair[0]) for pair in pairs]
+        direct = [boot_phases(logs, pair[1]) for pair in pairs]
+        if None in through or None in direct:
+            print(f"  {name}: not in the nova-compute logs ({logs})")
+            continue
+        print(f"  {name}:")
+        for phase in PHASES:
+            through_s = statistics.median(p[phase] for p in through if p)
+            direct_s = statistics.median(p[phase] for p in direct if p)
+            print(f"    {phase:<40} {through_s:>6.2f} / {direct_s:>6.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=100)
@@ -313,15 +374,16 @@ def main() -> None:
                     "availability_zone": zone,
                 }
             }
-            started = time.perf_counter()
+            posted, started = time.time(), time.perf_counter()
             response = post(session, f"{gateway}/servers", headers, body)
             server_id = response.json()["server"]["id"]
             created.append(("server", server_id))
             wait_active(session, f"{gateway}/servers/{server_id}", headers)
+            walls[server_id] = (posted, time.time())
             return server_id, time.perf_counter() - started, response
 
-        def directly(region: str) -> float:
-            started = time.perf_counter()
+        def directly(region: str) -> tuple[str, float]:
+            posted, started = time.time(), time.perf_counter()
             port = post(
                 session,
                 f"{neutrons[region]}/ports",
@@ -341,24 +403,35 @@ def main() -> None:
             server_id = response.json()["server"]["id"]
             direct_servers.append((novas[region], server_id))
             wait_active(session, f"{novas[region]}/servers/{server_id}", direct_headers)
-            return time.perf_counter() - started
+            walls[server_id] = (posted, time.time())
+            return server_id, time.perf_counter() - started
+
+        def pair(name: str, region: str, server_id: str, seconds: float) -> None:
+            direct_id, direct_seconds = directly(region)
+            boots[name].append((seconds, direct_seconds))
+            traces[name].append(
+                (
+                    (region, server_id, *walls[server_id]),
+                    (region, direct_id, *walls[direct_id]),
+                )
+            )
 
         # (tricircle s, direct s) pairs per boot kind
         boots: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        traces: dict[str, list[tuple[Boot, Boot]]] = defaultdict(list)
+        walls: dict[str, tuple[float, float]] = {}  # server id: (posted, ACTIVE seen)
         servers = {}
         for pod in lab_pods:
             region = pod["region_name"]
             for net in nets:
                 server_id, seconds, response = through(pod["az_name"], net["id"])
                 own.add("POST /servers, first boot in a pod", response)
-                boots[f"first boot in {region} (network made there)"].append(
-                    (seconds, directly(region))
-                )
+                pair(f"first boot in {region} (network made there)", region, server_id, seconds)
                 servers.setdefault(region, server_id)
             for _ in range(args.later_boots):
-                _, seconds, response = through(pod["az_name"], nets[0]["id"])
+                server_id, seconds, response = through(pod["az_name"], nets[0]["id"])
                 own.add("POST /servers, later boot", response)
-                boots[f"later boot in {region}"].append((seconds, directly(region)))
+                pair(f"later boot in {region}", region, server_id, seconds)
 
         if args.list_servers:
             boot_list_servers(
@@ -434,6 +507,7 @@ def main() -> None:
             minus = statistics.median(pair[0] - pair[1] for pair in pairs)
             label = f"boot to ACTIVE, {name}" + (f", {len(pairs)} pairs" if len(pairs) > 1 else "")
             print(f"{label:<58} {through_s:>10.2f} {direct_s:>10.2f} {minus:>7.2f}")
+        print_boot_phases(lab_paths().root / "logs", traces)
     finally:
         for kind, resource_id in reversed(created):
             if kind == "server":

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import statistics
 import sys
 import time
@@ -33,6 +35,7 @@ sys.path.insert(0, str(REPO))
 from keystoneauth1 import adapter, session  # noqa: E402
 from keystoneauth1.identity import v3  # noqa: E402
 
+from bench.procstat import cpu_seconds_by_label  # noqa: E402
 from tests.lab.lab import lab_paths  # noqa: E402
 from tests.lab.tricircle_server import TricircleServer  # noqa: E402
 
@@ -79,6 +82,68 @@ def pod_state(
     return len(ports), routes
 
 
+def machine_part(pid: int, command_line: str) -> str:
+    """Which part of the lab machine a process is: a pod's API (its one uWSGI process), the
+    rest of a pod's service (RPC workers, agents, Nova's and Cinder's daemons), Tricircle, the
+    shared servers or this benchmark."""
+    if pid == os.getpid():
+        return "this benchmark"
+    if "tricircle_site" in command_line:
+        return "Tricircle celery" if "celery" in command_line else "Tricircle gunicorn"
+    if "-uWSGI" in command_line:
+        return command_line.split("-uWSGI")[0]  # e.g. pod1-neutron-api, keystone
+    config = re.search(r"/etc/([^/ ]+)/(?:([^/ ]+)/)?", command_line)  # etc/pod1/nova/, etc/glance/
+    if config:
+        return f"{config[1]}-{config[2]} daemons" if config[2] else f"{config[1]} daemons"
+    for server, name in (
+        ("mariadbd", "MariaDB"),
+        ("beam.smp", "RabbitMQ"),
+        ("postgres", "PostgreSQL"),
+    ):
+        if server in command_line:
+            return name
+    return "other"
+
+
+class CpuWindow:
+    """The CPU each part of the machine used between start() and report()."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, float] = {}
+        self.started = 0.0
+
+    def start(self) -> None:
+        self.cpu = cpu_seconds_by_label(machine_part)
+        self.started = time.perf_counter()
+
+    def report(self, what: str, top: int = 12) -> None:
+        wall = time.perf_counter() - self.started
+        now = cpu_seconds_by_label(machine_part)
+        used = {part: now[part] - self.cpu.get(part, 0.0) for part in now}
+        total = sum(used.values())
+        cores = os.cpu_count() or 1
+        print(
+            f"  CPU during {what}: {total:.2f} s over {wall:.2f} s wall = "
+            f"{total / (wall * cores):.0%} of the {cores} cores",
+            flush=True,
+        )
+        pods: dict[str, float] = {}
+        for part, seconds in used.items():
+            region = part.split("-")[0]
+            if region.startswith("pod") or region == "central":
+                pods[region] = pods.get(region, 0.0) + seconds
+        print(
+            "  by pod (API + daemons): "
+            + ", ".join(f"{region} {seconds:.2f}" for region, seconds in sorted(pods.items())),
+            flush=True,
+        )
+        ranked = sorted(used.items(), key=lambda item: -item[1])[:top]
+        print(
+            "  by part: " + ", ".join(f"{part} {seconds:.2f}" for part, seconds in ranked),
+            flush=True,
+        )
+
+
 def wait_for(check: Callable[[], bool], timeout: float = TIMEOUT) -> float:
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
@@ -118,6 +183,8 @@ def measure(gateway: adapter.Adapter, pods: dict[str, adapter.Adapter], rounds: 
         router_id = gateway.post("/routers", json={"router": {"name": f"b-{tag}"}}).json()[
             "router"
         ]["id"]
+        cpu = CpuWindow()
+        cpu.start()
         setup_started = time.perf_counter()  # from the first add to every pod converged
         for subnet in subnets:
             gateway.put(
@@ -150,12 +217,14 @@ def measure(gateway: adapter.Adapter, pods: dict[str, adapter.Adapter], rounds: 
         wait_for(full)
         setup = time.perf_counter() - setup_started
         print(f"{len(regions)} pods; first setup converged in {setup:.2f} s", flush=True)
+        cpu.report("the first setup")
         times = []
         for round_ in range(rounds):
             gateway.put(
                 f"/routers/{router_id}/remove_router_interface", json={"subnet_id": last["id"]}
             )
             removal = wait_for(without_last)
+            cpu.start()
             started = time.perf_counter()
             gateway.put(
                 f"/routers/{router_id}/add_router_interface", json={"subnet_id": last["id"]}
@@ -168,6 +237,7 @@ def measure(gateway: adapter.Adapter, pods: dict[str, adapter.Adapter], rounds: 
                 f"{elapsed:.2f} s (removal converged in {removal:.2f} s)",
                 flush=True,
             )
+            cpu.report(f"round {round_ + 1}'s add subnet")
         print(
             f"{len(regions)} pods: median {statistics.median(times):.2f} s, "
             f"min {min(times):.2f} s, max {max(times):.2f} s over {len(times)} rounds"

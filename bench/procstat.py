@@ -55,3 +55,16 @@ def rss_mib(found: list[Process]) -> dict[int, float]:
         except OSError:
             continue  # the process ended meanwhile
     return sizes
+
+
+def cpu_seconds_by_label(label: Callable[[int, str], str]) -> dict[str, float]:
+    """CPU seconds used so far by every process, summed by label(pid, command line)."""
+    totals: dict[str, float] = {}
+    for entry, fields in processes(lambda _, __: True):
+        try:
+            command_line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue  # the process ended meanwhile
+        key = label(int(entry.name), command_line.strip())
+        totals[key] = totals.get(key, 0.0) + cpu_seconds([(entry, fields)])
+    return totals

@@ -119,6 +119,16 @@ def parse_l3(output: str) -> list[Row]:
         else:
             row = Row(figure, f"skipped: {skipped[str(pods)]}")
         rows.append(row)
+    # Where a first setup's time goes: the CPU the machine's parts used meanwhile.
+    profile = (
+        rf"^(\d+) pods; first setup converged in .*\n"
+        rf"  CPU during the first setup: {NUMBER} s over {NUMBER} s wall = (\d+)% of the (\d+)"
+        r" cores\n  by pod \(API \+ daemons\): (.*)$"
+    )
+    for pods, cpu, _, share, cores, by_pod in re.findall(profile, output, re.M):
+        figure = f"CPU s used during the L3 first setup, {pods} pods; ref: share of {cores} cores"
+        rows.append(Row(figure, cpu, f"{share}%"))
+        rows.append(Row(f"CPU s by pod (Neutron API + daemons), that setup, {pods} pods", by_pod))
     pattern = rf"^(\d+) pods: median {NUMBER} s, min {NUMBER} s, max {NUMBER} s over (\d+)"
     rows += [
         Row(f"L3 convergence, add subnet, {pods} pods, median of {rounds} (s)", median)

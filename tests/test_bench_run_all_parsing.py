@@ -119,6 +119,9 @@ L3 = """\
 round 1: add subnet -> all 2 pods converged in 2.90 s (removal converged in 2.70 s)
 2 pods: median 2.90 s, min 2.90 s, max 2.90 s over 1 rounds
 5 pods; first setup converged in 9.52 s
+  CPU during the first setup: 16.20 s over 9.52 s wall = 85% of the 2 cores
+  by pod (API + daemons): central 2.84, pod1 1.94, pod2 1.95, pod3 2.44, pod4 2.41, pod5 2.36
+  by part: pod3-neutron-api 2.30, central-neutron-api 2.20
 round 1: add subnet -> all 5 pods converged in 5.91 s (removal converged in 4.50 s)
 5 pods: median 5.91 s, min 5.91 s, max 5.91 s over 1 rounds
 """
@@ -139,6 +142,15 @@ def test_l3_first_setups_against_two_pods_and_add_subnet(run_all):
     add = rows["L3 convergence, add subnet, 2 pods, median of 1 (s)"]
     assert (add.value, add.goal, add.met) == ("2.90", "<= 3 s", "yes")
     assert rows["L3 convergence, add subnet, 5 pods, median of 1 (s)"].goal == ""
+
+
+def test_l3_first_setup_cpu_profile_beside_its_time(run_all):
+    rows = judged(run_all, "l3", L3)
+    cpu = rows["CPU s used during the L3 first setup, 5 pods; ref: share of 2 cores"]
+    assert (cpu.value, cpu.reference, cpu.goal) == ("16.20", "85%", "")
+    by_pod = rows["CPU s by pod (Neutron API + daemons), that setup, 5 pods"]
+    assert by_pod.value.startswith("central 2.84, pod1 1.94,")
+    assert not any(figure.startswith("CPU") and "2 pods" in figure for figure in rows)
 
 
 def test_l3_a_pod_count_the_lab_lacks_is_not_measured(run_all):
