@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import sys
 import time
@@ -35,7 +34,7 @@ sys.path.insert(0, str(REPO))
 from keystoneauth1 import adapter, session  # noqa: E402
 from keystoneauth1.identity import v3  # noqa: E402
 
-from bench.procstat import cpu_seconds_by_label  # noqa: E402
+from bench.procstat import cpu_seconds_by_label, machine_part  # noqa: E402
 from tests.lab.lab import lab_paths  # noqa: E402
 from tests.lab.tricircle_server import TricircleServer  # noqa: E402
 
@@ -80,29 +79,6 @@ def pod_state(
         },
     ).json()["ports"]
     return len(ports), routes
-
-
-def machine_part(pid: int, command_line: str) -> str:
-    """Which part of the lab machine a process is: a pod's API (its one uWSGI process), the
-    rest of a pod's service (RPC workers, agents, Nova's and Cinder's daemons), Tricircle, the
-    shared servers or this benchmark."""
-    if pid == os.getpid():
-        return "this benchmark"
-    if "tricircle_site" in command_line:
-        return "Tricircle celery" if "celery" in command_line else "Tricircle gunicorn"
-    if "-uWSGI" in command_line:
-        return command_line.split("-uWSGI")[0]  # e.g. pod1-neutron-api, keystone
-    config = re.search(r"/etc/([^/ ]+)/(?:([^/ ]+)/)?", command_line)  # etc/pod1/nova/, etc/glance/
-    if config:
-        return f"{config[1]}-{config[2]} daemons" if config[2] else f"{config[1]} daemons"
-    for server, name in (
-        ("mariadbd", "MariaDB"),
-        ("beam.smp", "RabbitMQ"),
-        ("postgres", "PostgreSQL"),
-    ):
-        if server in command_line:
-            return name
-    return "other"
 
 
 class CpuWindow:

@@ -12,8 +12,9 @@ The two ways take turns, --rounds times each (the first way alternating), so a s
 the shared machine falls on both. Prints requests per second of each (all its requests over
 all its windows), the ratio through Tricircle / directly and the errors, then the p50 and p99
 latency of each, and the CPU time Tricircle's gunicorn processes spent per request through
-it; then the RSS (from /proc) of each process of the gunicorn and Celery process groups
-before and after the load (gunicorn's master and each worker apart).
+it, and the CPU of every process of the machine per request each way (what the shared cores
+allow: direct / through); then the RSS (from /proc) of each process of the gunicorn and
+Celery process groups before and after the load (gunicorn's master and each worker apart).
 The clients are Python threads on the same machine: they share its CPUs with the servers, so
 these are this machine's figures, not a server's capacity.
 """
@@ -38,7 +39,13 @@ sys.path.insert(0, str(REPO))
 from keystoneauth1 import session as ks_session  # noqa: E402
 from keystoneauth1.identity import v3  # noqa: E402
 
-from bench.procstat import cpu_seconds, group_processes, rss_mib  # noqa: E402
+from bench.procstat import (  # noqa: E402
+    cpu_seconds,
+    cpu_seconds_by_label,
+    group_processes,
+    machine_part,
+    rss_mib,
+)
 from tests.lab.lab import lab_paths  # noqa: E402
 from tests.lab.tricircle_server import TricircleServer  # noqa: E402
 
@@ -57,6 +64,14 @@ class Measured:
     errors: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     cpu_seconds: float = 0.0  # of the watched process group, during these windows
+    # CPU seconds of each part of the machine (procstat.machine_part) during these windows
+    cpu_by_part: dict[str, float] = field(default_factory=dict)
+
+    def cpu_ms_per_request(self) -> dict[str, float]:
+        return {
+            part: seconds * 1000 / max(1, self.requests)
+            for part, seconds in self.cpu_by_part.items()
+        }
 
     @property
     def rate(self) -> float:
@@ -113,8 +128,12 @@ def interleaved(
         ways = [(through_url, through), (direct_url, direct)]
         for url, measured in ways if round_ % 2 == 0 else ways[::-1]:
             cpu = cpu_seconds(group_processes(gunicorn))
+            parts = cpu_seconds_by_label(machine_part)
             load(url, headers, clients, seconds, measured)
             measured.cpu_seconds += cpu_seconds(group_processes(gunicorn)) - cpu
+            for part, used in cpu_seconds_by_label(machine_part).items():
+                spent = used - parts.get(part, 0.0)
+                measured.cpu_by_part[part] = measured.cpu_by_part.get(part, 0.0) + spent
     return through, direct
 
 
@@ -231,6 +250,23 @@ def main() -> None:
         for name, clients, through, _ in latency_rows:
             per_request = through.cpu_seconds * 1000 / max(1, through.requests)
             print(f"{'cpu ' + name:<26} {clients:>7} {per_request:>8.2f}")
+        print(
+            "\nCPU ms per request of the whole machine (every process, the clients included),"
+            "\nthrough Tricircle and directly; when the cores are the limit, the rate through"
+            "\nTricircle can be at most direct / through of the direct rate"
+        )
+        print(f"{'machine':<26} {'clients':>7} {'through':>8} {'direct':>8} {'allows':>7}  parts")
+        for name, clients, through, direct in latency_rows:
+            through_ms, direct_ms = through.cpu_ms_per_request(), direct.cpu_ms_per_request()
+            total_through, total_direct = sum(through_ms.values()), sum(direct_ms.values())
+            top = sorted(through_ms, key=lambda part: -through_ms[part])[:4]
+            parts = ", ".join(
+                f"{part} {through_ms[part]:.1f}/{direct_ms.get(part, 0.0):.1f}" for part in top
+            )
+            print(
+                f"{'machine ' + name:<26} {clients:>7} {total_through:>8.2f} {total_direct:>8.2f} "
+                f"{total_direct / total_through:>7.2f}  {parts}"
+            )
         print(f"\n{'process':<26} {'pid':>7} {'RSS MiB before':>15} {'after load':>11}")
         for name, pgid in groups.items():
             before, after = memory_before[name], rss_mib(group_processes(pgid))

@@ -4,6 +4,7 @@ their CPU time and RSS (Linux only)."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -68,3 +69,26 @@ def cpu_seconds_by_label(label: Callable[[int, str], str]) -> dict[str, float]:
         key = label(int(entry.name), command_line.strip())
         totals[key] = totals.get(key, 0.0) + cpu_seconds([(entry, fields)])
     return totals
+
+
+def machine_part(pid: int, command_line: str) -> str:
+    """Which part of the lab machine a process is: a pod's API (its one uWSGI process), the
+    rest of a pod's service (RPC workers, agents, Nova's and Cinder's daemons), Tricircle, the
+    shared servers or this benchmark."""
+    if pid == os.getpid():
+        return "this benchmark"
+    if "tricircle_site" in command_line:
+        return "Tricircle celery" if "celery" in command_line else "Tricircle gunicorn"
+    if "-uWSGI" in command_line:
+        return command_line.split("-uWSGI")[0]  # e.g. pod1-neutron-api, keystone
+    config = re.search(r"/etc/([^/ ]+)/(?:([^/ ]+)/)?", command_line)  # etc/pod1/nova/, etc/glance/
+    if config:
+        return f"{config[1]}-{config[2]} daemons" if config[2] else f"{config[1]} daemons"
+    for server, name in (
+        ("mariadbd", "MariaDB"),
+        ("beam.smp", "RabbitMQ"),
+        ("postgres", "PostgreSQL"),
+    ):
+        if server in command_line:
+            return name
+    return "other"

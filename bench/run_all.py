@@ -155,6 +155,13 @@ def parse_load(output: str) -> list[Row]:
     for call, clients, per_request in re.findall(pattern, output, re.M):
         name = f"{call} CPU ms of Tricircle's gunicorn per request, {clients} clients"
         rows.append(Row(name, per_request))
+    pattern = rf"^machine (GET \S+)\s+(\d+)\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}  (.*)$"
+    for call, clients, through, direct, allows, parts in re.findall(pattern, output, re.M):
+        name = (
+            f"{call} CPU ms of the whole machine per request, {clients} clients; ratio: the"
+            f" share of the direct rate the cores allow (through/direct by part: {parts})"
+        )
+        rows.append(Row(name, through, direct, allows))
     pattern = rf"^(gunicorn|celery) (master|worker)\s+(\d+)\s+(\S+)\s+{NUMBER}$"
     for group, role, pid, before, after in re.findall(pattern, output, re.M):
         name = f"RSS MiB of {group} {role} (pid {pid}) after load; ref: before"

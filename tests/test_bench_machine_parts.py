@@ -12,7 +12,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_l3 import CpuWindow, machine_part  # noqa: E402
+from bench.bench_l3 import CpuWindow  # noqa: E402
+from bench.procstat import machine_part  # noqa: E402
 
 VENV = "/root/.cache/tricircle-lab/venv-x/bin"
 ETC = "/root/.local/share/tricircle-lab/etc"

@@ -178,6 +178,9 @@ Latency under load (ms), through Tricircle and directly
 latency                    clients  tri p50  tri p99  dir p50  dir p99 p99 ratio
 latency GET /servers/{id}       16   1300.0   1900.0   1250.0   1800.0      1.06
 
+machine                    clients  through   direct  allows  parts
+machine GET /networks           16    31.20    27.10    0.87  Tricircle gunicorn 4.6/0.0
+
 process                        pid  RSS MiB before  after load
 gunicorn master               3001              60          61
 gunicorn worker               3007              95         120
@@ -196,6 +199,18 @@ def test_load_rates_latency_and_memory_per_worker(run_all):
     sixteen = rows["GET /servers/{id} req/s, 16 clients (0 errors, 0 direct)"]
     assert (sixteen.goal, sixteen.met) == ("ratio >= 0.95, 0 errors", "yes")
     assert rows["GET /servers/{id} req/s, 64 clients (3 errors, 0 direct)"].met == "no"
+    machine = next(
+        row
+        for figure, row in rows.items()
+        if figure.startswith("GET /networks CPU ms of the whole")
+    )
+    assert (machine.value, machine.reference, machine.ratio, machine.goal) == (
+        "31.20",
+        "27.10",
+        "0.87",
+        "",
+    )
+    assert "Tricircle gunicorn 4.6/0.0" in machine.figure
     assert rows["GET /networks req/s, 16 clients (0 errors, 0 direct)"].met == "no"
     latency = rows["GET /servers/{id} latency p50 (p99) ms, 16 clients; ratio of the p99s"]
     assert (latency.value, latency.reference, latency.ratio) == (
