@@ -17,6 +17,11 @@ from tricircle_site.exceptions import BadRequest, TricircleError
 from tricircle_site.jsontypes import JsonDict
 
 CACHE_SECONDS = 300.0
+# A range read while some pod did not answer is kept this long: not reading every pod's version
+# document again on every request while a pod is down (each request paid a call to every pod,
+# a timeout for a pod that hangs), yet the pod counts again soon after it is back.
+PARTIAL_CACHE_SECONDS = 15.0
+# {service and pods: (when it expires, (minimum, maximum))}
 _ranges: dict[str, tuple[float, tuple[str, str]]] = {}
 # Nova and Cinder versions are small numbers; longer digit runs are no version (and would cost
 # a conversion of thousands of digits).
@@ -69,7 +74,7 @@ def supported_range(
     """The intersection of the pods' ranges, read from their version documents (cached)."""
     key = f"{service_type}:{','.join(sorted(pod.region_name for pod in pods))}"
     cached = _ranges.get(key)
-    if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+    if cached and time.monotonic() < cached[0]:
         return VersionRange(*cached[1])
 
     def read(pod: Pod) -> tuple[str, str]:
@@ -86,10 +91,13 @@ def supported_range(
 
     gathered = gather(pods, read, timeout=settings.LIST_TIMEOUT)
     answers = [answer for answer in gathered.results.values() if answer[1]]
-    if not answers:
-        return default
-    minimum = max((answer[0] for answer in answers), key=as_tuple)
-    maximum = min((answer[1] for answer in answers), key=as_tuple)
-    if not gathered.failures:
-        _ranges[key] = (time.monotonic(), (minimum, maximum))
-    return VersionRange(minimum, maximum)
+    if answers:
+        minimum = max((answer[0] for answer in answers), key=as_tuple)
+        maximum = min((answer[1] for answer in answers), key=as_tuple)
+        found = VersionRange(minimum, maximum)
+    else:
+        found = default
+    complete = bool(answers) and len(answers) == len(pods)
+    keep = CACHE_SECONDS if complete else PARTIAL_CACHE_SECONDS
+    _ranges[key] = (time.monotonic() + keep, (found.minimum, found.maximum))
+    return found
