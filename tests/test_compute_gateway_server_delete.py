@@ -1,5 +1,6 @@
 """Deleting a server: routed to its pod; its ports and routing entry go through a job once the
-pod has finished the delete, and not before."""
+pod has finished the delete (the server gone, or shown DELETED: Nova has released its network
+by then), and not before."""
 
 import pytest
 
@@ -83,5 +84,44 @@ def test_a_server_hidden_from_the_caller_keeps_its_ports(deleted_server, novas, 
     keystone.mocker.get(f"{novas['Pod2'].base}/servers/a", json=as_the_pod_answers)
     port_deleted = keystone.mocker.delete(f"{NEUTRON}/v2.0/ports/p1", status_code=204)
     assert alt_demo.get("/compute/v2.1/servers/a").status_code == 404
+    assert not port_deleted.called
+    assert ResourceRouting.objects.filter(top_id="a").exists()
+
+
+def shown_in_pod2_as(novas, status: str) -> None:
+    novas["Pod2"].servers.clear()
+    novas["Pod2"].add("a", "one", "2026-01-01T00:00:01Z", status=status)
+
+
+def test_a_server_shown_deleted_is_shown_so_once_its_ports_are_gone(
+    deleted_server, novas, keystone, demo
+):
+    """`server delete --wait` stops at DELETED, and the network is deleted next: as with Nova,
+    whose compute releases the ports before it marks the server DELETED."""
+    shown_in_pod2_as(novas, "DELETED")
+    port_deleted = keystone.mocker.delete(f"{NEUTRON}/v2.0/ports/p1", status_code=204)
+    response = demo.get("/compute/v2.1/servers/a")
+    assert (response.status_code, response.json()["server"]["status"]) == (200, "DELETED")
+    assert port_deleted.called
+    assert not ResourceRouting.objects.filter(top_id="a").exists()
+
+
+def test_the_job_is_done_once_the_pod_shows_the_server_deleted(deleted_server, novas, keystone):
+    shown_in_pod2_as(novas, "DELETED")
+    port_deleted = keystone.mocker.delete(f"{NEUTRON}/v2.0/ports/p1", status_code=204)
+    jobs.run(deleted_server.pk)
+    deleted_server.refresh_from_db()
+    assert deleted_server.status == "SUCCESS", deleted_server.last_error
+    assert port_deleted.called
+
+
+def test_a_soft_deleted_server_keeps_its_ports(deleted_server, novas, keystone, demo):
+    """It may be restored."""
+    shown_in_pod2_as(novas, "SOFT_DELETED")
+    port_deleted = keystone.mocker.delete(f"{NEUTRON}/v2.0/ports/p1", status_code=204)
+    assert demo.get("/compute/v2.1/servers/a").json()["server"]["status"] == "SOFT_DELETED"
+    jobs.run(deleted_server.pk)
+    deleted_server.refresh_from_db()
+    assert deleted_server.status == "FAIL"
     assert not port_deleted.called
     assert ResourceRouting.objects.filter(top_id="a").exists()

@@ -20,7 +20,7 @@ from gateway.services.security_groups import (
 )
 from routing.models import ResourceType
 from tricircle_site.exceptions import NotFound
-from tricircle_site.jsontypes import encode_json
+from tricircle_site.jsontypes import JsonDict, encode_json, json_object
 
 # What GET /servers (not /detail) shows of each server.
 SERVER_LIST_FIELDS = ("id", "name", "links")
@@ -80,10 +80,9 @@ def on_server_pod(api: ComputeView, request: Request, server_id: str, **_: str) 
 def show_server(api: ComputeView, request: Request, server_id: str) -> HttpResponse:
     pod = servers.server_pod(server_id)
     response = api.forward(request, pod, api.api_path)
-    if response.status == 200:
-        present_server_view(api, request, response, "")
-    if response.status == 404:
-        servers.server_not_found(server_id)
+    shown = present_server_view(api, request, response, "") if response.status == 200 else {}
+    if response.status == 404 or servers.shown_deleted(shown.get("server") or {}):
+        servers.server_gone_in_pod(server_id)
     return api.respond(request, pod, response)
 
 
@@ -161,10 +160,10 @@ def attach_volume(api: ComputeView, request: Request, server_id: str) -> HttpRes
 
 def present_server_view(
     api: ComputeView, request: Request, response: UpstreamResponse, view: str
-) -> None:
+) -> JsonDict:
     """A server, its addresses and its security groups named with the top's names and
-    ids (the pod knows its bottom copies, named after the top ids)."""
-    body = response.json()
+    ids (the pod knows its bottom copies, named after the top ids); returns the body shown."""
+    body = json_object(response.json())
     if view == "":
         servers.name_networks_in_addresses([body["server"]])
     elif view == "/ips":
@@ -175,3 +174,4 @@ def present_server_view(
         shown = body.get("security_groups", [])
         body["security_groups"] = server_groups_view(api, request, shown)
     response.content = encode_json(body)
+    return body

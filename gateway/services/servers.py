@@ -33,9 +33,17 @@ def server_pod(server_id: str) -> Pod:
     return routed_pod(server_id, ResourceType.SERVER, "Instance")
 
 
+def shown_deleted(server: JsonDict) -> bool:
+    """A server its pod shows DELETED: Nova has let its network go and is destroying it (a
+    SOFT_DELETED one may still be restored, with its ports)."""
+    return server.get("status") == "DELETED"
+
+
 def server_in_pod(server_id: str) -> bool:
-    """Whether the server's pod still has it: a deleted server stays there (ACTIVE, then
-    DELETED, or SOFT_DELETED) until the pod answers 404."""
+    """Whether the server's pod still holds it with its ports: a deleted server stays there
+    (ACTIVE, then DELETED, or SOFT_DELETED) until the pod answers 404, but Nova releases its
+    ports before it shows it DELETED, so from then on its top ports may go too (a user who saw
+    it DELETED deletes its network next: as with Nova, no port of it may be left in the way)."""
     routing = (
         ResourceRouting.objects.select_related("pod")
         .filter(top_id=server_id, resource_type=ResourceType.SERVER)
@@ -44,7 +52,9 @@ def server_in_pod(server_id: str) -> bool:
     if routing is None:
         return False
     response = nova(routing.pod, POD_ADMIN_VERSION).request("GET", f"/servers/{server_id}")
-    return response.status_code != 404
+    if response.status_code == 404:
+        return False
+    return not (response.status_code == 200 and shown_deleted(response.json()["server"]))
 
 
 def forgotten_server(server_id: str) -> bool:
@@ -53,10 +63,10 @@ def forgotten_server(server_id: str) -> bool:
     return is_uuid(server_id) and not is_routed(server_id, ResourceType.SERVER)
 
 
-def server_not_found(server_id: str) -> None:
-    """The server's pod answered 404 for it. Gone from its pod (not only hidden from this
-    caller): as with Nova, a server is shown as gone only once its ports are, so its network
-    can be deleted right away."""
+def server_gone_in_pod(server_id: str) -> None:
+    """The server's pod answered 404 for it, or showed it DELETED. If its pod confirms (not
+    only hidden from this caller), its ports are released now: as with Nova, a server is shown
+    as gone only once its ports are, so its network can be deleted right away."""
     if not server_in_pod(server_id):
         boot.release_server_ports(server_id)
 
