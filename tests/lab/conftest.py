@@ -39,8 +39,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def lab() -> dict[str, Any]:
     """Runs `lab.py up` and returns its lab.json (URLs, regions, users, image, CLI path). At
     the lab's two pods, one per zone, which the lab tests are written for: a lab grown for a
-    benchmark (`--pods 5`) is shrunk back (a run at 5 pods found no copy in Pod4 of a boot in
-    az1 and failed)."""
+    benchmark (`--pods 5`) is shrunk back (at 5 pods, the concurrency tests that look for the
+    copies in every pod failed: three pods of a zone, one holding the boots)."""
     log = lab_dir() / "logs" / "pytest-lab-up.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
