@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 from keystoneauth1 import adapter, session  # noqa: E402
 from keystoneauth1.identity import v3  # noqa: E402
 
-from bench.procstat import cpu_seconds_by_label, machine_part  # noqa: E402
+from bench.procstat import cpu_seconds_by_part, cpu_seconds_since  # noqa: E402
 from tests.lab.lab import lab_paths  # noqa: E402
 from tests.lab.tricircle_server import TricircleServer  # noqa: E402
 
@@ -89,13 +89,12 @@ class CpuWindow:
         self.started = 0.0
 
     def start(self) -> None:
-        self.cpu = cpu_seconds_by_label(machine_part)
+        self.cpu = cpu_seconds_by_part()
         self.started = time.perf_counter()
 
     def report(self, what: str, top: int = 12) -> None:
         wall = time.perf_counter() - self.started
-        now = cpu_seconds_by_label(machine_part)
-        used = {part: now[part] - self.cpu.get(part, 0.0) for part in now}
+        used = cpu_seconds_since(self.cpu)
         total = sum(used.values())
         cores = os.cpu_count() or 1
         print(

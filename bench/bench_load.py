@@ -40,10 +40,10 @@ from keystoneauth1 import session as ks_session  # noqa: E402
 from keystoneauth1.identity import v3  # noqa: E402
 
 from bench.procstat import (  # noqa: E402
-    cpu_seconds,
-    cpu_seconds_by_label,
+    TRICIRCLE_GUNICORN,
+    cpu_seconds_by_part,
+    cpu_seconds_since,
     group_processes,
-    machine_part,
     rss_mib,
 )
 from tests.lab.lab import lab_paths  # noqa: E402
@@ -63,7 +63,6 @@ class Measured:
     seconds: float = 0.0
     errors: int = 0
     latencies_ms: list[float] = field(default_factory=list)
-    cpu_seconds: float = 0.0  # of the watched process group, during these windows
     # CPU seconds of each part of the machine (procstat.machine_part) during these windows
     cpu_by_part: dict[str, float] = field(default_factory=dict)
 
@@ -121,18 +120,14 @@ def interleaved(
     clients: int,
     seconds: float,
     rounds: int,
-    gunicorn: int,
 ) -> tuple[Measured, Measured]:
     through, direct = Measured(), Measured()
     for round_ in range(rounds):
         ways = [(through_url, through), (direct_url, direct)]
         for url, measured in ways if round_ % 2 == 0 else ways[::-1]:
-            cpu = cpu_seconds(group_processes(gunicorn))
-            parts = cpu_seconds_by_label(machine_part)
+            before = cpu_seconds_by_part()
             load(url, headers, clients, seconds, measured)
-            measured.cpu_seconds += cpu_seconds(group_processes(gunicorn)) - cpu
-            for part, used in cpu_seconds_by_label(machine_part).items():
-                spent = used - parts.get(part, 0.0)
+            for part, spent in cpu_seconds_since(before).items():
                 measured.cpu_by_part[part] = measured.cpu_by_part.get(part, 0.0) + spent
     return through, direct
 
@@ -225,7 +220,6 @@ def main() -> None:
                     clients,
                     args.seconds,
                     args.rounds,
-                    groups["gunicorn"],
                 )
                 print(
                     f"{name:<26} {clients:>7} {through.rate:>10.1f} {direct.rate:>10.1f} "
@@ -248,7 +242,7 @@ def main() -> None:
             )
         print("\nCPU of Tricircle's gunicorn processes per request through it (ms)")
         for name, clients, through, _ in latency_rows:
-            per_request = through.cpu_seconds * 1000 / max(1, through.requests)
+            per_request = through.cpu_ms_per_request().get(TRICIRCLE_GUNICORN, 0.0)
             print(f"{'cpu ' + name:<26} {clients:>7} {per_request:>8.2f}")
         print(
             "\nCPU ms per request of the whole machine (every process, the clients included),"

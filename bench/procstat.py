@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+TRICIRCLE_GUNICORN = "Tricircle gunicorn"  # the part of the machine serving the gateway
+
 # A process as /proc gives it: its entry, and the fields of its stat after the command name.
 Process = tuple[Path, list[str]]
 
@@ -71,6 +73,16 @@ def cpu_seconds_by_label(label: Callable[[int, str], str]) -> dict[str, float]:
     return totals
 
 
+def cpu_seconds_by_part() -> dict[str, float]:
+    """CPU seconds used so far by each part of the machine (machine_part)."""
+    return cpu_seconds_by_label(machine_part)
+
+
+def cpu_seconds_since(before: dict[str, float]) -> dict[str, float]:
+    """CPU seconds each part of the machine used since `before` (cpu_seconds_by_part)."""
+    return {part: used - before.get(part, 0.0) for part, used in cpu_seconds_by_part().items()}
+
+
 def machine_part(pid: int, command_line: str) -> str:
     """Which part of the lab machine a process is: a pod's API (its one uWSGI process), the
     rest of a pod's service (RPC workers, agents, Nova's and Cinder's daemons), Tricircle, the
@@ -78,7 +90,7 @@ def machine_part(pid: int, command_line: str) -> str:
     if pid == os.getpid():
         return "this benchmark"
     if "tricircle_site" in command_line:
-        return "Tricircle celery" if "celery" in command_line else "Tricircle gunicorn"
+        return "Tricircle celery" if "celery" in command_line else TRICIRCLE_GUNICORN
     if "-uWSGI" in command_line:
         return command_line.split("-uWSGI")[0]  # e.g. pod1-neutron-api, keystone
     config = re.search(r"/etc/([^/ ]+)/(?:([^/ ]+)/)?", command_line)  # etc/pod1/nova/, etc/glance/

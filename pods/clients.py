@@ -28,20 +28,6 @@ from tricircle_site.jsontypes import Json, JsonDict, decode_json
 from tricircle_site.paths import safe_url
 
 
-def catalog_endpoint(adapter: ks_adapter.Adapter) -> str | None:
-    """The adapter's endpoint in its region's catalog. A region without the service raises
-    EndpointNotFound, also where keystoneauth itself raises ValueError: when the catalog lists
-    the service under several of its aliases (volumev3 and block-storage) and none of them has
-    an endpoint in the region (a pod whose region lost its endpoints)."""
-    try:
-        endpoint: str | None = adapter.get_endpoint()
-    except ValueError as exc:
-        raise ks_exceptions.EndpointNotFound(
-            f"no {adapter.service_type} endpoint in region {adapter.region_name}"
-        ) from exc
-    return endpoint
-
-
 class SafePathAdapter(ks_adapter.Adapter):
     """An Adapter whose every URL has its path segments quoted and dot segments refused: ids
     named by users end up in these paths, and the service account's rights are behind them.
@@ -50,6 +36,19 @@ class SafePathAdapter(ks_adapter.Adapter):
     def __init__(self, *args: Any, api_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.api_name = api_name
+
+    def get_endpoint(self, auth: Any = None, **kwargs: Any) -> str | None:
+        """A region without the service raises EndpointNotFound, also where keystoneauth raises
+        ValueError: when the catalog lists the service under several of its aliases (volumev3
+        and block-storage) and none has an endpoint in the region (a pod whose region lost its
+        endpoints)."""
+        try:
+            endpoint: str | None = super().get_endpoint(auth, **kwargs)
+        except ValueError as exc:
+            raise ks_exceptions.EndpointNotFound(
+                f"no {self.service_type} endpoint in region {self.region_name}"
+            ) from exc
+        return endpoint
 
     def request(self, url: str, method: str, **kwargs: Any) -> Any:
         # The pods log the work done for a request under the request's id.
@@ -126,7 +125,7 @@ class ClientRegistry:
         known = self._endpoints.get((region_name, service_type))
         if known is not None and catalog is not None and known[0] is catalog:
             return known[1]
-        endpoint = catalog_endpoint(adapter)
+        endpoint = adapter.get_endpoint()
         catalog = getattr(adapter.session.auth, "auth_ref", None)  # read by the lookup
         self._endpoints[(region_name, service_type)] = (catalog, endpoint)
         return endpoint

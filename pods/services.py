@@ -12,7 +12,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.utils import timezone
 from keystoneauth1 import exceptions as ks_exceptions
 
-from pods.clients import catalog_endpoint, clients
+from pods.clients import clients
 from pods.models import HealthStatus, Pod, PodBinding
 from tricircle_site import rows
 from tricircle_site.exceptions import BadRequest, Conflict, NotFound, ServiceUnavailable
@@ -158,7 +158,7 @@ def probe_service(region_name: str, service_type: str) -> tuple[float | None, st
     adapter = clients().adapter(region_name, service_type)
     started = time.monotonic()
     try:
-        endpoint = catalog_endpoint(adapter)
+        endpoint = adapter.get_endpoint()
         if not endpoint:
             return None, f"{service_type}: no public endpoint in region {region_name}"
         response = adapter.session.get(
