@@ -36,12 +36,26 @@ class SafePathAdapter(ks_adapter.Adapter):
     def __init__(self, *args: Any, api_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.api_name = api_name
+        # The endpoint and the catalog (the service account's token) it was read from:
+        # keystoneauth normalizes the whole catalog on every lookup (0.24 ms a call).
+        self._endpoint: tuple[object, str | None] | None = None
 
     def get_endpoint(self, auth: Any = None, **kwargs: Any) -> str | None:
-        """A region without the service raises EndpointNotFound, also where keystoneauth raises
-        ValueError: when the catalog lists the service under several of its aliases (volumev3
-        and block-storage) and none has an endpoint in the region (a pod whose region lost its
-        endpoints)."""
+        """The service's endpoint in the region, read once per catalog. A region without the
+        service raises EndpointNotFound, also where keystoneauth raises ValueError: when the
+        catalog lists the service under several of its aliases (volumev3 and block-storage)
+        and none has an endpoint in the region (a pod whose region lost its endpoints)."""
+        if auth is not None or kwargs:
+            return self._look_up_endpoint(auth, **kwargs)
+        catalog = getattr(self.session.auth, "auth_ref", None)
+        if self._endpoint is not None and catalog is not None and self._endpoint[0] is catalog:
+            return self._endpoint[1]
+        endpoint = self._look_up_endpoint()
+        # read after the lookup, which fetches the first token
+        self._endpoint = (getattr(self.session.auth, "auth_ref", None), endpoint)
+        return endpoint
+
+    def _look_up_endpoint(self, auth: Any = None, **kwargs: Any) -> str | None:
         try:
             endpoint: str | None = super().get_endpoint(auth, **kwargs)
         except ValueError as exc:
@@ -51,6 +65,15 @@ class SafePathAdapter(ks_adapter.Adapter):
         return endpoint
 
     def request(self, url: str, method: str, **kwargs: Any) -> Any:
+        if "://" not in url:
+            # Joined here to the endpoint get_endpoint finds (cached, its errors mapped), as
+            # keystoneauth would join it after looking the endpoint up again.
+            endpoint = self.get_endpoint()
+            if not endpoint:
+                raise ks_exceptions.EndpointNotFound(
+                    f"no {self.service_type} endpoint in region {self.region_name}"
+                )
+            url = f"{endpoint.rstrip('/')}/{url.lstrip('/')}"
         # The pods log the work done for a request under the request's id.
         kwargs["headers"] = {**request_ids.headers(), **(kwargs.get("headers") or {})}
         started, status = time.perf_counter(), None
@@ -74,8 +97,6 @@ class ClientRegistry:
         self._lock = threading.Lock()
         self._sessions: dict[str, ks_session.Session] = {}
         self._adapters: dict[tuple[str, str], ks_adapter.Adapter] = {}
-        # (region, service type) -> (the catalog it was read from, the endpoint)
-        self._endpoints: dict[tuple[str, str], tuple[object, str | None]] = {}
 
     def session(self, region_name: str) -> ks_session.Session:
         with self._lock:
@@ -117,18 +138,8 @@ class ClientRegistry:
         return adapter
 
     def endpoint(self, region_name: str, service_type: str) -> str | None:
-        """The service's public endpoint in the region, read from the service account's
-        catalog once per catalog (each token's): keystoneauth normalizes the whole catalog on
-        every lookup, milliseconds a request would pay twice."""
-        adapter = self.adapter(region_name, service_type)
-        catalog = getattr(adapter.session.auth, "auth_ref", None)
-        known = self._endpoints.get((region_name, service_type))
-        if known is not None and catalog is not None and known[0] is catalog:
-            return known[1]
-        endpoint = adapter.get_endpoint()
-        catalog = getattr(adapter.session.auth, "auth_ref", None)  # read by the lookup
-        self._endpoints[(region_name, service_type)] = (catalog, endpoint)
-        return endpoint
+        """The service's public endpoint in the region (read once per catalog)."""
+        return self.adapter(region_name, service_type).get_endpoint()
 
     def at_url(self, region_name: str, name: str, url: str) -> ks_adapter.Adapter:
         """An API reached by a configured URL rather than the catalog (Keystone itself, the
