@@ -16,6 +16,7 @@ from gateway.base import RoutedView
 from gateway.proxy import Upstream, UpstreamResponse, call, user_headers
 from gateway.upstreams import central_upstream
 from tricircle_site.auth import KeystoneIdentity
+from tricircle_site.exceptions import BadRequest
 from tricircle_site.jsontypes import JsonDict
 
 if TYPE_CHECKING:
@@ -33,6 +34,19 @@ class NetworkView(RoutedView):
         if self.kwargs.get("path", "") in {"", "/"}:
             return [AllowAny()]
         return super().get_permissions()
+
+    def initial(self, request: Request, *args: object, **kwargs: object) -> None:
+        super().initial(request, *args, **kwargs)
+        if request.method in {"POST", "PUT"} and request.body:
+            try:
+                body = json.loads(request.body)
+            except ValueError:
+                return  # Neutron refuses it in its own words (MalformedRequestBody)
+            if not isinstance(body, dict):
+                # Neutron's words for it; some of its resources fail with a 500 instead (a
+                # PUT of `[]` to a security group or a floating IP), which a user would get
+                # as the central Neutron being unavailable.
+                raise BadRequest("Body contains invalid data")
 
     def route_path(self, request: Request, path: str) -> str:
         return ("/" + path).removesuffix(JSON_SUFFIX)
