@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
 
 from django.http import HttpResponse
 from rest_framework.permissions import AllowAny
@@ -22,6 +23,8 @@ from tricircle_site.jsontypes import JsonDict
 if TYPE_CHECKING:
     from rest_framework.permissions import _SupportsHasPermission
 
+# The largest page limit Neutron's database takes (an unsigned 64-bit LIMIT).
+MAX_PAGE_LIMIT = 2**64 - 1
 # Neutron answers `/v2.0/networks.json` as `/v2.0/networks` (JSON is its one format).
 JSON_SUFFIX = ".json"
 
@@ -36,16 +39,26 @@ class NetworkView(RoutedView):
         return super().get_permissions()
 
     def initial(self, request: Request, *args: object, **kwargs: object) -> None:
+        """Requests Neutron fails with a 500 on some of its resources (which a user would get
+        as the central Neutron being unavailable), refused as the caller's 400 first."""
         super().initial(request, *args, **kwargs)
+        try:
+            query = parse_qs(request.META.get("QUERY_STRING", ""), errors="strict")
+        except UnicodeDecodeError as exc:
+            raise BadRequest("The query string is not valid UTF-8.") from exc
+        for limit in query.get("limit", []):
+            if limit.isascii() and limit.isdigit() and int(limit) > MAX_PAGE_LIMIT:
+                raise BadRequest(
+                    f"Bad limit request: Limit must be an integer from 0 to {MAX_PAGE_LIMIT} "
+                    f"and not '{limit}'."
+                )
         if request.method in {"POST", "PUT"} and request.body:
             try:
                 body = json.loads(request.body)
             except ValueError:
                 return  # Neutron refuses it in its own words (MalformedRequestBody)
             if not isinstance(body, dict):
-                # Neutron's words for it; some of its resources fail with a 500 instead (a
-                # PUT of `[]` to a security group or a floating IP), which a user would get
-                # as the central Neutron being unavailable.
+                # Neutron's words, where it does not fail (a PUT of `[]` to a security group)
                 raise BadRequest("Body contains invalid data")
 
     def route_path(self, request: Request, path: str) -> str:

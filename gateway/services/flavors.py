@@ -27,6 +27,7 @@ from tricircle_site.jsontypes import JsonDict
 
 # The job that brings the pods' copies of a flavor in step with Tricircle's (gateway.job_types).
 # The orders Nova lists flavors in: its sort keys, and the field each is.
+MAX_LIMIT = 1000  # Nova's [api] max_limit: no page is longer, whatever the limit asked
 FLAVOR_SORT_KEYS = {
     "flavorid": "id",
     "id": "id",
@@ -274,12 +275,14 @@ def flavor_page(caller: KeystoneIdentity, query: FlavorQuery) -> tuple[list[Flav
         if query.marker not in ids:
             raise BadRequest(f"marker [{query.marker}] not found")
         flavors = flavors[ids.index(query.marker) + 1 :]
+    limit = MAX_LIMIT
     if query.limit:
         if not query.limit.isdigit():
             raise BadRequest("limit must be an integer.")
-        limit = int(query.limit)
-        if len(flavors) > limit:
-            return flavors[:limit], True
+        limit = min(int(query.limit), MAX_LIMIT)
+    if len(flavors) > limit:
+        # A page of none (limit=0) is Nova's empty list, with no link to a next one.
+        return flavors[:limit], limit > 0
     return flavors, False
 
 

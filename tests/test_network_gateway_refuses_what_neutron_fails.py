@@ -1,6 +1,8 @@
-"""A Network API write whose body is JSON but not an object is the caller's 400, in Neutron's
-words, before anything is asked of the central Neutron (which fails some of them with a 500:
-a PUT of `[]` to a security group or a floating IP)."""
+"""Requests the central Neutron fails with a 500 on some of its resources are the caller's 400,
+refused before anything is asked of it: a write whose body is JSON but not an object (a PUT of
+`[]` to a security group or a floating IP), a query string that is not UTF-8 once decoded
+(`name=%ff` on routers, floating IPs, security groups), a page limit beyond what its database
+takes (over 2**64 - 1)."""
 
 import pytest
 
@@ -70,3 +72,35 @@ def test_without_a_token_the_401_comes_first(anonymous, neutron):
         "/networking/v2.0/security-groups/g1", data="[]", content_type="application/json"
     )
     assert response.status_code == 401
+
+
+QUERY_REFUSED = {
+    "name=%ff": "The query string is not valid UTF-8.",
+    "description=%c3%28&limit=1": "The query string is not valid UTF-8.",
+    "limit=18446744073709551616": (
+        "Bad limit request: Limit must be an integer from 0 to 18446744073709551615 and not "
+        "'18446744073709551616'."
+    ),
+}
+
+
+@pytest.mark.parametrize("query", sorted(QUERY_REFUSED))
+@pytest.mark.parametrize(
+    "path", ["/v2.0/routers", "/v2.0/floatingips", "/v2.0/security-groups", "/v2.0/ports"]
+)
+def test_a_query_neutron_cannot_take_is_a_400(demo, neutron, query, path):
+    response = demo.get(f"/networking{path}?{query}")
+    assert response.status_code == 400
+    assert response.json()["NeutronError"]["message"] == QUERY_REFUSED[query]
+    assert not [sent for sent in neutron.request_history if sent.netloc in NEUTRON]
+
+
+@pytest.mark.parametrize(
+    "query", ["name=%C3%A9t%C3%A9", "limit=18446744073709551615", "limit=x", "limit=%C2%B2"]
+)
+def test_other_queries_are_forwarded(demo, neutron, query):
+    """UTF-8 names, the largest limit, and a limit Neutron refuses in its own words."""
+    neutron.get(f"{NEUTRON}/v2.0/ports", json={"ports": []})
+    response = demo.get(f"/networking/v2.0/ports?{query}")
+    assert response.status_code == 200
+    assert neutron.last_request.url.endswith(query)
