@@ -15,6 +15,7 @@ from gateway.job_names import SERVER_PORTS_RELEASE
 from gateway.models import Flavor
 from gateway.numbers import whole_number
 from gateway.proxy import UpstreamResponse
+from gateway.schema import invalid
 from gateway.services import flavors, keypairs
 from gateway.services.calls import UserCalls
 from gateway.services.pod_choice import choose_pod
@@ -58,6 +59,7 @@ def boot_server(caller: KeystoneIdentity, body: JsonDict, user: UserCalls) -> Bo
     server = body.get("server")
     if not isinstance(server, dict):
         raise BadRequest('The request body must be {"server": {...}}.')
+    check_fields_read(server)
     count = instance_count(server)
     # Each pod boot must answer with its server (its routing entry is made from it).
     wants_reservation = server.pop("return_reservation_id", False) in {True, "True", "true"}
@@ -68,6 +70,24 @@ def boot_server(caller: KeystoneIdentity, body: JsonDict, user: UserCalls) -> Bo
         result.wants_reservation = True
         result.reservation_id = reservation_id(booted_id(result))
     return result
+
+
+def check_fields_read(server: JsonDict) -> None:
+    """The fields Tricircle reads before the pod's Nova validates the body are of the types
+    Nova's schema gives them, refused in its words otherwise."""
+    for field in ("availability_zone", "key_name"):
+        value = server.get(field)
+        if value is not None and not isinstance(value, str):
+            raise invalid(field, value, f"{value!r} is not of type 'string'")
+    for field in ("block_device_mapping_v2", "block_device_mapping"):
+        mappings = server.get(field)
+        if mappings is None:
+            continue
+        if not isinstance(mappings, list):
+            raise invalid(field, mappings, f"{mappings!r} is not of type 'array'")
+        for mapping in mappings:
+            if not isinstance(mapping, dict):
+                raise invalid(field, mappings, f"{mapping!r} is not of type 'object'")
 
 
 def booted_id(result: BootResult) -> str:

@@ -22,6 +22,8 @@ def is_routed(resource_id: str, resource_type: str) -> bool:
 
 def routed_pod(resource_id: str, resource_type: str, what: str) -> Pod:
     """The pod of the resource's first routing entry (every show and action asks)."""
+    if not isinstance(resource_id, str):  # named in a body: an id is a string
+        raise BadRequest(f"Invalid {what} id {resource_id!r}: an id is a string.")
     found = rows.select(Pod, _routed_pod_where(DEFAULT_DB_ALIAS), [resource_id, resource_type])
     if not found:
         raise NotFound(f"{what} {resource_id} could not be found.")
