@@ -3,15 +3,16 @@
     .venv/bin/python bench/run_all.py [--only gateway,load] [--timeout 600] [--markdown]
                                       [--from-logs]
 
-Runs bench_jobs, bench_gateway, bench_l3, bench_load and bench_scale one after the other as
-subprocesses (the lab ones each start their own Tricircle on 127.0.0.1:19999, so they cannot
-overlap), each bounded by --timeout seconds, with arguments that keep the whole run to about
-fifteen minutes. Each one's own output goes to bench/logs/<name>.log in the lab's data folder;
-the table takes its figures from the lines each benchmark prints, and gives every figure that
-has a goal (GOALS, from the performance issue) the goal and whether it was met. A benchmark
-that fails or times out gets a row saying so, and the others still run. `--from-logs` makes
-the table from the logs of an earlier run instead of running (e.g. bench_l3 run with the lab at
-5 pods, the others at 2). `--markdown` prints the table as the README's. Needs the lab
+Runs bench_jobs, bench_gateway, bench_l3, bench_load, bench_scale and bench_pod_client one
+after the other as subprocesses (the lab ones each start their own Tricircle on
+127.0.0.1:19999, so they cannot overlap), each bounded by --timeout seconds, with arguments
+that keep the whole run to about fifteen minutes. Each one's own output goes to
+bench/logs/<name>.log in the lab's data folder; the table takes its figures from the lines each
+benchmark prints, and gives every figure that has a goal (GOALS, from the performance issue)
+the goal and whether it was met. A benchmark that fails or times out gets a row saying so, and
+the others still run. `--from-logs` makes the table from the logs of an earlier run instead of
+running (e.g. bench_l3 run with the lab at 5 pods, the others at 2). `--markdown` prints the
+table as the README's. Needs the lab
 (`python3.11 tests/lab/lab.py up`), except bench_jobs (PostgreSQL and RabbitMQ on 127.0.0.1).
 """
 
@@ -190,6 +191,18 @@ def parse_scale(output: str) -> list[Row]:
     return rows
 
 
+def parse_pod_client(output: str) -> list[Row]:
+    pattern = rf"^client (\S+): CPU {NUMBER} ms/call, wall {NUMBER} ms/call"
+    return [
+        Row(
+            f"CPU ms per call to a pod (Pod1's Nova, in one process), {name}; ref: wall ms",
+            cpu,
+            wall,
+        )
+        for name, cpu, wall in re.findall(pattern, output, re.M)
+    ]
+
+
 def first_number(text: str) -> float:
     """The first number of a cell ("1.9 (3.1)" -> 1.9); ValueError when there is none."""
     found = re.match(r"\s*(-?[\d.]+)", text)
@@ -292,6 +305,7 @@ BENCHES = (
     Bench("l3", ("--pods", "2,5", "--rounds", "3"), parse_l3),
     Bench("load", ("--clients", "1,16,64", "--seconds", "5", "--rounds", "4"), parse_load),
     Bench("scale", ("--pods", "2,8,32,128", "--rounds", "20"), parse_scale),
+    Bench("pod_client", ("--calls", "100", "--rounds", "5"), parse_pod_client),
 )
 
 COLUMNS = ("bench", "figure", "tricircle / value", "direct / ref", "ratio", "goal", "met")

@@ -258,6 +258,21 @@ def test_scale_list_time_own_time_and_memory(run_all):
     assert rows[f"{name}, RSS MiB of the process"].value == "102"
 
 
+POD_CLIENT = """\
+GET http://127.0.0.1:8774/v2.1/flavors/detail from one process, 100 calls per round
+client tricircle: CPU 1.24 ms/call, wall 9.80 ms/call (median of 5 rounds of 100 calls)
+client http.client: CPU 0.46 ms/call, wall 8.10 ms/call (median of 5 rounds of 100 calls)
+"""
+
+
+def test_pod_client_cpu_per_call_by_client(run_all):
+    rows = judged(run_all, "pod_client", POD_CLIENT)
+    figure = "CPU ms per call to a pod (Pod1's Nova, in one process), {}; ref: wall ms"
+    assert list(rows) == [figure.format("tricircle"), figure.format("http.client")]
+    tricircle = rows[figure.format("tricircle")]
+    assert (tricircle.value, tricircle.reference, tricircle.goal) == ("1.24", "9.80", "")
+
+
 def test_the_tables_markdown_and_plain(run_all):
     rows = judged(run_all, "l3", L3)
     table = [("l3", row) for row in rows.values()]
