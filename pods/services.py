@@ -92,6 +92,7 @@ def create_pod(
         raise Conflict(f"Pod {region_name} already exists.")
     if not az_name and Pod.objects.filter(az_name="").exists():
         raise Conflict("The top region is already registered; a pod needs an az_name.")
+    check_top_region_role(region_name, az_name)
     validate_region(region_name)
     try:
         with transaction.atomic():
@@ -106,8 +107,26 @@ def create_pod(
         raise Conflict(f"Pod {region_name} already exists.") from exc
 
 
+def check_top_region_role(region_name: str, az_name: str) -> None:
+    """Tricircle's own region (TRICIRCLE_TOP_REGION, whose catalog names Tricircle's APIs) is
+    registered without an az_name, every pod with one: as a pod, the top region would have
+    the gateway forward each call to itself, again and again."""
+    if region_name == settings.TOP_REGION and az_name:
+        raise BadRequest(
+            f"{region_name} is Tricircle's own region (TRICIRCLE_TOP_REGION): its APIs are "
+            "Tricircle's, so it cannot be a pod of an availability zone."
+        )
+    if region_name != settings.TOP_REGION and not az_name:
+        raise BadRequest(
+            f"A pod needs an az_name; only Tricircle's own region ({settings.TOP_REGION}) is "
+            "registered without one."
+        )
+
+
 def update_pod(pod: Pod, **fields: object) -> Pod:
     """An operator's change to a pod (az_name, pod_az_name, dc_name, enabled, transport_url)."""
+    if "az_name" in fields:
+        check_top_region_role(pod.region_name, str(fields["az_name"] or ""))
     if "transport_url" in fields:
         fields["transport_url"] = clean_transport_url(str(fields["transport_url"]))
     for name, value in fields.items():
