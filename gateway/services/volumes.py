@@ -35,6 +35,9 @@ ROUTED_TYPES = {
 }
 # Cinder's action that deletes a volume, snapshot or backup whatever its state (admins').
 FORCE_DELETE = "os-force_delete"
+# Volume actions whose value Cinder reads as an object without checking it first (any other
+# value, null included, fails there with a 500).
+ACTIONS_OF_OBJECTS = ("os-detach",)
 # Where a new volume's source is, field by field (the first given decides the pod).
 VOLUME_SOURCES = (
     ("snapshot_id", ResourceType.SNAPSHOT, "Snapshot"),
@@ -160,6 +163,9 @@ def volume_action(
     """POST /volumes/{id}/action: a retype names Tricircle's type, made in the volume's pod
     first; any other action goes as it came."""
     pod = item_pod("volumes", volume_id)
+    for name in ACTIONS_OF_OBJECTS:
+        if name in action and not isinstance(action[name], dict):
+            raise schema.invalid(name, action[name], f"{action[name]!r} is not of type 'object'")
     retype = action.get("os-retype")
     body = None
     if isinstance(retype, dict) and retype.get("new_type"):
