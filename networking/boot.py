@@ -4,6 +4,7 @@ bottom copies are made in the server's pod, and both go when the server goes."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from pods.fanout import each
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from tricircle_site.exceptions import ServiceUnavailable
+from tricircle_site.jsontypes import JsonDict
 
 LOG = logging.getLogger(__name__)
 
@@ -24,11 +26,21 @@ LOG = logging.getLogger(__name__)
 GATEWAY_PORT = "tricircle:server-port"
 
 
-def bottom_ports(pod: Pod, project_id: str, top_port_ids: list[str]) -> list[str]:
+def bottom_ports(
+    pod: Pod, project_id: str, top_port_ids: list[str], tops: Mapping[str, JsonDict] | None = None
+) -> list[str]:
+    """The copies in the pod of the top ports, made from `tops` (the ports as just read or made
+    at the top) where given."""
     started = timezone.now()
+    known = tops or {}
     # Each port's copy (and, the first time, its network's) is made at once.
     with bottom.one_batch():
-        made = each(top_port_ids, lambda port_id: bottom.ensure_port(pod, port_id, project_id))
+        made = each(
+            top_port_ids,
+            lambda port_id: bottom.ensure_port(
+                pod, port_id, project_id, known_top=known.get(port_id)
+            ),
+        )
     # A network that just arrived in this pod puts the pod under its routers: their jobs give
     # the pod a bottom router and every pod the routes to it.
     new_networks = list(

@@ -355,11 +355,16 @@ def _port_fields(top: JsonDict, subnet_copies: dict[str, str], group_copies: lis
 
 
 def ensure_port(
-    pod: Pod, top_port_id: str, project_id: str, made_with: JsonDict | None = None
+    pod: Pod,
+    top_port_id: str,
+    project_id: str,
+    made_with: JsonDict | None = None,
+    known_top: JsonDict | None = None,
 ) -> str:
     """The bottom copy of a top port, with the top's IPs and MAC, on bottom copies of its
     network, subnets and security groups; one made now also has the fields of `made_with` (a
-    shadow's owner: never seen without it)."""
+    shadow's owner: never seen without it), and is made from `known_top` (the top port as its
+    caller just read or made it) when given, rather than from the top port read again."""
     # A copy keeps itself in step with its top port (port_sync): nothing to ask the top.
     known = bottom_id_in(pod, top_port_id, ResourceType.PORT)
     if known:
@@ -369,7 +374,7 @@ def ensure_port(
         # Only the caller holding the claim gets here: callers racing for the same copy (a
         # boot's jobs for its network and for its groups) wait for it instead of asking the
         # pod for the same network, subnets and groups meanwhile.
-        top = central_neutron().get(f"/ports/{top_port_id}")["port"]
+        top = known_top or central_neutron().get(f"/ports/{top_port_id}")["port"]
         bottom_network_id = ensure_network(pod, top["network_id"], project_id)
         subnet_copies: dict[str, str] = {}
         group_copies: list[str] = []

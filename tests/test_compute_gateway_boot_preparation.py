@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from gateway.services import boot
+from gateway.services.ports import TopPorts
 from tests.conftest import DEMO_PROJECT
 from tricircle_site.auth import KeystoneIdentity
 from tricircle_site.exceptions import ServiceUnavailable
@@ -31,22 +32,24 @@ def all_at_once(monkeypatch):
 
         return call
 
-    monkeypatch.setattr(boot, "caller_top_ports", waits((["top-port"], {"top-port"})))
+    made = TopPorts()
+    made.add({"id": "top-port"}, made=True)
+    monkeypatch.setattr(boot, "caller_top_ports", waits(made))
     monkeypatch.setattr(boot.flavors, "ensure_flavor_in_pod", waits(None))
     monkeypatch.setattr(boot.keypairs, "keypair_in_pod", waits(None))
 
 
 def test_ports_flavor_and_key_pair_are_prepared_at_once(all_at_once):
     server = {"key_name": "mine", "networks": [{"uuid": "n"}]}
-    assert boot.prepare_in_pod(CALLER, server, object(), object()) == (
-        ["top-port"],
-        {"top-port"},
-    )
+    ports = boot.prepare_in_pod(CALLER, server, object(), object())
+    assert (ports.ids, ports.made) == (["top-port"], {"top-port"})
 
 
 def test_ports_made_for_a_boot_whose_flavor_cannot_be_copied_are_released(monkeypatch):
     released = []
-    monkeypatch.setattr(boot, "caller_top_ports", lambda caller, server: (["p"], {"p"}))
+    made = TopPorts()
+    made.add({"id": "p"}, made=True)
+    monkeypatch.setattr(boot, "caller_top_ports", lambda caller, server: made)
 
     def pod_down(*args):
         raise ServiceUnavailable("Nova of Pod1 is not answering.")

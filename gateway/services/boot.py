@@ -19,7 +19,7 @@ from gateway.schema import invalid
 from gateway.services import flavors, keypairs
 from gateway.services.calls import UserCalls
 from gateway.services.pod_choice import choose_pod
-from gateway.services.ports import caller_top_ports, release
+from gateway.services.ports import TopPorts, caller_top_ports, release
 from gateway.services.servers import pod_of_boot_volumes, reservation_id, server_pod
 from jobs.services import request_job
 from networking import boot as server_ports
@@ -157,11 +157,12 @@ def boot_one(
     flavor = flavors.top_flavor(caller, server.get("flavorRef"))
     if not quota_checked:
         enforce_boot_quota(user, 1, flavor)
-    top_ports, made = prepare_in_pod(caller, server, flavor, pod)
+    ports = prepare_in_pod(caller, server, flavor, pod)
+    top_ports, made = ports.ids, ports.made
     server["flavorRef"] = flavor.id
     try:
         if top_ports:
-            copies = server_ports.bottom_ports(pod, caller.project_id, top_ports)
+            copies = server_ports.bottom_ports(pod, caller.project_id, top_ports, ports.bodies)
             server["networks"] = [{"port": port_id} for port_id in copies]
             # The top ports carry the groups; their bottom copies carry the copies.
             server.pop("security_groups", None)
@@ -185,11 +186,11 @@ def boot_one(
 
 def prepare_in_pod(
     caller: KeystoneIdentity, server: JsonDict, flavor: Flavor, pod: Pod
-) -> tuple[list[str], set[str]]:
+) -> TopPorts:
     """What a boot needs before the pod is asked, made at once (none needs another): the
     flavor and key pair copied into the pod (they are Tricircle's) and the top ports (made as
     the caller). Top ports made for a boot that cannot go on are released."""
-    ports: list[tuple[list[str], set[str]]] = []
+    ports: list[TopPorts] = []
     key_name = server.get("key_name")
     calls: list[Callable[[], object]] = [
         lambda: ports.append(caller_top_ports(caller, server)),
@@ -200,8 +201,8 @@ def prepare_in_pod(
     try:
         run_all(calls)
     except BaseException:
-        for top_ports, made in ports:
-            release(caller.project_id, top_ports, made)
+        for made_ports in ports:
+            release(caller.project_id, made_ports.ids, made_ports.made)
         raise
     return ports[0]
 

@@ -8,7 +8,7 @@ from gateway import confinement
 from gateway.proxy import UpstreamResponse
 from gateway.services.calls import UserCalls
 from gateway.services.pod_choice import bottom_id_in
-from gateway.services.ports import made_by_gateway, make_top_port, release
+from gateway.services.ports import TopPorts, made_by_gateway, make_top_port, release
 from jobs.services import request_job
 from networking import boot
 from networking.job_names import BOOT_PORT_RELEASE
@@ -39,18 +39,18 @@ def attach_interface(
     copy is made in the pod and attached there; the pod's answer is the attach's."""
     if not isinstance(attachment, dict):
         raise BadRequest('The request body must be {"interfaceAttachment": {...}}.')
+    ports = TopPorts()
     if attachment.get("port_id"):
-        port = confinement.caller_port(caller, attachment["port_id"], NotFound)
-        top_ports, made = [port["id"]], set()
+        ports.add(confinement.caller_port(caller, attachment["port_id"], NotFound), False)
     elif attachment.get("net_id"):
         net_id = confinement.require_uuid(attachment["net_id"], "net_id")
         fixed = (attachment.get("fixed_ips") or [{}])[0].get("ip_address")
-        top_port = make_top_port(caller, {"uuid": net_id, "fixed_ip": fixed}, [])
-        top_ports, made = [top_port], {top_port}
+        ports.add(make_top_port(caller, {"uuid": net_id, "fixed_ip": fixed}, []), True)
     else:
         raise BadRequest("Give the port_id or the net_id of the interface to attach.")
+    top_ports, made = ports.ids, ports.made
     try:
-        (copy,) = boot.bottom_ports(pod, caller.project_id, top_ports)
+        (copy,) = boot.bottom_ports(pod, caller.project_id, top_ports, ports.bodies)
         body: JsonDict = {"interfaceAttachment": {"port_id": copy}}
         if attachment.get("tag"):
             body["interfaceAttachment"]["tag"] = attachment["tag"]

@@ -4,6 +4,8 @@ does not come, released (a job) when it goes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from gateway import confinement
 from gateway.services.security_groups import group_ids
 from jobs.services import request_job
@@ -20,9 +22,9 @@ def make_top_port(
     network: JsonDict,
     groups: list[str],
     missing: type[BadRequest | NotFound] = NotFound,
-) -> str:
-    """A top port on the network, made with the caller's token: a network the caller may
-    not use is `missing` (Nova's create answers 400, an interface attach 404)."""
+) -> JsonDict:
+    """A top port on the network, made with the caller's token, as Neutron made it: a network
+    the caller may not use is `missing` (Nova's create answers 400, an interface attach 404)."""
     port: JsonDict = {"network_id": network["uuid"], "description": boot.GATEWAY_PORT}
     if network.get("fixed_ip"):
         port["fixed_ips"] = [{"ip_address": network["fixed_ip"]}]
@@ -34,7 +36,7 @@ def make_top_port(
         raise missing(f"Network {network['uuid']} could not be found.")
     if response.status_code >= 300:
         raise neutron_refusal(response.status_code, neutron.message(response))
-    return json_str(json_object(response.json()["port"])["id"])
+    return json_object(response.json()["port"])
 
 
 def neutron_refusal(status: int, message: str) -> BadRequest:
@@ -44,34 +46,49 @@ def neutron_refusal(status: int, message: str) -> BadRequest:
     return error
 
 
-def caller_top_ports(caller: KeystoneIdentity, server: JsonDict) -> tuple[list[str], set[str]]:
+@dataclass
+class TopPorts:
+    """The top ports of a boot, in order: their ids, those the gateway made, and each one as
+    read or made with the caller's token (its copy in the pod is made from that, not read
+    again)."""
+
+    ids: list[str] = field(default_factory=list)
+    made: set[str] = field(default_factory=set)
+    bodies: dict[str, JsonDict] = field(default_factory=dict)
+
+    def add(self, port: JsonDict, made: bool) -> None:
+        port_id = json_str(port["id"])
+        self.ids.append(port_id)
+        self.bodies[port_id] = port
+        if made:
+            self.made.add(port_id)
+
+
+def caller_top_ports(caller: KeystoneIdentity, server: JsonDict) -> TopPorts:
     """The top ports of a boot: given ones as they are, a new one (made with the caller's
-    token, so Neutron's policy applies) for each requested network; and those made."""
+    token, so Neutron's policy applies) for each requested network."""
+    ports = TopPorts()
     networks = server.get("networks")
     if networks in (None, "none") or not isinstance(networks, list):
         if networks == "auto":
             raise BadRequest("networks=auto is not supported; name a network or a port.")
-        return [], set()
+        return ports
     groups = [group.get("name") for group in server.get("security_groups", []) or []]
-    ports: list[str] = []
-    made: set[str] = set()
     try:
         for network in networks:
             if not isinstance(network, dict):
                 raise BadRequest("Each entry of networks must be an object.")
             if network.get("port"):
-                ports.append(confinement.caller_port(caller, network["port"], BadRequest)["id"])
+                ports.add(confinement.caller_port(caller, network["port"], BadRequest), False)
                 continue
             if not network.get("uuid"):
                 raise BadRequest("Each entry of networks needs a uuid or a port.")
             confinement.require_uuid(network["uuid"], "uuid")
-            port_id = make_top_port(caller, network, groups, missing=BadRequest)
-            ports.append(port_id)
-            made.add(port_id)
+            ports.add(make_top_port(caller, network, groups, missing=BadRequest), True)
     except BaseException:
-        release(caller.project_id, ports, made)
+        release(caller.project_id, ports.ids, ports.made)
         raise
-    return ports, made
+    return ports
 
 
 def release(project_id: str, top_ports: list[str], made: set[str]) -> None:
