@@ -88,11 +88,11 @@ def create_pod(
 ) -> Pod:
     if not region_name:
         raise BadRequest("region_name is required.")
+    check_top_region_role(region_name, az_name)
     if Pod.objects.filter(region_name=region_name).exists():
         raise Conflict(f"Pod {region_name} already exists.")
     if not az_name and Pod.objects.filter(az_name="").exists():
-        raise Conflict("The top region is already registered; a pod needs an az_name.")
-    check_top_region_role(region_name, az_name)
+        raise Conflict("The top region is already registered.")
     validate_region(region_name)
     try:
         with transaction.atomic():

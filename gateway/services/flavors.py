@@ -25,9 +25,8 @@ from tricircle_site.auth import KeystoneIdentity
 from tricircle_site.exceptions import BadRequest, Conflict, NotFound
 from tricircle_site.jsontypes import JsonDict
 
-# The job that brings the pods' copies of a flavor in step with Tricircle's (gateway.job_types).
-# The orders Nova lists flavors in: its sort keys, and the field each is.
 MAX_LIMIT = 1000  # Nova's [api] max_limit: no page is longer, whatever the limit asked
+# The orders Nova lists flavors in: its sort keys, and the field each is.
 FLAVOR_SORT_KEYS = {
     "flavorid": "id",
     "id": "id",
