@@ -2,9 +2,13 @@
 refused before anything is asked of it: a write whose body is JSON but not an object (a PUT of
 `[]` to a security group or a floating IP), a query string that is not UTF-8 once decoded
 (`name=%ff` on routers, floating IPs, security groups), a page limit beyond what its database
-takes (over 2**64 - 1)."""
+takes (over 2**64 - 1), and mistakes it refuses elsewhere (gateway/network/neutron_mistakes.py):
+extra routes that are not a list of routes, a port update's fixed IP naming neither subnet nor
+address, a subnet with a null cidr and no pool, a rule whose remote group is not a string."""
 
 import pytest
+
+from gateway.network import neutron_mistakes
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +108,88 @@ def test_other_queries_are_forwarded(demo, neutron, query):
     response = demo.get(f"/networking/v2.0/ports?{query}")
     assert response.status_code == 200
     assert neutron.last_request.url.endswith(query)
+
+
+ROUTES_NOT_DICTS = (
+    "Invalid input for routes. Reason: Invalid input. '{}' must be a dictionary with keys: "
+    "['destination', 'nexthop']."
+)
+BODY_REFUSED = [
+    (
+        "put",
+        "/v2.0/routers/r1/add_extraroutes",
+        {"router": {"routes": 1}},
+        "Invalid input for routes. Reason: Invalid data format for hostroute: '1'.",
+    ),
+    (
+        "put",
+        "/v2.0/routers/r1/remove_extraroutes",
+        {"router": {"routes": [1]}},
+        ROUTES_NOT_DICTS.format(1),
+    ),
+    (
+        "put",
+        "/v2.0/routers/r1/add_extraroutes",
+        {"router": {"routes": [{"destination": ["x"], "nexthop": "10.0.0.1"}]}},
+        ROUTES_NOT_DICTS.format({"destination": ["x"], "nexthop": "10.0.0.1"}),
+    ),
+    (
+        "put",
+        "/v2.0/ports/p1",
+        {"port": {"fixed_ips": [{"ip_address": "10.0.0.5"}, {}]}},
+        "Invalid input for operation: IP allocation requires subnet_id or ip_address.",
+    ),
+    (
+        "post",
+        "/v2.0/subnets",
+        {"subnet": {"network_id": "n1", "cidr": None, "ip_version": 4}},
+        "Bad subnets request: a subnetpool must be specified in the absence of a cidr.",
+    ),
+    (
+        "post",
+        "/v2.0/subnets",
+        {"subnets": [{"network_id": "n1", "cidr": None, "ip_version": 4}]},
+        "Bad subnets request: a subnetpool must be specified in the absence of a cidr.",
+    ),
+    (
+        "post",
+        "/v2.0/security-group-rules",
+        {"security_group_rule": {"security_group_id": "g1", "remote_group_id": []}},
+        "Invalid input for remote_group_id. Reason: '[]' is not a valid UUID.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "message"), BODY_REFUSED)
+def test_a_mistake_neutron_fails_on_is_its_400(demo, neutron, method, path, body, message):
+    response = getattr(demo, method)(f"/networking{path}", body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["NeutronError"]["message"] == message
+    assert not [sent for sent in neutron.request_history if sent.netloc in NEUTRON]
+
+
+def test_what_neutron_judges_goes_to_it(demo, neutron):
+    body = {"port": {"fixed_ips": [{"subnet_id": "s1"}, {"ip_address": "10.0.0.5"}]}}
+    neutron.put(f"{NEUTRON}/v2.0/ports/p1", json={"port": {"id": "p1"}})
+    response = demo.put("/networking/v2.0/ports/p1", body, format="json")
+    assert response.status_code == 200, response.content
+    assert neutron.last_request.json() == body
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        (
+            "PUT",
+            "/v2.0/routers/r1/add_extraroutes",
+            {"router": {"routes": [{"destination": "10.1.0.0/24", "nexthop": "10.0.0.1"}]}},
+        ),
+        ("PUT", "/v2.0/routers/r1/remove_extraroutes", {"router": {"routes": []}}),
+        ("POST", "/v2.0/subnets", {"subnet": {"cidr": None, "subnetpool_id": "sp"}}),
+        ("POST", "/v2.0/subnets", {"subnet": {"network_id": "n1"}}),
+        ("POST", "/v2.0/security-group-rules", {"security_group_rule": {"remote_group_id": "g"}}),
+        ("POST", "/v2.0/ports", {"port": {"fixed_ips": [{}]}}),
+    ],
+)
+def test_valid_or_other_calls_are_no_mistake(method, path, body):
+    assert neutron_mistakes.mistake(method, path, body) is None

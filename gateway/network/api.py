@@ -14,6 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
 from gateway.base import RoutedView
+from gateway.network import neutron_mistakes
 from gateway.proxy import Upstream, UpstreamResponse, call, user_headers
 from gateway.upstreams import central_upstream
 from tricircle_site.auth import KeystoneIdentity
@@ -60,6 +61,10 @@ class NetworkView(RoutedView):
             if not isinstance(body, dict):
                 # Neutron's words, where it does not fail (a PUT of `[]` to a security group)
                 raise BadRequest("Body contains invalid data")
+            path = self.route_path(request, str(self.kwargs.get("path", "")))
+            found = neutron_mistakes.mistake(request.method, path, body)
+            if found:
+                raise BadRequest(found)
 
     def route_path(self, request: Request, path: str) -> str:
         return ("/" + path).removesuffix(JSON_SUFFIX)
