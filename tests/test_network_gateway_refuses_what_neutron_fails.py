@@ -4,7 +4,8 @@ refused before anything is asked of it: a write whose body is JSON but not an ob
 (`name=%ff` on routers, floating IPs, security groups), a page limit beyond what its database
 takes (over 2**64 - 1), and mistakes it refuses elsewhere (gateway/network/neutron_mistakes.py):
 extra routes that are not a list of routes, a port update's fixed IP naming neither subnet nor
-address, a subnet with a null cidr and no pool, a rule whose remote group is not a string."""
+address, a subnet with no cidr and no pool or a cidr not a string, a rule whose remote group is
+empty or not a string."""
 
 import pytest
 
@@ -153,9 +154,27 @@ BODY_REFUSED = [
     ),
     (
         "post",
+        "/v2.0/subnets",
+        {"subnet": {"network_id": "n1", "cidr": [], "ip_version": 4}},
+        "Bad subnets request: a subnetpool must be specified in the absence of a cidr.",
+    ),
+    (
+        "post",
+        "/v2.0/subnets",
+        {"subnet": {"network_id": "n1", "cidr": 1, "ip_version": 4}},
+        "Invalid input for operation: 1 is not in a CIDR format.",
+    ),
+    (
+        "post",
         "/v2.0/security-group-rules",
         {"security_group_rule": {"security_group_id": "g1", "remote_group_id": []}},
         "Invalid input for remote_group_id. Reason: '[]' is not a valid UUID.",
+    ),
+    (
+        "post",
+        "/v2.0/security-group-rules",
+        {"security_group_rule": {"security_group_id": "g1", "remote_group_id": ""}},
+        "Invalid input for remote_group_id. Reason: '' is not a valid UUID.",
     ),
 ]
 

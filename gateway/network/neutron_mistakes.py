@@ -73,16 +73,19 @@ def _fixed_ips_mistake(fixed_ips: object) -> str | None:
 def _subnet_mistake(subnet: JsonDict) -> str | None:
     if (
         "cidr" in subnet
-        and subnet["cidr"] is None
+        and not subnet["cidr"]
         and not subnet.get("subnetpool_id")
         and not subnet.get("use_default_subnetpool")
     ):
         return "Bad subnets request: a subnetpool must be specified in the absence of a cidr."
+    cidr = subnet.get("cidr")
+    if cidr and not isinstance(cidr, str):
+        return f"Invalid input for operation: {cidr} is not in a CIDR format."
     return None
 
 
 def _rule_mistake(rule: JsonDict) -> str | None:
     remote = rule.get("remote_group_id")
-    if remote is not None and not isinstance(remote, str):
+    if remote is not None and (not isinstance(remote, str) or not remote):
         return f"Invalid input for remote_group_id. Reason: '{remote}' is not a valid UUID."
     return None
