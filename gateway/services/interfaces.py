@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from gateway import confinement
 from gateway.proxy import UpstreamResponse
+from gateway.schema import invalid
 from gateway.services.calls import UserCalls
 from gateway.services.pod_choice import bottom_id_in
 from gateway.services.ports import TopPorts, made_by_gateway, make_top_port, release
@@ -44,7 +45,7 @@ def attach_interface(
         ports.add(confinement.caller_port(caller, attachment["port_id"], NotFound), False)
     elif attachment.get("net_id"):
         net_id = confinement.require_uuid(attachment["net_id"], "net_id")
-        fixed = (attachment.get("fixed_ips") or [{}])[0].get("ip_address")
+        fixed = requested_address(attachment.get("fixed_ips"))
         ports.add(make_top_port(caller, {"uuid": net_id, "fixed_ip": fixed}, []), True)
     else:
         raise BadRequest("Give the port_id or the net_id of the interface to attach.")
@@ -63,6 +64,23 @@ def attach_interface(
     else:
         boot.ports_attached(top_ports, server_id, pod, caller.project_id)
     return response
+
+
+def requested_address(fixed_ips: object) -> str | None:
+    """The one address an attach may ask for, as Nova's schema takes it: `fixed_ips` absent,
+    or a list of one `{"ip_address": ...}`."""
+    if fixed_ips is None:
+        return None
+    if (
+        not isinstance(fixed_ips, list)
+        or len(fixed_ips) != 1
+        or not isinstance(fixed_ips[0], dict)
+        or not isinstance(fixed_ips[0].get("ip_address"), str)
+    ):
+        raise invalid(
+            "fixed_ips", fixed_ips, "It must be a list of one {'ip_address': <an IP address>}."
+        )
+    return str(fixed_ips[0]["ip_address"])
 
 
 def show_top_ids(pod: Pod, body: JsonDict) -> None:
