@@ -1,14 +1,15 @@
 """The first thing every request meets after keystonemiddleware: a request id, and the limits no
 handler should have to think about (paths that climb out of their API, bodies too large or too
-deeply nested, version headers that are not versions). Refusals and unexpected errors answer in
-the format of the API the path belongs to; unexpected errors are logged once, with their
-traceback and the request's method, path, project and id."""
+deeply nested, version headers that are not versions, query strings that are not UTF-8).
+Refusals and unexpected errors answer in the format of the API the path belongs to; unexpected
+errors are logged once, with their traceback and the request's method, path, project and id."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Callable
+from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -92,6 +93,12 @@ class RequestGuardMiddleware:
         legacy = request.META.get("HTTP_X_OPENSTACK_NOVA_API_VERSION", "")
         if max(len(version), len(legacy)) > MAX_VERSION_HEADER:
             return error_response(path, 400, "The API version header is invalid.", "bad_request")
+        try:
+            parse_qsl(request.META.get("QUERY_STRING", ""), errors="strict")
+        except UnicodeDecodeError:
+            # Django would read it with replacement characters; Placement and Neutron fail
+            # on it with a 500, which the gateway could only pass on as a 503.
+            return error_response(path, 400, "The query string is not valid UTF-8.", "bad_request")
         limit = settings.MAX_REQUEST_BODY_SIZE
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)

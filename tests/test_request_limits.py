@@ -1,5 +1,6 @@
-"""Limits every request meets before a handler: body size, JSON nesting, version headers and
-numbers no column can hold. Each is a 4xx in the API's own format, never a 500."""
+"""Limits every request meets before a handler: body size, JSON nesting, version headers, query
+strings that are not UTF-8, and numbers no column can hold. Each is a 4xx in the API's own
+format, never a 500."""
 
 import json
 
@@ -114,3 +115,20 @@ def test_a_quota_no_column_holds_is_a_400(admin, nova_and_cinder_pods):
         format="json",
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "key"),
+    [
+        ("/compute/v2.1/servers/detail", "badRequest"),
+        ("/volume/v3/volumes/detail", "badRequest"),
+        ("/networking/v2.0/routers", "NeutronError"),
+        ("/placement/usages", "errors"),
+        ("/v1.0/pods", "detail"),
+    ],
+)
+def test_a_query_string_that_is_not_utf8_is_a_400(admin, nova_and_cinder_pods, path, key):
+    response = admin.get(f"{path}?name=%ff&project_id=p")
+    assert response.status_code == 400
+    assert key in response.json()
+    assert "not valid UTF-8" in response.content.decode()
