@@ -93,8 +93,10 @@ class RequestGuardMiddleware:
         legacy = request.META.get("HTTP_X_OPENSTACK_NOVA_API_VERSION", "")
         if max(len(version), len(legacy)) > MAX_VERSION_HEADER:
             return error_response(path, 400, "The API version header is invalid.", "bad_request")
+        query = request.META.get("QUERY_STRING", "")
         try:
-            parse_qsl(request.META.get("QUERY_STRING", ""), errors="strict")
+            if "%" in query:  # only an escape can make it other than what the client sent
+                parse_qsl(query, errors="strict")
         except UnicodeDecodeError:
             # Django would read it with replacement characters; Placement and Neutron fail
             # on it with a 500, which the gateway could only pass on as a 503.

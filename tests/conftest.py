@@ -192,6 +192,17 @@ def audit_cloud(settings, keystone, db):
     return make_cloud(settings, keystone)
 
 
+# The central Neutron of tests of the Network API's proxy: its answers mocked test by test.
+NEUTRON_API = "http://central-neutron.test:9696"
+
+
+@pytest.fixture
+def neutron(settings, keystone):
+    """The requests_mock of a central Neutron at NEUTRON_API."""
+    settings.CENTRAL_NEUTRON_URL = NEUTRON_API
+    return keystone.mocker
+
+
 # The central Neutron of tests that make bottom copies (with the `neutrons` fixture).
 CENTRAL_NEUTRON = "http://central.test"
 

@@ -61,6 +61,25 @@ class FakeKeystone:
         more = f"{KEYSTONE_URL}/users?marker={page[-1]}" if len(ids) > limit else None
         return {"users": [{"id": user_id} for user_id in page], "links": {"next": more}}
 
+    def list_volume_service_under_two_aliases(self) -> None:
+        """Tokens' catalogs list the volume service as `volumev3` and `block-storage` too, as
+        DevStack and the lab register it."""
+        issue_token = self._issue_token
+
+        def with_block_storage_alias(request: Any, context: Any) -> dict:
+            body = issue_token(request, context)
+            catalog = body["token"]["catalog"]
+            (volume,) = [service for service in catalog if service["type"] == "volumev3"]
+            catalog.append({**volume, "type": "block-storage", "name": "cinder"})
+            return body
+
+        self.mocker.post(
+            f"{KEYSTONE_URL}/auth/tokens",
+            json=with_block_storage_alias,
+            status_code=201,
+            headers={"X-Subject-Token": "service-token"},
+        )
+
     def add_region(self, name: str, base_url: str | None = None, answering: bool = True) -> str:
         """Register a region whose services live under base_url (version documents answer
         unless answering is False)."""

@@ -6,17 +6,10 @@ import pytest
 from keystoneauth1 import exceptions as ks_exceptions
 
 from networking.models import AvailabilityZoneHints
+from tests.conftest import NEUTRON_API as NEUTRON
 from tests.factories import PodFactory
 
 pytestmark = pytest.mark.django_db
-
-NEUTRON = "http://central-neutron.test:9696"
-
-
-@pytest.fixture
-def neutron(settings, keystone):
-    settings.CENTRAL_NEUTRON_URL = NEUTRON
-    return keystone.mocker
 
 
 def test_calls_are_forwarded_with_the_users_token_and_links_rewritten(demo, neutron):

@@ -10,16 +10,9 @@ empty or not a string."""
 import pytest
 
 from gateway.network import neutron_mistakes
+from tests.conftest import NEUTRON_API as NEUTRON
 
 pytestmark = pytest.mark.django_db
-
-NEUTRON = "http://central-neutron.test:9696"
-
-
-@pytest.fixture
-def neutron(settings, keystone):
-    settings.CENTRAL_NEUTRON_URL = NEUTRON
-    return keystone.mocker
 
 
 @pytest.mark.parametrize(

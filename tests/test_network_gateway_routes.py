@@ -5,17 +5,10 @@ other `/v2.0` path goes to the central Neutron, which answers it (its own 404 to
 
 import pytest
 
+from tests.conftest import NEUTRON_API as NEUTRON
 from tests.factories import PodFactory
 
 pytestmark = pytest.mark.django_db
-
-NEUTRON = "http://central-neutron.test:9696"
-
-
-@pytest.fixture
-def neutron(settings, keystone):
-    settings.CENTRAL_NEUTRON_URL = NEUTRON
-    return keystone.mocker
 
 
 def central_calls(neutron) -> list[str]:

@@ -8,7 +8,6 @@ from keystoneauth1 import adapter as ks_adapter
 
 from pods.clients import ServiceUnanswered, cinder, clients, nova
 from pods.models import Pod
-from tests.fake_keystone import KEYSTONE_URL
 
 pytestmark = pytest.mark.django_db
 
@@ -60,21 +59,7 @@ def test_a_region_that_lost_its_endpoints_is_a_pod_not_answering(keystone):
     """The catalog lists the volume service under two of its aliases (as DevStack and the lab
     do) and the region has no endpoint of it: keystoneauth raises ValueError there."""
     keystone.add_region("Pod1")
-    issue_token = keystone._issue_token
-
-    def with_block_storage_alias(request, context):
-        body = issue_token(request, context)
-        catalog = body["token"]["catalog"]
-        (volume,) = [service for service in catalog if service["type"] == "volumev3"]
-        catalog.append({**volume, "type": "block-storage", "name": "cinder"})
-        return body
-
-    keystone.mocker.post(
-        f"{KEYSTONE_URL}/auth/tokens",
-        json=with_block_storage_alias,
-        status_code=201,
-        headers={"X-Subject-Token": "service-token"},
-    )
+    keystone.list_volume_service_under_two_aliases()
     gone = Pod.objects.create(region_name="Gone", az_name="az2")
     clients.cache_clear()
     with pytest.raises(ServiceUnanswered, match="Cinder of Gone is not answering"):

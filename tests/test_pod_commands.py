@@ -6,7 +6,6 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from pods.models import HealthStatus, Pod
-from tests.fake_keystone import KEYSTONE_URL
 
 pytestmark = pytest.mark.django_db
 
@@ -77,21 +76,7 @@ def test_list_pods_names_a_pod_whose_region_lost_its_endpoints(keystone):
     the lab do): keystoneauth raises ValueError there, not EndpointNotFound (a `.ci/start` after
     the lab shrank from 5 pods to 2 ended in that traceback)."""
     keystone.add_region("Pod1")
-    issue_token = keystone._issue_token
-
-    def with_block_storage_alias(request, context):
-        body = issue_token(request, context)
-        catalog = body["token"]["catalog"]
-        (volume,) = [service for service in catalog if service["type"] == "volumev3"]
-        catalog.append({**volume, "type": "block-storage", "name": "cinder"})
-        return body
-
-    keystone.mocker.post(
-        f"{KEYSTONE_URL}/auth/tokens",
-        json=with_block_storage_alias,
-        status_code=201,
-        headers={"X-Subject-Token": "service-token"},
-    )
+    keystone.list_volume_service_under_two_aliases()
     Pod.objects.create(region_name="Pod1", az_name="az1")
     Pod.objects.create(region_name="Gone", az_name="az2")
     output = run("list_pods")

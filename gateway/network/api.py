@@ -43,9 +43,8 @@ class NetworkView(RoutedView):
         """Requests Neutron fails with a 500 on some of its resources (which a user would get
         as the central Neutron being unavailable), refused as the caller's 400 first."""
         super().initial(request, *args, **kwargs)
-        # (a query string that is not UTF-8 is refused before: gateway.guard)
-        query = parse_qs(request.META.get("QUERY_STRING", ""))
-        for limit in query.get("limit", []):
+        query = request.META.get("QUERY_STRING", "")
+        for limit in parse_qs(query).get("limit", []) if "limit" in query else []:
             if limit.isascii() and limit.isdigit() and int(limit) > MAX_PAGE_LIMIT:
                 raise BadRequest(
                     f"Bad limit request: Limit must be an integer from 0 to {MAX_PAGE_LIMIT} "
