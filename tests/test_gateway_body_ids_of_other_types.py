@@ -1,7 +1,7 @@
 """Fields of a create body that Tricircle reads before the pod validates the body (a server's
-zone, key pair and block device mappings; a volume's, snapshot's or backup's source ids) are
-refused as a 400 when they are not of the type the API gives them, and nothing is created in
-any pod (they reached Python and SQL as they came: 500s)."""
+zone, key pair, block device mappings and security groups; a volume's, snapshot's or backup's
+source ids) are refused as a 400 when they are not of the type the API gives them, and nothing
+is created in any pod (they reached Python and SQL as they came: 500s)."""
 
 import pytest
 
@@ -59,3 +59,24 @@ def test_a_volume_source_id_not_a_string(demo, cinders, kind, field, value):
     assert response.status_code == 400, response.content
     assert "an id is a string" in response.json()["badRequest"]["message"]
     assert not any(cinder.created[kind] for cinder in cinders.values())
+
+
+@pytest.mark.parametrize(
+    ("groups", "reason"),
+    [
+        ("default", "'default' is not of type 'array'"),
+        ({"name": "default"}, "{'name': 'default'} is not of type 'array'"),
+        (["default"], "'default' is not of type 'object'"),
+        ([{"name": 1}], "1 is not of type 'string'"),
+        ([{}], "None is not of type 'string'"),
+    ],
+)
+@pytest.mark.parametrize("networks", ["none", [{"uuid": "9d4ef1a4-3b4e-4a43-9a6b-2c4f6f0e8a11"}]])
+def test_security_groups_not_a_list_of_named_objects(demo, novas, networks, groups, reason):
+    server = {"name": "s", "flavorRef": "1", "networks": networks, "security_groups": groups}
+    response = demo.post("/compute/v2.1/servers", {"server": server}, format="json")
+    assert response.status_code == 400, response.content
+    message = response.json()["badRequest"]["message"]
+    assert message.startswith("Invalid input for field/attribute security_groups.")
+    assert message.endswith(reason)
+    assert novas["Pod1"].servers == [] and novas["Pod2"].servers == []
