@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import DEFAULT_DB_ALIAS
+
 from networking.models import AvailabilityZoneHints
 from pods.models import Pod
+from tricircle_site import rows
 from tricircle_site.exceptions import BadRequest
 
 
@@ -35,11 +38,13 @@ def store_hints(top_id: str, resource_type: str, project_id: str, hints: list[st
 
 
 def hints_of(top_ids: Iterable[str]) -> dict[str, list[str]]:
-    return dict(
-        AvailabilityZoneHints.objects.filter(top_id__in=list(top_ids)).values_list(
-            "top_id", "hints"
-        )
-    )
+    """The hints kept for these networks or routers (every network or router answer asks)."""
+    ids = list(top_ids)
+    if not ids:
+        return {}
+    column = rows.sql_names(AvailabilityZoneHints, DEFAULT_DB_ALIAS)("top_id")
+    where = f"WHERE {column} IN ({', '.join(['%s'] * len(ids))})"
+    return {found.top_id: found.hints for found in rows.select(AvailabilityZoneHints, where, ids)}
 
 
 def forget_hints(top_id: str) -> None:
