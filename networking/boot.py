@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime
-from functools import partial
 
 from django.utils import timezone
 
@@ -15,11 +13,11 @@ from networking import bottom, membership
 from networking.job_names import SHADOW_PORTS_SYNC
 from networking.services import router_changed, routers_of_networks
 from pods.clients import ServiceError, central_neutron
-from pods.fanout import each, run_all
+from pods.fanout import each
 from pods.models import Pod
 from routing.models import ResourceRouting, ResourceType
 from tricircle_site.exceptions import ServiceUnavailable
-from tricircle_site.jsontypes import JsonDict, json_str
+from tricircle_site.jsontypes import JsonDict
 
 LOG = logging.getLogger(__name__)
 
@@ -43,52 +41,21 @@ def bottom_ports(
                 pod, port_id, project_id, known_top=known.get(port_id)
             ),
         )
-    _new_networks_join_routers(pod, project_id, started)
-    return made
-
-
-def copies_ahead(pod: Pod, project_id: str, networks: list[JsonDict], group_ids: list[str]) -> None:
-    """The copies ports on these top networks (as the caller may read them) with these groups
-    will need in the pod, made or brought in step before the ports exist: each network, its
-    subnets that have copies there already (else its only subnet), the groups. Run in the
-    ports' batch (bottom.one_batch), the ports' copies find them ensured."""
-    started = timezone.now()
-
-    def network_ready(network: JsonDict) -> None:
-        network_id = json_str(network["id"])
-        bottom.ensure_network(pod, network_id, project_id)
-        subnets = [json_str(subnet) for subnet in network.get("subnets") or []]
-        copied = set(
-            ResourceRouting.objects.filter(
-                pod=pod, resource_type=ResourceType.SUBNET, top_id__in=subnets
-            ).values_list("top_id", flat=True)
-        )
-        wanted = sorted(copied) if copied or len(subnets) != 1 else subnets
-        each(wanted, lambda subnet_id: bottom.ensure_subnet(pod, subnet_id, project_id))
-
-    run_all(
-        [partial(network_ready, network) for network in networks]
-        + [partial(bottom.ensure_security_group, pod, group, project_id) for group in group_ids]
-    )
-    _new_networks_join_routers(pod, project_id, started)
-
-
-def _new_networks_join_routers(pod: Pod, project_id: str, since: datetime) -> None:
-    """A network that just arrived in this pod puts the pod under its routers: their jobs give
-    the pod a bottom router and every pod the routes to it."""
+    # A network that just arrived in this pod puts the pod under its routers: their jobs give
+    # the pod a bottom router and every pod the routes to it.
     new_networks = list(
         ResourceRouting.objects.filter(
-            pod=pod, resource_type=ResourceType.NETWORK, created_at__gte=since
+            pod=pod, resource_type=ResourceType.NETWORK, created_at__gte=started
         ).values_list("top_id", flat=True)
     )
-    if not new_networks:
-        return
-    try:
-        for router_id, owner in routers_of_networks(new_networks).items():
-            router_changed(router_id, owner or project_id)
-    except (ServiceError, ServiceUnavailable):
-        # The boot goes on; the router's next change (or a redo) converges it.
-        LOG.warning("routers of networks %s not found; their jobs not asked", new_networks)
+    if new_networks:
+        try:
+            for router_id, owner in routers_of_networks(new_networks).items():
+                router_changed(router_id, owner or project_id)
+        except (ServiceError, ServiceUnavailable):
+            # The boot goes on; the router's next change (or a redo) converges it.
+            LOG.warning("routers of networks %s not found; their jobs not asked", new_networks)
+    return made
 
 
 def ports_attached(top_port_ids: list[str], server_id: str, pod: Pod, project_id: str) -> None:

@@ -68,11 +68,7 @@ _ensured_in_batch: ContextVar[dict[tuple[str, object, str], str] | None] = Conte
 
 @contextmanager
 def one_batch() -> Iterator[None]:
-    """Port copies made in this block (in its threads too) ensure each subnet or group once; a
-    block inside another is part of the outer one (a boot's copies made ahead of its ports)."""
-    if _ensured_in_batch.get() is not None:
-        yield
-        return
+    """Port copies made in this block (in its threads too) ensure each subnet or group once."""
     token = _ensured_in_batch.set({})
     try:
         yield

@@ -1,6 +1,6 @@
 """A boot's preparations that need nothing of each other (the top ports, the flavor and the key
-pair copied into the pod, the copies in the pod the ports' copies need) are made at once, then
-the ports' copies; top ports made for a boot that cannot go on are released."""
+pair copied into the pod) are made at once; top ports made for a boot that cannot go on are
+released."""
 
 import threading
 
@@ -20,19 +20,10 @@ CALLER = KeystoneIdentity(
 )
 
 
-NETWORK = "9d4ef1a4-3b4e-4a43-9a6b-2c4f6f0e8a11"
-
-
 @pytest.fixture
-def copies(monkeypatch):
-    """The ports' copies in the pod, made after the preparations."""
-    monkeypatch.setattr(boot.server_ports, "bottom_ports", lambda pod, project, ids, bodies: ["c"])
-
-
-@pytest.fixture
-def all_at_once(monkeypatch, copies):
-    """Each preparation waits until all four have started: done one by one, they time out."""
-    barrier = threading.Barrier(4, timeout=5)
+def all_at_once(monkeypatch):
+    """Each preparation waits until all three have started: done one by one, they time out."""
+    barrier = threading.Barrier(3, timeout=5)
 
     def waits(result):
         def call(*args, **kwargs):
@@ -46,40 +37,25 @@ def all_at_once(monkeypatch, copies):
     monkeypatch.setattr(boot, "caller_top_ports", waits(made))
     monkeypatch.setattr(boot.flavors, "ensure_flavor_in_pod", waits(None))
     monkeypatch.setattr(boot.keypairs, "keypair_in_pod", waits(None))
-    monkeypatch.setattr(boot, "copies_ahead", waits(None))
 
 
-def test_ports_flavor_key_pair_and_copies_ahead_are_prepared_at_once(all_at_once):
-    server = {"key_name": "mine", "networks": [{"uuid": NETWORK}]}
+def test_ports_flavor_and_key_pair_are_prepared_at_once(all_at_once):
+    server = {"key_name": "mine", "networks": [{"uuid": "n"}]}
     ports = boot.prepare_in_pod(CALLER, server, object(), object())
-    assert (ports.ids, ports.made, ports.copies) == (["top-port"], {"top-port"}, ["c"])
+    assert (ports.ids, ports.made) == (["top-port"], {"top-port"})
 
 
-@pytest.fixture
-def released(monkeypatch) -> list[tuple]:
-    """One top port made, nothing else prepared; what is released is recorded."""
+def test_ports_made_for_a_boot_whose_flavor_cannot_be_copied_are_released(monkeypatch):
+    released = []
     made = TopPorts()
     made.add({"id": "p"}, made=True)
-    monkeypatch.setattr(boot, "caller_top_ports", lambda caller, server, groups: made)
-    monkeypatch.setattr(boot, "copies_ahead", lambda *args: None)
-    monkeypatch.setattr(boot.flavors, "ensure_flavor_in_pod", lambda *args: None)
-    monkeypatch.setattr(boot.server_ports, "bottom_ports", lambda *args: ["c"])
-    calls: list[tuple] = []
-    monkeypatch.setattr(boot, "release", lambda *args: calls.append(args))
-    return calls
+    monkeypatch.setattr(boot, "caller_top_ports", lambda caller, server: made)
 
+    def pod_down(*args):
+        raise ServiceUnavailable("Nova of Pod1 is not answering.")
 
-def pod_down(*args):
-    raise ServiceUnavailable("Pod1 is not answering.")
-
-
-@pytest.mark.parametrize(
-    "failing", [(boot.flavors, "ensure_flavor_in_pod"), (boot.server_ports, "bottom_ports")]
-)
-def test_ports_of_a_boot_whose_flavor_or_port_copies_cannot_be_made_are_released(
-    monkeypatch, released, failing
-):
-    monkeypatch.setattr(*failing, pod_down)
+    monkeypatch.setattr(boot.flavors, "ensure_flavor_in_pod", pod_down)
+    monkeypatch.setattr(boot, "release", lambda *args: released.append(args))
     with pytest.raises(ServiceUnavailable):
-        boot.prepare_in_pod(CALLER, {"networks": [{"uuid": NETWORK}]}, object(), object())
+        boot.prepare_in_pod(CALLER, {"networks": [{"uuid": "n"}]}, object(), object())
     assert released == [(DEMO_PROJECT, ["p"], {"p"})]

@@ -19,18 +19,10 @@ from gateway.schema import invalid
 from gateway.services import flavors, keypairs
 from gateway.services.calls import UserCalls
 from gateway.services.pod_choice import choose_pod
-from gateway.services.ports import (
-    TopPorts,
-    caller_top_ports,
-    copies_ahead,
-    release,
-    requested_group_ids,
-    requested_networks,
-)
+from gateway.services.ports import TopPorts, caller_top_ports, release
 from gateway.services.servers import pod_of_boot_volumes, reservation_id, server_pod
 from jobs.services import request_job
 from networking import boot as server_ports
-from networking import bottom
 from pods.clients import ServiceError
 from pods.fanout import run_all
 from pods.models import Pod
@@ -178,11 +170,12 @@ def boot_one(
     ports = prepare_in_pod(caller, server, flavor, pod)
     top_ports, made = ports.ids, ports.made
     server["flavorRef"] = flavor.id
-    if top_ports:
-        server["networks"] = [{"port": port_id} for port_id in ports.copies]
-        # The top ports carry the groups; their bottom copies carry the copies.
-        server.pop("security_groups", None)
     try:
+        if top_ports:
+            copies = server_ports.bottom_ports(pod, caller.project_id, top_ports, ports.bodies)
+            server["networks"] = [{"port": port_id} for port_id in copies]
+            # The top ports carry the groups; their bottom copies carry the copies.
+            server.pop("security_groups", None)
         response = user.send(pod, "POST", "/servers", body)
     except BaseException:
         release(caller.project_id, top_ports, made)
@@ -204,35 +197,24 @@ def boot_one(
 def prepare_in_pod(
     caller: KeystoneIdentity, server: JsonDict, flavor: Flavor, pod: Pod
 ) -> TopPorts:
-    """What a boot needs before the pod is asked: the flavor and key pair copied into the pod
-    (they are Tricircle's), the top ports (made as the caller) and, while they are made, the
-    copies in the pod that their copies need (none of these needs another); then the ports'
-    copies. Top ports made for a boot that cannot go on are released."""
-    networks = requested_networks(server)
-    group_ids = requested_group_ids(caller, server, networks)
-    made: list[TopPorts] = []
+    """What a boot needs before the pod is asked, made at once (none needs another): the
+    flavor and key pair copied into the pod (they are Tricircle's) and the top ports (made as
+    the caller). Top ports made for a boot that cannot go on are released."""
+    ports: list[TopPorts] = []
     key_name = server.get("key_name")
     calls: list[Callable[[], object]] = [
-        lambda: made.append(caller_top_ports(caller, server, group_ids)),
+        lambda: ports.append(caller_top_ports(caller, server)),
         lambda: flavors.ensure_flavor_in_pod(pod, flavor, caller.project_id),
-        lambda: copies_ahead(caller, networks, group_ids, pod),
     ]
     if key_name:
         calls.append(lambda: keypairs.keypair_in_pod(caller, str(key_name), pod))
     try:
-        # One batch: what was made ahead is not asked for again by the ports' copies.
-        with bottom.one_batch():
-            run_all(calls)
-            ports = made[0]
-            if ports.ids:
-                ports.copies = server_ports.bottom_ports(
-                    pod, caller.project_id, ports.ids, ports.bodies
-                )
+        run_all(calls)
     except BaseException:
-        for made_ports in made:
+        for made_ports in ports:
             release(caller.project_id, made_ports.ids, made_ports.made)
         raise
-    return ports
+    return ports[0]
 
 
 def enforce_boot_quota(user: UserCalls, count: int, flavor: Flavor) -> None:
