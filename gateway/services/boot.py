@@ -95,8 +95,8 @@ def check_fields_read(server: JsonDict) -> None:
         for group in groups:
             if not isinstance(group, dict):
                 raise invalid("security_groups", groups, f"{group!r} is not of type 'object'")
-            if not isinstance(group.get("name"), str):
-                name = group.get("name")
+            name = group.get("name")
+            if not isinstance(name, str):
                 raise invalid("security_groups", groups, f"{name!r} is not of type 'string'")
 
 
