@@ -1,7 +1,7 @@
 """Fields of a create body that Tricircle reads before the pod validates the body (a server's
-zone, key pair, block device mappings and security groups; a volume's, snapshot's or backup's
-source ids) are refused as a 400 when they are not of the type the API gives them, and nothing
-is created in any pod (they reached Python and SQL as they came: 500s)."""
+zone, key pair, block device mappings, security groups and return_reservation_id; a volume's,
+snapshot's or backup's source ids) are refused as a 400 when they are not of the type the API
+gives them, and nothing is created in any pod (they reached Python and SQL as they came: 500s)."""
 
 import pytest
 
@@ -79,4 +79,14 @@ def test_security_groups_not_a_list_of_named_objects(demo, novas, networks, grou
     message = response.json()["badRequest"]["message"]
     assert message.startswith("Invalid input for field/attribute security_groups.")
     assert message.endswith(reason)
+    assert novas["Pod1"].servers == [] and novas["Pod2"].servers == []
+
+
+@pytest.mark.parametrize("value", [[], {}, [1], {"a": 1}, "maybe", 1, 1.5, None])
+def test_return_reservation_id_not_a_boolean(demo, novas, value):
+    server = {"name": "s", "flavorRef": "1", "networks": "none", "return_reservation_id": value}
+    response = demo.post("/compute/v2.1/servers", {"server": server}, format="json")
+    assert response.status_code == 400, response.content
+    message = response.json()["badRequest"]["message"]
+    assert message.startswith("Invalid input for field/attribute return_reservation_id.")
     assert novas["Pod1"].servers == [] and novas["Pod2"].servers == []

@@ -62,7 +62,9 @@ def boot_server(caller: KeystoneIdentity, body: JsonDict, user: UserCalls) -> Bo
     check_fields_read(server)
     count = instance_count(server)
     # Each pod boot must answer with its server (its routing entry is made from it).
-    wants_reservation = server.pop("return_reservation_id", False) in {True, "True", "true"}
+    wants_reservation = flavors.api_boolean(
+        server.pop("return_reservation_id", False), "return_reservation_id"
+    )
     several = count > 1
     result = boot_several(caller, body, count, user) if several else boot_one(caller, body, user)
     if wants_reservation and result.response.status < 300:
