@@ -1,6 +1,6 @@
 """Request bodies read as JSON objects; their refusals in the words of Nova's and Cinder's
-JSON-schema validation (both word them as jsonschema does), and the strict boolean words their
-APIs take (oslo's `bool_from_string(strict=True)`)."""
+JSON-schema validation (both word them as jsonschema does), and the boolean words their APIs
+take (Nova's schema booleans; oslo's `bool_from_string(strict=True)`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,22 @@ from tricircle_site.jsontypes import JsonDict
 
 TRUE_WORDS = frozenset({"1", "t", "true", "on", "y", "yes"})
 FALSE_WORDS = frozenset({"0", "f", "false", "off", "n", "no"})
+
+
+# The booleans Nova's API schemas take (parameter_types.boolean): these words exactly.
+NOVA_TRUE_WORDS = frozenset({"True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes"})
+NOVA_FALSE_WORDS = frozenset(
+    {"False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no"}
+)
+
+
+def nova_boolean(value: object, name: str) -> bool:
+    """A boolean field of a Nova body, refused unless a boolean or one of Nova's words."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value in NOVA_TRUE_WORDS | NOVA_FALSE_WORDS:
+        return value in NOVA_TRUE_WORDS
+    raise BadRequest(f"Invalid input for field/attribute {name}. Value: {value!r}.")
 
 
 def strict_boolean(word: str) -> bool | None:

@@ -15,7 +15,7 @@ from gateway.job_names import SERVER_PORTS_RELEASE
 from gateway.models import Flavor
 from gateway.numbers import whole_number
 from gateway.proxy import UpstreamResponse
-from gateway.schema import invalid
+from gateway.schema import invalid, nova_boolean
 from gateway.services import flavors, keypairs
 from gateway.services.calls import UserCalls
 from gateway.services.pod_choice import choose_pod
@@ -62,7 +62,7 @@ def boot_server(caller: KeystoneIdentity, body: JsonDict, user: UserCalls) -> Bo
     check_fields_read(server)
     count = instance_count(server)
     # Each pod boot must answer with its server (its routing entry is made from it).
-    wants_reservation = flavors.api_boolean(
+    wants_reservation = nova_boolean(
         server.pop("return_reservation_id", False), "return_reservation_id"
     )
     several = count > 1

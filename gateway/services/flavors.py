@@ -12,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
+from gateway import schema
 from gateway.job_names import FLAVOR_SYNC
 from gateway.models import Flavor, FlavorAccess
 from gateway.numbers import MAX_INT, whole_number
@@ -82,19 +83,6 @@ def _number(data: JsonDict, name: str, default: Any = None, minimum: float = 0) 
     return number
 
 
-# The booleans Nova's API schemas take (parameter_types.boolean).
-TRUE_WORDS = frozenset({"True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes"})
-FALSE_WORDS = frozenset({"False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no"})
-
-
-def api_boolean(value: object, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value in TRUE_WORDS | FALSE_WORDS:
-        return value in TRUE_WORDS
-    raise BadRequest(f"Invalid input for field/attribute {name}. Value: {value!r}.")
-
-
 def create_flavor(data: Any) -> Flavor:
     if not isinstance(data, dict):
         raise BadRequest('The request body must be {"flavor": {...}}.')
@@ -104,7 +92,7 @@ def create_flavor(data: Any) -> Flavor:
     flavor_id = data.get("id")
     if flavor_id in (None, "", "auto"):
         flavor_id = str(uuid.uuid4())
-    is_public = api_boolean(
+    is_public = schema.nova_boolean(
         data.get("os-flavor-access:is_public", True), "os-flavor-access:is_public"
     )
     try:
