@@ -38,6 +38,13 @@ FORWARDED_RESPONSE_HEADERS = (
 )
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _percent_encoded(match: re.Match[str]) -> str:
+    return f"%{ord(match[0]):02X}"
+
+
 @dataclass(frozen=True)
 class Upstream:
     """An OpenStack API as the gateway reaches it: a keystoneauth session of the region holding
@@ -80,8 +87,10 @@ class UpstreamResponse:
         )
         for name in FORWARDED_RESPONSE_HEADERS:
             if name in self.headers:
-                value = self.headers[name]
-                response[name] = upstream.rewrite(value.encode()).decode()
+                value = upstream.rewrite(self.headers[name].encode()).decode()
+                # A pod echoes what the caller named (a tag's Location) with its control
+                # characters as they came; no HTTP header may carry them.
+                response[name] = CONTROL_CHARACTERS.sub(_percent_encoded, value)
         return response
 
 
@@ -105,7 +114,8 @@ def call(
     query: str = "",
     timeout: float | None = None,
 ) -> UpstreamResponse:
-    """One HTTP call; an upstream that does not answer becomes a 503 naming it."""
+    """One HTTP call; an upstream that does not answer (within `timeout`, by default the
+    pod session's TRICIRCLE_POD_TIMEOUT) becomes a 503 naming it."""
     url = safe_url(upstream.base_url.rstrip("/") + path) + (f"?{query}" if query else "")
     started, status = time.perf_counter(), None
     try:
@@ -117,7 +127,9 @@ def call(
             authenticated=False,
             raise_exc=False,
             connect_retries=0,
-            timeout=timeout,
+            # An explicit None would lift the session's own bound: a pod that never answers
+            # would hold the caller (and a gunicorn thread) until gunicorn kills the worker.
+            timeout=timeout if timeout is not None else upstream.session.timeout,
             log=False,
         )
     except (ks_exceptions.ConnectFailure, ks_exceptions.ConnectTimeout) as exc:

@@ -3,6 +3,7 @@ fault naming the pod (which part of the one cloud is unavailable), never the pod
 Tricircle 500. A pod's 501 (not implemented) is an answer and goes back as it came."""
 
 import pytest
+from django.conf import settings
 from keystoneauth1 import exceptions as ks_exceptions
 
 from pods.models import Pod
@@ -47,3 +48,10 @@ def test_a_pods_501_is_its_answer(demo, keystone, routed_server):
     response = demo.post("/compute/v2.1/servers/s1/action", {"os-resetState": {}}, format="json")
     assert response.status_code == 501
     assert response.json()["notImplemented"]["message"] == "Not implemented."
+
+
+def test_a_forwarded_call_waits_no_longer_than_the_pod_timeout(demo, keystone, routed_server):
+    # A pod that never answers must not hold the caller for as long as gunicorn lets it.
+    keystone.mocker.delete(routed_server, status_code=204)
+    assert demo.delete("/compute/v2.1/servers/s1").status_code == 204
+    assert keystone.mocker.last_request.timeout == settings.POD_TIMEOUT

@@ -109,6 +109,31 @@ ROUTES_NOT_DICTS = (
     "['destination', 'nexthop']."
 )
 BODY_REFUSED = [
+    *(
+        (
+            "put",
+            f"/v2.0/routers/r1/{action}",
+            body,
+            "Bad request: Unable to find 'router' in request body.",
+        )
+        for action in ("add_extraroutes", "remove_extraroutes")
+        for body in ({}, {"router": None}, {"router": []}, {"routes": []})
+    ),
+    *(
+        (
+            "put",
+            "/v2.0/routers/r1/add_extraroutes",
+            {"router": {"routes": [{"destination": "10.1.0.0/24", "nexthop": nexthop}]}},
+            f"Invalid input for routes. Reason: '{nexthop}' is not a valid IP address.",
+        )
+        for nexthop in ("10.77.0.0/24", "::/0", "../x")
+    ),
+    (
+        "post",
+        "/v2.0/security-group-rules",
+        {"security_group_rule": {"security_group_id": "g1", "remote_address_group_id": 0}},
+        "Invalid input for remote_address_group_id. Reason: '0' is not a valid UUID.",
+    ),
     (
         "put",
         "/v2.0/routers/r1/add_extraroutes",

@@ -5,6 +5,7 @@ failed. Everything else is left to Neutron."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 
 from tricircle_site.jsontypes import JsonDict
@@ -16,7 +17,9 @@ def mistake(method: str, path: str, body: JsonDict) -> str | None:
     """What is wrong with the call, in Neutron's words; None when Neutron can judge it."""
     if method == "PUT" and path.endswith(EXTRAROUTE_ACTIONS):
         router = body.get("router")
-        return _routes_mistake(router.get("routes")) if isinstance(router, dict) else None
+        if not isinstance(router, dict):
+            return "Bad request: Unable to find 'router' in request body."
+        return _routes_mistake(router.get("routes"))
     if method == "PUT" and path.startswith("/v2.0/ports/"):
         port = body.get("port")
         return _fixed_ips_mistake(port.get("fixed_ips")) if isinstance(port, dict) else None
@@ -57,6 +60,12 @@ def _routes_mistake(routes: object) -> str | None:
                 f"Invalid input for routes. Reason: Invalid input. '{route}' must be a "
                 "dictionary with keys: ['destination', 'nexthop']."
             )
+        try:
+            ipaddress.ip_address(route["nexthop"])
+        except ValueError:
+            return (
+                f"Invalid input for routes. Reason: '{route['nexthop']}' is not a valid IP address."
+            )
     return None
 
 
@@ -85,7 +94,8 @@ def _subnet_mistake(subnet: JsonDict) -> str | None:
 
 
 def _rule_mistake(rule: JsonDict) -> str | None:
-    remote = rule.get("remote_group_id")
-    if remote is not None and (not isinstance(remote, str) or not remote):
-        return f"Invalid input for remote_group_id. Reason: '{remote}' is not a valid UUID."
+    for field in ("remote_group_id", "remote_address_group_id"):
+        remote = rule.get(field)
+        if remote is not None and (not isinstance(remote, str) or not remote):
+            return f"Invalid input for {field}. Reason: '{remote}' is not a valid UUID."
     return None
