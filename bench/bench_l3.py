@@ -12,14 +12,7 @@ first setup (every subnet added, until all pods converged) is timed once. Each r
 removes the last pod's subnet, waits until the pods converge, adds it back and times that.
 Prints the first setup, each round and the median, per pod count; a count larger than the
 lab's pods gets a line saying it was skipped (the lab holds 2 pods unless `lab.py up --pods N`
-gave more; 5 pods need about 12 GiB).
-
-Watching: each pod's Neutron API is one process and a read of its routers costs it about as much
-CPU as a step of the job being measured, so reading every pod ten times a second took a share of
-the machine that grew with the pods (`--watch pods`, the old way). By default (`--watch jobs`)
-the pods are read only while the router's router_setup jobs are all settled (none NEW or
-RUNNING in the admin API's job list, which costs Tricircle, not the pods); the pods' state
-still decides when they converged."""
+gave more; 5 pods need about 12 GiB)."""
 
 from __future__ import annotations
 
@@ -59,7 +52,7 @@ def client(lab: dict[str, Any], user: str, endpoint: str) -> adapter.Adapter:
         user_domain_name="Default",
         project_domain_name="Default",
     )
-    return adapter.Adapter(session.Session(auth=auth), endpoint_override=endpoint)
+    return adapter.Adapter(session.Session(auth=auth), endpoint_override=endpoint + "/v2.0")
 
 
 def pod_state(
@@ -126,17 +119,6 @@ class CpuWindow:
         )
 
 
-def router_jobs_settled(jobs: adapter.Adapter, project_id: str, router_id: str) -> bool:
-    """Whether no router_setup job of the router is waiting or running."""
-    for status in ("NEW", "RUNNING"):
-        listed = jobs.get(
-            "/jobs", params={"project_id": project_id, "type": "router_setup", "status": status}
-        ).json()["jobs"]
-        if any(job["resource"].get("router_id") == router_id for job in listed):
-            return False
-    return True
-
-
 def wait_for(check: Callable[[], bool], timeout: float = TIMEOUT) -> float:
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
@@ -146,15 +128,9 @@ def wait_for(check: Callable[[], bool], timeout: float = TIMEOUT) -> float:
     raise RuntimeError(f"not converged within {timeout} s")
 
 
-def measure(
-    gateway: adapter.Adapter,
-    pods: dict[str, adapter.Adapter],
-    rounds: int,
-    jobs: adapter.Adapter | None,
-) -> None:
+def measure(gateway: adapter.Adapter, pods: dict[str, adapter.Adapter], rounds: int) -> None:
     """Times `router add subnet` until every pod in `pods` converged, for one router whose
-    networks are local to those pods; prints each round and the median. With `jobs` (the
-    admin API), the pods are read only while the router has no job waiting or running."""
+    networks are local to those pods; prints each round and the median."""
     made_nets: list[str] = []
     router_id = ""
     subnets: list[dict[str, Any]] = []
@@ -200,21 +176,14 @@ def measure(
                 )
                 return dict(zip(regions, read, strict=True))
 
-        def settled() -> bool:
-            if jobs is None:
-                return True
-            return router_jobs_settled(jobs, gateway.get_project_id(), router_id)
-
         def full() -> bool:
             # Every pod: its subnet + the bridge; a route to each other pod's subnet.
-            return settled() and all(
+            return all(
                 interfaces == 2 and len(routes) == len(regions) - 1
                 for interfaces, routes in states(len(regions) - 1).values()
             )
 
         def without_last() -> bool:
-            if not settled():
-                return False
             now = states()
             return now[regions[-1]][0] == -1 and all(
                 last["cidr"] not in {dest for dest, _ in now[region][1]} for region in regions[:-1]
@@ -274,18 +243,9 @@ def main() -> None:
         help="comma-separated pod counts to measure, each with the lab's first N pods "
         "(default: 2 and all the lab's pods)",
     )
-    parser.add_argument(
-        "--watch",
-        choices=("jobs", "pods"),
-        default="jobs",
-        help="read the pods only once the router's jobs settled (jobs), or every 0.1 s (pods)",
-    )
     args = parser.parse_args()
     lab = json.loads((lab_paths().root / "lab.json").read_text())
-    pods = {
-        pod["region_name"]: client(lab, "admin", pod["neutron_url"] + "/v2.0")
-        for pod in lab["pods"]
-    }
+    pods = {pod["region_name"]: client(lab, "admin", pod["neutron_url"]) for pod in lab["pods"]}
     counts = sorted({int(n) for n in args.pods.split(",") if n} or {min(2, len(pods)), len(pods)})
     if not all(n >= 1 for n in counts):
         parser.error("pod counts are 1 or more")
@@ -302,13 +262,9 @@ def main() -> None:
     server = TricircleServer(lab)
     server.start()
     try:
-        gateway = client(lab, "demo", lab["tricircle_url"] + "/networking/v2.0")
-        jobs = None
-        if args.watch == "jobs":
-            jobs = client(lab, "admin", lab["tricircle_url"] + "/v1.0")
-        print(f"watching: {args.watch}", flush=True)
+        gateway = client(lab, "demo", lab["tricircle_url"] + "/networking")
         for count in counts:
-            measure(gateway, dict(list(pods.items())[:count]), args.rounds, jobs)
+            measure(gateway, dict(list(pods.items())[:count]), args.rounds)
     finally:
         server.stop()
 
